@@ -1,0 +1,1 @@
+"""The command line: files, processes, configuration and output. Imports no libcst nodes."""

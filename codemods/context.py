@@ -1,0 +1,154 @@
+"""What every rule can ask about the file being checked: names, scopes, parents, positions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Collection, Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import (
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from .model import Settings
+
+if TYPE_CHECKING:
+    from .rule import ImportRequest, Report
+
+
+class FileContext:
+    def __init__(self, wrapper: MetadataWrapper, settings: Settings) -> None:
+        self.wrapper = wrapper
+        self.module: cst.Module = wrapper.module
+        self.settings = settings
+        self.reports: List["Report"] = []
+        self._scopes = wrapper.resolve(ScopeProvider)
+        self._parents = wrapper.resolve(ParentNodeProvider)
+        self._positions: Optional[Dict[cst.CSTNode, CodeRange]] = None
+        # Innermost last: the FunctionDef/ClassDef/Lambda/GeneratorExp whose body we are in.
+        self.body_stack: List[cst.CSTNode] = []
+        self.imports = ImportTable(self)
+        # Resolved providers a rule declared in METADATA_DEPENDENCIES.
+        self.extra_metadata: Dict[type, object] = {}
+
+    # -- names -------------------------------------------------------------------------
+    def scope(self, node: cst.CSTNode) -> Optional[Scope]:
+        return self._scopes.get(node)
+
+    def qualified_names(self, node: cst.CSTNode) -> Set[str]:
+        """Fully qualified names ``node`` may refer to (``{"asyncio.sleep"}`` for ``aio.sleep``)."""
+        scope = self._scopes.get(node)
+        if scope is None:
+            return set()
+        return {q.name for q in scope.get_qualified_names_for(node)}
+
+    def resolves_to(self, node: cst.CSTNode, names: Collection[str]) -> bool:
+        """True when every meaning ``node`` can have is one of ``names``."""
+        found = self.qualified_names(node)
+        return bool(found) and found <= set(names)
+
+    def call_name(self, call: cst.CSTNode) -> Optional[str]:
+        """The single qualified name of a call's callee, if it has exactly one."""
+        if not isinstance(call, cst.Call):
+            return None
+        names = self.qualified_names(call.func)
+        return next(iter(names)) if len(names) == 1 else None
+
+    # -- structure ---------------------------------------------------------------------
+    def metadata(self, provider: type, node: cst.CSTNode, default: object = None) -> object:
+        return self.extra_metadata[provider].get(node, default)  # type: ignore[attr-defined]
+
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return self._parents.get(node)
+
+    def in_coroutine(self) -> bool:
+        """Is the node being visited lexically in an ``async def`` body, not in a nested
+        sync def, lambda, class body or generator expression?"""
+        if not self.body_stack:
+            return False
+        inner = self.body_stack[-1]
+        return isinstance(inner, cst.FunctionDef) and inner.asynchronous is not None
+
+    def enclosing_function(self) -> Optional[cst.FunctionDef]:
+        for node in reversed(self.body_stack):
+            if isinstance(node, cst.FunctionDef):
+                return node
+        return None
+
+    def is_awaited(self, node: cst.CSTNode) -> bool:
+        return isinstance(self.parent(node), cst.Await)
+
+    # -- positions ---------------------------------------------------------------------
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        if self._positions is None:
+            self._positions = self.wrapper.resolve(PositionProvider)
+        return self._positions[node]
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+
+class ImportTable:
+    """How to spell a module attribute at a given place, reusing the file's imports."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self._ctx = ctx
+        self._aliases: Optional[List[Tuple[str, str]]] = None  # (bound name, qualified name)
+
+    def _module_bindings(self) -> List[Tuple[str, str]]:
+        if self._aliases is None:
+            self._aliases = []
+            for stmt in self._ctx.module.body:
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    continue
+                for small in stmt.body:
+                    if isinstance(small, cst.Import):
+                        for alias in small.names:
+                            full = cst.helpers.get_full_name_for_node(alias.name) or ""
+                            if alias.asname is not None:
+                                bound = cst.helpers.get_full_name_for_node(alias.asname.name) or ""
+                                self._aliases.append((bound, full))
+                    elif isinstance(small, cst.ImportFrom) and not small.relative and not isinstance(
+                        small.names, cst.ImportStar
+                    ):
+                        module = cst.helpers.get_full_name_for_node(small.module) if small.module else None
+                        for alias in small.names:
+                            name = cst.helpers.get_full_name_for_node(alias.name) or ""
+                            bound = (
+                                cst.helpers.get_full_name_for_node(alias.asname.name)
+                                if alias.asname is not None
+                                else name
+                            )
+                            if module and bound:
+                                self._aliases.append((bound, f"{module}.{name}"))
+        return self._aliases
+
+    def spell(self, dotted: str, anchor: cst.CSTNode) -> Tuple[Optional[str], Optional["ImportRequest"]]:
+        """(spelling, import to add) for ``dotted`` at ``anchor``; (None, None) if impossible."""
+        from .rule import ImportRequest
+
+        scope = self._ctx.scope(anchor)
+        if scope is None:
+            return None, None
+
+        def means(name: str, qualified: str) -> bool:
+            found = {q.name for q in scope.get_qualified_names_for(name)}
+            return found == {qualified}
+
+        head, _, rest = dotted.partition(".")
+        if not rest:  # a builtin, such as TimeoutError
+            return (dotted, None) if means(dotted, f"builtins.{dotted}") else (None, None)
+        if means(head, head):
+            return dotted, None
+        for bound, qualified in self._module_bindings():
+            if qualified == head and means(bound, head):
+                return f"{bound}.{rest}", None
+            if qualified == dotted and means(bound, dotted):
+                return bound, None
+        if not scope.get_qualified_names_for(head) and head not in scope:
+            return dotted, ImportRequest(head)
+        return None, None

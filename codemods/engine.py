@@ -1,0 +1,341 @@
+"""Source bytes + settings -> FileResult. One parse, one shared traversal for all rules.
+
+Fixing repeats (bounded) because fixes whose edits overlap cannot be applied in the
+same pass: the later one is found again, on the rewritten tree, in the next pass.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper
+
+from .context import FileContext
+from .parsing import TooDeeplyNested, parse_module
+from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
+from .preserve import splice_changes
+from .registry import all_rules
+from .rule import Report, Rule
+from .source import UndecodableSource, decode
+from .suppress import find_suppressions, is_suppressed
+
+MAX_PASSES = 8
+
+
+class RuleCrash(Exception):
+    def __init__(self, code: str, error: BaseException) -> None:
+        super().__init__(f"{code} crashed: {type(error).__name__}: {error}")
+        self.code = code
+
+
+def selected_rules(settings: Settings) -> List[Type[Rule]]:
+    rules = all_rules()
+    if settings.select is not None:
+        rules = [r for r in rules if r.code in settings.select]
+    return rules
+
+
+def process_source(
+    data: bytes, settings: Settings, *, fix: bool, rules: Optional[Sequence[Type[Rule]]] = None
+) -> FileResult:
+    """Never raises: anything that goes wrong becomes ``FileResult.skipped``.
+
+    ``rules`` replaces the registry (tests use it to run rules of their own).
+    """
+    try:
+        return _process(data, settings, fix, selected_rules(settings) if rules is None else list(rules))
+    except RecursionError:
+        return FileResult(skipped="too deeply nested for the parser (RecursionError); left unchanged")
+    except RuleCrash as exc:
+        return FileResult(skipped=f"internal error: {exc}; left unchanged", internal_error=True)
+    except Exception as exc:  # the engine never raises into the CLI
+        return FileResult(
+            skipped=f"internal error: {type(exc).__name__}: {exc}; left unchanged", internal_error=True
+        )
+
+
+def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]) -> FileResult:
+    try:
+        decoded = decode(data)
+    except UndecodableSource as exc:
+        return FileResult(skipped=str(exc))
+    text = decoded.text
+    if settings.prefilter:
+        rules = [r for r in rules if any(word in text for word in r.trigger_words)]
+    if not rules:
+        return FileResult()
+    try:
+        module = parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return FileResult(skipped=f"syntax error at {exc.raw_line}:{exc.raw_column + 1}: {exc.message}")
+    except TooDeeplyNested as exc:
+        return FileResult(skipped=f"{exc}; left unchanged")
+
+    result = FileResult(parsed=True)
+    ctx, reports = _run_rules(module, rules, settings)
+    findings, applicable = _triage(ctx, reports, settings, result)
+    result.findings = findings
+    if not fix or not applicable:
+        return result
+
+    roundtrip = module.code
+    applied_codes: Set[str] = set()
+    for _ in range(MAX_PASSES):
+        if not applicable:
+            break
+        module, codes, count = _apply(ctx, applicable)
+        applied_codes |= codes
+        result.fixes_applied += count
+        try:
+            module = parse_module(module.code)
+        except cst.ParserSyntaxError as exc:
+            return _broken(result, applied_codes, f"produced code that does not parse ({exc.message})")
+        ctx, reports = _run_rules(module, rules, settings)
+        _, applicable = _triage(ctx, reports, settings, None)
+    else:
+        return _broken(result, applied_codes, "kept finding new fixes (no fixed point)")
+
+    new_text = splice_changes(text, roundtrip, module.code)
+    problem = _verify(text, new_text)
+    if problem:
+        return _broken(result, applied_codes, problem)
+    result.findings = [
+        _with_status(f, FixStatus.APPLIED) if f.fix is FixStatus.AVAILABLE else f for f in result.findings
+    ]
+    if new_text != text:
+        result.new_source = decoded.encode(new_text)
+    return result
+
+
+def _broken(result: FileResult, codes: Iterable[str], problem: str) -> FileResult:
+    result.skipped = f"internal error: {', '.join(sorted(codes))} {problem}; left unchanged (please report)"
+    result.internal_error = True
+    result.fixes_applied = 0
+    return result
+
+
+def _run_rules(module: cst.Module, rules: Sequence[Type[Rule]], settings: Settings) -> Tuple[FileContext, List[Report]]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    ctx = FileContext(wrapper, settings)
+    extra = {p for rule in rules for p in rule.METADATA_DEPENDENCIES}
+    if extra:
+        ctx.extra_metadata = wrapper.resolve_many(extra)
+    module.visit(_Dispatch([rule(ctx) for rule in rules], ctx))
+    return ctx, ctx.reports
+
+
+def _triage(
+    ctx: FileContext, reports: List[Report], settings: Settings, result: Optional[FileResult]
+) -> Tuple[List[Finding], List[Report]]:
+    """Findings to show, and the reports whose fixes may be applied now."""
+    if not reports:
+        return [], []
+    suppressions = find_suppressions(ctx.module.code)
+    findings: List[Finding] = []
+    applicable: List[Report] = []
+    for report in reports:
+        where = ctx.position(report.node)
+        rule = report.rule
+        if is_suppressed(
+            suppressions, (where.start.line, where.end.line), frozenset((rule.code, *rule.equivalent_codes))
+        ):
+            continue
+        if report.min_python > settings.target_version:
+            if result is not None:
+                withheld = result.withheld_by_target
+                withheld[report.min_python] = withheld.get(report.min_python, 0) + 1
+            continue
+        if report.fix is None:
+            status = FixStatus.NONE
+        elif report.unsafe and not settings.unsafe_fixes:
+            status = FixStatus.UNSAFE
+        else:
+            status = FixStatus.AVAILABLE
+            applicable.append(report)
+        findings.append(
+            Finding(
+                code=rule.code,
+                name=rule.name,
+                message=report.message,
+                line=where.start.line,
+                column=where.start.column + 1,
+                end_line=where.end.line,
+                end_column=where.end.column + 1,
+                fix=status,
+                edits=_edits(ctx, report) if report.fix is not None else (),
+            )
+        )
+    return findings, applicable
+
+
+def _edits(ctx: FileContext, report: Report) -> Tuple[Edit, ...]:
+    assert report.fix is not None
+    edits = []
+    for old, new in report.fix.edits.items():
+        where = ctx.position(old)
+        if isinstance(new, cst.RemovalSentinel):
+            content = ""
+        elif isinstance(new, cst.FlattenSentinel):
+            content = "".join(ctx.code_for(n) for n in new.nodes)
+        else:
+            content = ctx.code_for(new)
+        edits.append(Edit(where.start.line, where.start.column, where.end.line, where.end.column, content))
+    return tuple(sorted(edits, key=lambda e: (e.line, e.column)))
+
+
+def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[str], int]:
+    """Apply every fix that does not overlap an earlier one; the rest wait for the next pass."""
+    taken: List[Tuple[Tuple[int, int], Tuple[int, int]]] = []
+    edits: Dict[cst.CSTNode, object] = {}
+    codes: Set[str] = set()
+    context = CodemodContext()
+    adds = removes = False
+    count = 0
+
+    def span(node: cst.CSTNode) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+        where = ctx.position(node)
+        return (where.start.line, where.start.column), (where.end.line, where.end.column)
+
+    ordered = sorted(applicable, key=lambda r: (r.rule.code, span(r.node)))
+    for report in ordered:
+        fix = report.fix
+        assert fix is not None
+        spans = [span(node) for node in fix.edits]
+        if any(s[0] < t[1] and t[0] < s[1] or s == t for s in spans for t in taken):
+            continue
+        taken.extend(spans)
+        edits.update(fix.edits)
+        codes.add(report.rule.code)
+        count += 1
+        for request in fix.add_imports:
+            AddImportsVisitor.add_needed_import(context, request.module, request.obj, request.asname)
+            adds = True
+        for request in fix.remove_imports:
+            RemoveImportsVisitor.remove_unused_import(context, request.module, request.obj, request.asname)
+            removes = True
+
+    module = ctx.module.visit(_ApplyEdits(edits))
+    if removes:
+        module = RemoveImportsVisitor(context).transform_module(module)
+    if adds:
+        module = AddImportsVisitor(context).transform_module(module)
+    return module, codes, count
+
+
+def _verify(before: str, after: str) -> Optional[str]:
+    """Why ``after`` must not be written, or None."""
+    try:
+        new_module = parse_module(after)
+    except cst.ParserSyntaxError as exc:
+        return f"produced code that does not parse ({exc.message})"
+    try:
+        compile(after, "<rewritten>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        try:
+            compile(before, "<original>", "exec", dont_inherit=True)
+        except SyntaxError:
+            pass  # this interpreter cannot compile the original either (newer syntax)
+        else:
+            return f"produced code that does not compile (line {exc.lineno}: {exc.msg})"
+    lost = _defined_names(parse_module(before)) - _defined_names(new_module)
+    if lost:
+        return f"removed top-level definitions {sorted(lost)}"
+    return None
+
+
+def _defined_names(module: cst.Module) -> Set[str]:
+    return {
+        stmt.name.value for stmt in module.body if isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+    }
+
+
+def _with_status(finding: Finding, status: FixStatus) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, fix=status)
+
+
+class _ApplyEdits(cst.CSTTransformer):
+    def __init__(self, edits: Dict[cst.CSTNode, object]) -> None:
+        super().__init__()
+        self._edits = edits
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        replacement = self._edits.get(original_node)
+        return updated_node if replacement is None else replacement
+
+
+_Hook = Callable[[cst.CSTNode], object]
+_HOOK_CACHE: Dict[type, Tuple[Dict[type, List[str]], Dict[type, List[str]]]] = {}
+
+
+def _hooks(rule_class: type) -> Tuple[Dict[type, List[str]], Dict[type, List[str]]]:
+    """visit_X / leave_X methods of a rule class, by node type (checked against libcst)."""
+    if rule_class not in _HOOK_CACHE:
+        visits: Dict[type, List[str]] = defaultdict(list)
+        leaves: Dict[type, List[str]] = defaultdict(list)
+        for attr in dir(rule_class):
+            for prefix, table in (("visit_", visits), ("leave_", leaves)):
+                if attr.startswith(prefix):
+                    node_type = getattr(cst, attr[len(prefix):], None)
+                    if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
+                        raise TypeError(f"{rule_class.__name__}.{attr}: no libcst node {attr[len(prefix):]}")
+                    table[node_type].append(attr)
+        _HOOK_CACHE[rule_class] = (dict(visits), dict(leaves))
+    return _HOOK_CACHE[rule_class]
+
+
+def _guarded(code: str, hook: _Hook) -> _Hook:
+    def call(node: cst.CSTNode) -> object:
+        try:
+            return hook(node)
+        except RecursionError:
+            raise
+        except Exception as exc:
+            raise RuleCrash(code, exc) from exc
+
+    return call
+
+
+class _Dispatch(cst.CSTVisitor):
+    """Calls every rule's hooks in one walk, and tracks which body each node is in."""
+
+    def __init__(self, rules: Sequence[Rule], ctx: FileContext) -> None:
+        super().__init__()
+        self._ctx = ctx
+        self._visits: Dict[type, List[_Hook]] = defaultdict(list)
+        self._leaves: Dict[type, List[_Hook]] = defaultdict(list)
+        for rule in rules:
+            visits, leaves = _hooks(type(rule))
+            for node_type, names in visits.items():
+                self._visits[node_type].extend(_guarded(rule.code, getattr(rule, n)) for n in names)
+            for node_type, names in leaves.items():
+                self._leaves[node_type].extend(_guarded(rule.code, getattr(rule, n)) for n in names)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) is cst.GeneratorExp:
+            self._ctx.body_stack.append(node)
+        for hook in self._visits.get(type(node), ()):
+            hook(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        for hook in self._leaves.get(type(original_node), ()):
+            hook(original_node)
+        if type(original_node) is cst.GeneratorExp:
+            self._ctx.body_stack.pop()
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if attribute == "body" and type(node) in _BODY_OWNERS:
+            self._ctx.body_stack.append(node)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if attribute == "body" and type(original_node) in _BODY_OWNERS:
+            self._ctx.body_stack.pop()
+
+
+_BODY_OWNERS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

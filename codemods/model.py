@@ -1,0 +1,117 @@
+"""Plain result types shared by the engine and the CLI (no libcst here)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Optional, Tuple
+
+Version = Tuple[int, int]
+
+OLDEST_TARGET: Version = (3, 9)
+NEWEST_TARGET: Version = (3, 15)
+
+
+class Safety(enum.Enum):
+    """How a rule's fix may be applied."""
+
+    SAFE = "safe"  # applied by `fix`
+    UNSAFE = "unsafe"  # applied only with --unsafe-fixes
+    REPORT = "report-only"  # never rewritten
+
+
+class FixStatus(enum.Enum):
+    """What happened, or could happen, to one finding."""
+
+    APPLIED = "applied"
+    AVAILABLE = "available"  # a safe fix `fix` would apply
+    UNSAFE = "unsafe"  # needs --unsafe-fixes
+    NONE = "none"  # report only
+
+
+def format_version(version: Version) -> str:
+    return f"py{version[0]}{version[1]}"
+
+
+def parse_version(text: str) -> Version:
+    """``py311`` or ``3.11`` -> (3, 11); ValueError otherwise."""
+    raw = text.strip().lower()
+    if raw.startswith("py") and raw[2:].isdigit() and len(raw) >= 4:
+        return (int(raw[2]), int(raw[3:]))
+    major, _, minor = raw.partition(".")
+    if major.isdigit() and minor.isdigit():
+        return (int(major), int(minor))
+    raise ValueError(f"not a Python version: {text!r} (expected e.g. py311)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    target_version: Version = OLDEST_TARGET
+    # Rule codes to run; None runs every rule.
+    select: Optional[FrozenSet[str]] = None
+    unsafe_fixes: bool = False
+    # False turns off the text prefilter (tests prove it drops nothing).
+    prefilter: bool = True
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One replaced span of the original source (1-based lines, 0-based columns)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    name: str
+    message: str
+    line: int  # 1-based
+    column: int  # 1-based, as ruff prints it
+    end_line: int
+    end_column: int
+    fix: FixStatus
+    edits: Tuple[Edit, ...] = ()
+
+
+@dataclass
+class FileResult:
+    """What the engine made of one source.
+
+    ``new_source`` is None when nothing changed (or nothing was asked to change).
+    ``skipped`` holds a one-line reason when the source could not be handled; then
+    the source must be left exactly as it was.
+    """
+
+    findings: list = field(default_factory=list)
+    new_source: Optional[bytes] = None
+    fixes_applied: int = 0
+    # fixes not offered because the target is too old: minimum version -> count
+    withheld_by_target: Dict[Version, int] = field(default_factory=dict)
+    skipped: Optional[str] = None
+    # True when a skip is the tool's fault rather than the file's.
+    internal_error: bool = False
+    parsed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.new_source is not None
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's contract and docs, as plain data."""
+
+    code: str
+    name: str
+    key: str
+    summary: str
+    min_python: Version
+    safety: Safety
+    equivalent_codes: Tuple[str, ...]
+    trigger_words: Tuple[str, ...]
+    docs: str  # markdown: summary, ## Why, ## Fix safety, ## Limitations

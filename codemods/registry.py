@@ -1,0 +1,47 @@
+"""Discovers the rules: every ``aioNNN_*`` module in ``codemods/rules`` holds one rule."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from functools import lru_cache
+from typing import Dict, List, Type
+
+from . import rules as rules_package
+from .rule import Rule
+
+_KEY = re.compile(r"^aio[1-9][0-9]{2}_[a-z0-9_]+$")
+
+
+@lru_cache(maxsize=None)
+def all_rules() -> List[Type[Rule]]:
+    found: List[Type[Rule]] = []
+    for module_info in sorted(pkgutil.iter_modules(rules_package.__path__), key=lambda m: m.name):
+        key = module_info.name
+        if key.startswith("_"):
+            continue
+        if not _KEY.match(key):
+            raise TypeError(f"rule module {key!r} must be named like aio201_gather_to_taskgroup")
+        module = importlib.import_module(f"{rules_package.__name__}.{key}")
+        classes = [
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj.__module__ == module.__name__
+        ]
+        if len(classes) != 1:
+            raise TypeError(f"rule module {key} must define exactly one Rule subclass, found {len(classes)}")
+        rule = classes[0]
+        if key[:6] != rule.code.lower():
+            raise TypeError(f"rule module {key} holds {rule.code}: the module must start with its code")
+        rule.key = key
+        found.append(rule)
+    codes = [r.code for r in found]
+    duplicates = {c for c in codes if codes.count(c) > 1}
+    if duplicates:
+        raise TypeError(f"rule codes used twice: {sorted(duplicates)}")
+    return found
+
+
+def rules_by_code() -> Dict[str, Type[Rule]]:
+    return {rule.code: rule for rule in all_rules()}

@@ -1,0 +1,211 @@
+"""The engine on its own, with a rule that exists only here: encodings, line endings,
+byte preservation, suppressions, overlapping fixes, imports, and failures."""
+
+from __future__ import annotations
+
+import codecs
+
+import libcst as cst
+
+from asyncio_upgrade.codemods.engine import process_source
+from asyncio_upgrade.codemods.model import FixStatus, Safety, Settings
+from asyncio_upgrade.codemods.rule import Rule
+
+SETTINGS = Settings(target_version=(3, 12))
+
+
+class RenameOldApi(Rule):
+    """Replaces ``asyncio.old_api(...)`` with ``asyncio.new_api(...)``.
+
+    ## Why
+    Test rule.
+
+    ## Fix safety
+    Test rule.
+
+    ## Limitations
+    Test rule.
+    """
+
+    code = "AIO999"
+    name = "test-rename"
+    safety = Safety.SAFE
+    trigger_words = ("old_api",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.call_name(node) == "asyncio.old_api":
+            fix = self.fix(node)
+            self.report(node, "old_api is old", fix=fix.replace(node.func, fix.ref("asyncio.new_api")))
+
+
+class WrapInList(Rule):
+    """Wraps every call to ``wrap`` in a list, to make overlapping fixes.
+
+    ## Why
+    Test rule.
+
+    ## Fix safety
+    Test rule.
+
+    ## Limitations
+    Test rule.
+    """
+
+    code = "AIO998"
+    name = "test-wrap"
+    safety = Safety.UNSAFE
+    trigger_words = ("wrap",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "wrap":
+            replacement = cst.List([cst.Element(node.with_changes(func=cst.Name("wrapped")))])
+            self.report(node, "wrap it", fix=self.fix(node).replace(node, replacement))
+
+
+class Crashes(Rule):
+    """Raises on every call.
+
+    ## Why
+    Test rule.
+
+    ## Fix safety
+    Test rule.
+
+    ## Limitations
+    Test rule.
+    """
+
+    code = "AIO997"
+    name = "test-crash"
+    safety = Safety.SAFE
+    trigger_words = ("(",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        raise ValueError("boom")
+
+
+def run(data: bytes, *, fix: bool = True, rules=(RenameOldApi,), **settings):
+    return process_source(data, Settings(**{"target_version": (3, 12), **settings}), fix=fix, rules=rules)
+
+
+def test_rewrites_and_reuses_the_files_alias() -> None:
+    result = run(b"import asyncio as aio\naio.old_api(1)\n")
+    assert result.new_source == b"import asyncio as aio\naio.new_api(1)\n"
+    assert [f.fix for f in result.findings] == [FixStatus.APPLIED]
+    assert result.fixes_applied == 1
+
+
+def test_adds_the_import_it_needs() -> None:
+    result = run(b'"""Doc."""\nfrom asyncio import old_api\n\nold_api()\n')
+    assert result.new_source == b'"""Doc."""\nfrom asyncio import old_api\nimport asyncio\n\nasyncio.new_api()\n'
+
+
+def test_check_mode_reports_without_rewriting() -> None:
+    result = run(b"import asyncio\nasyncio.old_api()\n", fix=False)
+    assert result.new_source is None
+    (finding,) = result.findings
+    assert (finding.code, finding.line, finding.column, finding.fix) == ("AIO999", 2, 1, FixStatus.AVAILABLE)
+    assert finding.edits[0].content == "asyncio.new_api"
+
+
+def test_lookalikes_are_left_alone() -> None:
+    source = b"import trio\ndef old_api(): pass\nold_api()\ntrio.old_api()\n"
+    assert run(source).new_source is None
+    assert run(source).findings == []
+
+
+def test_crlf_bom_and_comments_survive() -> None:
+    source = codecs.BOM_UTF8 + b"import asyncio  # c\r\n\r\n# keep\r\nasyncio.old_api()  # tail\r\n"
+    expected = codecs.BOM_UTF8 + b"import asyncio  # c\r\n\r\n# keep\r\nasyncio.new_api()  # tail\r\n"
+    assert run(source).new_source == expected
+
+
+def test_mixed_line_endings_are_kept_line_by_line() -> None:
+    source = b"import asyncio\r\nx = 1\nasyncio.old_api()\r\n"
+    assert run(source).new_source == b"import asyncio\r\nx = 1\nasyncio.new_api()\r\n"
+
+
+def test_latin1_with_coding_cookie_stays_latin1() -> None:
+    source = "# -*- coding: latin-1 -*-\nimport asyncio\nname = 'café'\nasyncio.old_api()\n".encode("latin-1")
+    result = run(source)
+    assert result.new_source == source.replace(b"old_api", b"new_api")
+    assert b"caf\xe9" in result.new_source
+
+
+def test_no_trailing_newline_stays_without_one() -> None:
+    assert run(b"import asyncio\nasyncio.old_api()").new_source == b"import asyncio\nasyncio.new_api()"
+
+
+def test_empty_and_comment_only_files() -> None:
+    assert run(b"").new_source is None
+    assert run(b"# old_api\n").findings == []
+
+
+def test_bytes_libcst_would_normalise_are_kept() -> None:
+    """libcst drops a leading form feed and the space in `except X :`; we keep them."""
+    source = b"import asyncio\n\x0c\ntry:\n    pass\nexcept ValueError :\n    pass\nasyncio.old_api()\n"
+    assert run(source).new_source == source.replace(b"old_api", b"new_api")
+
+
+def test_syntax_error_is_a_skip_with_a_position() -> None:
+    result = run(b"import asyncio\nasyncio.old_api(\n")
+    assert result.skipped and result.skipped.startswith("syntax error at ")
+    assert result.new_source is None and not result.internal_error
+
+
+def test_undecodable_is_a_skip() -> None:
+    result = run(b"x = '\xff\xfe old_api'\n")
+    assert result.skipped and "UTF-8" in result.skipped and "coding cookie" in result.skipped
+
+
+def test_python2_source_is_a_skip_not_a_crash() -> None:
+    assert run(b"print 'old_api'\n").skipped
+
+
+def test_noqa_suppresses_by_code_and_bare() -> None:
+    source = (
+        b"import asyncio\n"
+        b"asyncio.old_api()  # noqa\n"
+        b"asyncio.old_api()  # noqa: AIO999\n"
+        b"asyncio.old_api()  # noqa: AIO123\n"
+    )
+    result = run(source)
+    assert result.new_source == source.replace(b"old_api()  # noqa: AIO123", b"new_api()  # noqa: AIO123")
+
+
+def test_unsafe_fix_needs_opt_in() -> None:
+    source = b"wrap(1)\n"
+    assert run(source, rules=(WrapInList,)).new_source is None
+    assert run(source, rules=(WrapInList,), fix=False).findings[0].fix is FixStatus.UNSAFE
+    assert run(source, rules=(WrapInList,), unsafe_fixes=True).new_source == b"[wrapped(1)]\n"
+
+
+def test_overlapping_fixes_land_over_several_passes() -> None:
+    result = run(b"wrap(wrap(1))\n", rules=(WrapInList,), unsafe_fixes=True)
+    assert result.new_source == b"[wrapped([wrapped(1)])]\n"
+
+
+def test_fix_below_the_target_is_withheld_and_counted() -> None:
+    class NeedsNew(RenameOldApi):
+        __doc__ = RenameOldApi.__doc__
+        min_python = (3, 13)
+
+    result = run(b"import asyncio\nasyncio.old_api()\n", rules=(NeedsNew,))
+    assert result.new_source is None and result.findings == []
+    assert result.withheld_by_target == {(3, 13): 1}
+
+
+def test_prefilter_skips_parsing() -> None:
+    assert not run(b"x = 1\n").parsed
+    assert run(b"x = 1\n", prefilter=False).parsed
+
+
+def test_a_crashing_rule_is_an_internal_error_naming_it() -> None:
+    result = run(b"f()\n", rules=(Crashes,))
+    assert result.internal_error and "AIO997" in result.skipped and "boom" in result.skipped
+
+
+def test_deep_nesting_does_not_raise() -> None:
+    source = b"x = " + b"(" * 5000 + b"old_api" + b")" * 5000 + b"\n"
+    result = run(source)
+    assert result.skipped is not None

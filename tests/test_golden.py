@@ -1,0 +1,94 @@
+"""Every golden case of every rule: byte-exact output and the properties around it."""
+
+from __future__ import annotations
+
+import sys
+import pytest
+
+from asyncio_upgrade.codemods.api import FixStatus, Safety, process_source
+from asyncio_upgrade.codemods.registry import rules_by_code
+
+from conftest import FIXTURES
+from golden import Case, all_cases, find_python, run_program
+
+CASES = all_cases()
+RULES = {rule.key: rule for rule in rules_by_code().values()}
+
+
+def fix(data: bytes, settings) -> bytes:
+    result = process_source(data, settings, fix=True)
+    assert result.skipped is None, result.skipped
+    return result.new_source if result.new_source is not None else data
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_output(case: Case, update_goldens: bool) -> None:
+    rule = RULES[case.key]
+    source = case.input_path.read_bytes()
+    output = fix(source, case.settings(rule.code))
+    if case.is_noop:
+        assert not case.expected_path.exists(), "a noop_ case has no expected file"
+        assert output == source, "a noop_ case must not change"
+        return
+    if update_goldens:
+        case.expected_path.write_bytes(output)
+    assert case.expected_path.exists(), "an input needs an expected file or a noop_ name"
+    expected = case.expected_path.read_bytes()
+    assert output == expected
+    assert output != source, "a case that changes nothing must be named noop_"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.is_noop], ids=lambda c: c.id)
+def test_expected_is_stable(case: Case) -> None:
+    """The expected file compiles, and neither its rule nor all rules together change it."""
+    rule = RULES[case.key]
+    expected = case.expected_path.read_bytes()
+    compile(expected, str(case.expected_path), "exec", dont_inherit=True)
+    assert fix(expected, case.settings(rule.code)) == expected, "the rule is not idempotent"
+    assert fix(expected, case.settings(None)) == expected, "another rule changes this rule's output"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.is_noop], ids=lambda c: c.id)
+def test_gates(case: Case) -> None:
+    """Nothing changes below the rule's min_python, or without --unsafe-fixes when needed,
+    and `check` reports what `fix` fixes."""
+    rule = RULES[case.key]
+    source = case.input_path.read_bytes()
+    major, minor = rule.min_python
+    below = case.settings(rule.code, target_version=(major, minor - 1))
+    assert fix(source, below) == source, f"changed with a target below {rule.min_python}"
+    if rule.safety is Safety.UNSAFE:
+        assert fix(source, case.settings(rule.code, unsafe_fixes=False)) == source
+    elif case.unsafe:
+        safe_only = fix(source, case.settings(rule.code, unsafe_fixes=False))
+        assert safe_only != case.expected_path.read_bytes(), "# unsafe-fixes header on a case needing none"
+    checked = process_source(source, case.settings(rule.code), fix=False)
+    fixable = [f for f in checked.findings if f.code == rule.code and f.fix is FixStatus.AVAILABLE]
+    assert fixable, "check reports no fixable finding for a case that fix changes"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.runnable], ids=lambda c: c.id)
+def test_runnable(case: Case) -> None:
+    """The rewritten program prints what the original printed (or what it is known to print)."""
+    target = case.input_path if case.is_noop else case.expected_path
+    after = run_program(target)
+    if case.stdout_path.exists():
+        assert after == case.stdout_path.read_text()
+    old_python = case.options.get("input-python")
+    if old_python:
+        python = find_python(old_python)
+        if python is None:
+            assert case.stdout_path.exists(), "an input-python case needs a .stdout file"
+            return
+        before = run_program(case.input_path, python)
+    else:
+        before = run_program(case.input_path, sys.executable)
+    assert after == before
+
+
+def test_every_fixture_file_has_a_fate() -> None:
+    for path in FIXTURES.glob("*/*"):
+        name = path.name
+        assert name.endswith((".input.py", ".expected.py", ".stdout")), f"stray fixture file {path}"
+        if name.endswith(".expected.py"):
+            assert path.with_name(name.replace(".expected.py", ".input.py")).exists(), f"{path} has no input"
