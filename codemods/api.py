@@ -31,3 +31,13 @@ def process_source(data: bytes, settings: Settings, *, fix: bool) -> FileResult:
     from .engine import process_source as run
 
     return run(data, settings, fix=fix)
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a source as the engine reads it (for showing diffs). ValueError if undecodable."""
+    from .source import UndecodableSource, decode
+
+    try:
+        return decode(data).text
+    except UndecodableSource as exc:
+        raise ValueError(str(exc)) from None

@@ -1,0 +1,3 @@
+from asyncio_upgrade.cli.app import main
+
+main()
