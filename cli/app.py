@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional
 
@@ -23,8 +24,11 @@ from asyncio_upgrade.codemods.api import (
 
 from . import config as config_module
 from .files import discover
-from .output import Tally, error, finding_line, unified_diff
-from .runner import run
+from .formats import Reporter, format_option
+from .formats import statistics as format_statistics
+from .output import Tally, error, unified_diff
+from .cache import Cache, code_fingerprint, default_cache_dir
+from .runner import Runner
 from .writer import write_if_unchanged
 
 app = typer.Typer(
@@ -49,6 +53,9 @@ CONFIG = typer.Option(None, "--config", help="Read settings from this pyproject.
 ISOLATED = typer.Option(False, "--isolated", help="Ignore every configuration file.")
 STDIN_NAME = typer.Option(None, "--stdin-filename", help="The path to report for `-` (stdin).")
 TRACEBACK = typer.Option(False, "--show-traceback", help="Show the full traceback of an internal error.")
+JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes for large batches (default: all cores).")
+NO_CACHE = typer.Option(False, "--no-cache", help="Neither read nor write the result cache.")
+CACHE_DIR = typer.Option(None, "--cache-dir", help="Where to keep the cache (default: .asyncio_upgrade_cache beside pyproject.toml).")
 
 
 class Run:
@@ -63,6 +70,9 @@ class Run:
         unsafe: Optional[bool],
         config_path: Optional[str],
         isolated: bool,
+        jobs: Optional[int] = None,
+        no_cache: bool = False,
+        cache_dir: Optional[str] = None,
     ) -> None:
         self.paths = paths or ["."]
         try:
@@ -80,6 +90,13 @@ class Run:
         self._settings_cache: Dict[FrozenSet[str], Settings] = {}
         exclude = [*self.config.exclude, *self.config.extend_exclude]
         self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        if jobs is not None and jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        cache = None
+        if not no_cache:
+            folder = Path(cache_dir) if cache_dir else default_cache_dir(self.config.path.parent if self.config.path else None)
+            cache = Cache(folder, code_fingerprint())
+        self.runner = Runner(jobs=jobs, cache=cache)
 
     def _target(self, flag: Optional[str]):
         if flag:
@@ -102,8 +119,9 @@ class Run:
             )
         return self._settings_cache[codes]
 
-    def sources(self):
-        return discover([p for p in self.paths if p != "-"], self.exclude, self.config.root)
+    def outcomes(self, *, fix: bool):
+        sources = discover([p for p in self.paths if p != "-"], self.exclude, self.config.root)
+        return self.runner.run(sources, self.settings_for, fix=fix)
 
     def withheld_note(self, tally: Tally) -> None:
         note = tally.withheld_note(self.target, self.target_source)
@@ -154,35 +172,53 @@ def check(
     isolated: bool = ISOLATED,
     stdin_filename: Optional[str] = STDIN_NAME,
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
+    output_format: Optional[str] = typer.Option(None, "--output-format", help="text (default), json, github, sarif or junit."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print how many findings each rule has."),
+    jobs: Optional[int] = JOBS,
+    no_cache: bool = NO_CACHE,
+    cache_dir: Optional[str] = CACHE_DIR,
     show_traceback: bool = TRACEBACK,
 ) -> None:
     """Report anti-patterns: `path:line:col: CODE message`; exit 1 if any."""
 
     def body() -> int:
-        settings = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated)
+        try:
+            fmt = format_option(output_format)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        settings = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir)
         tally = Tally()
+        reporter = Reporter(fmt, settings.rules, _version())
+        per_rule: Counter = Counter()
+        fixable: Dict[str, bool] = {}
 
         def report(name: str, result) -> None:
             tally.files += 1
             if result.skipped:
                 error(f"{name}: {result.skipped}")
                 tally.errors += 1
+            reporter.add(name, result.findings)
             for finding in result.findings:
-                print(finding_line(name, finding))
                 tally.by_status[finding.fix] += 1
+                per_rule[finding.code] += 1
+                fixable[finding.code] = fixable.get(finding.code, False) or finding.fix is FixStatus.AVAILABLE
             tally.add_withheld(result.withheld_by_target)
 
         if "-" in settings.paths:
             name = stdin_filename or "-"
             data = sys.stdin.buffer.read()
             report(name, process_source(data, settings.settings_for(Path(name)), fix=False))
-        for outcome in run(settings.sources(), settings.settings_for, fix=False):
+        for outcome in settings.outcomes(fix=False):
             if outcome.problem:
                 error(f"{outcome.path}: {outcome.problem}")
                 tally.errors += 1
             else:
                 report(str(outcome.path), outcome.result)
-        print(tally.check_summary())
+        reporter.finish()
+        if statistics and per_rule:
+            names = {rule.code: rule.name for rule in settings.rules}
+            print(format_statistics(per_rule, fixable, names), file=sys.stdout if fmt == "text" else sys.stderr)
+        print(tally.check_summary(), file=sys.stdout if fmt == "text" else sys.stderr)
         settings.withheld_note(tally)
         if tally.errors:
             return 2
@@ -205,12 +241,15 @@ def fix(
     exit_zero_even_if_changed: bool = typer.Option(
         False, "--exit-zero-even-if-changed", help="Exit 0 even when files were rewritten."
     ),
+    jobs: Optional[int] = JOBS,
+    no_cache: bool = NO_CACHE,
+    cache_dir: Optional[str] = CACHE_DIR,
     show_traceback: bool = TRACEBACK,
 ) -> None:
     """Rewrite files in place (`--diff`: show the changes, write nothing); exit 1 if anything changed."""
 
     def body() -> int:
-        settings = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated)
+        settings = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir)
         tally = Tally()
 
         def account(name: str, result) -> bool:
@@ -238,7 +277,7 @@ def fix(
             else:
                 sys.stdout.buffer.write(result.new_source if changed else data)
                 sys.stdout.flush()
-        for outcome in run(settings.sources(), settings.settings_for, fix=True):
+        for outcome in settings.outcomes(fix=True):
             name = str(outcome.path)
             if outcome.problem:
                 error(f"{name}: {outcome.problem}")
@@ -300,11 +339,18 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
     _guard(body)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("asyncio-upgrade")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "unknown"
+
+
 def _version_callback(value: bool) -> None:
     if value:
-        from importlib.metadata import version
-
-        print(f"asyncio-upgrade {version('asyncio-upgrade')}")
+        print(f"asyncio-upgrade {_version()}")
         raise typer.Exit()
 
 

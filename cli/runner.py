@@ -1,14 +1,25 @@
-"""Runs the engine over files and yields one outcome per file, in input order."""
+"""Runs the engine over files: cache first, then in-process for a handful of files or a
+process pool for batches. Outcomes come back in input order, a chunk at a time, so memory
+stays flat however many files there are."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import FileResult, Settings, process_source
 
+from .cache import Cache
 from .files import Source
+
+CHUNK = 512
+# Below this many files to parse, starting worker processes costs more than it saves.
+POOL_THRESHOLD = 8
 
 
 @dataclass
@@ -19,14 +30,75 @@ class Outcome:
     problem: Optional[str] = None  # a file we could not even read
 
 
-def run(sources: Iterable[Source], settings_for: Callable[[Path], Settings], *, fix: bool) -> Iterator[Outcome]:
-    for source in sources:
-        if source.problem:
-            yield Outcome(source.path, None, None, source.problem)
-            continue
+def _work(item: Tuple[str, bytes, Settings, bool]) -> FileResult:
+    _, data, settings, fix = item
+    return process_source(data, settings, fix=fix)
+
+
+class Runner:
+    def __init__(self, *, jobs: Optional[int] = None, cache: Optional[Cache] = None) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.cache = cache
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def run(self, sources: Iterable[Source], settings_for: Callable[[Path], Settings], *, fix: bool) -> Iterator[Outcome]:
+        iterator = iter(sources)
         try:
-            data = source.path.read_bytes()
-        except OSError as exc:
-            yield Outcome(source.path, None, None, f"cannot read: {exc.strerror or exc}")
-            continue
-        yield Outcome(source.path, data, process_source(data, settings_for(source.path), fix=fix))
+            while True:
+                chunk = list(islice(iterator, CHUNK))
+                if not chunk:
+                    return
+                yield from self._run_chunk(chunk, settings_for, fix)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+
+    def _run_chunk(self, chunk: List[Source], settings_for, fix: bool) -> Iterator[Outcome]:
+        outcomes: List[Optional[Outcome]] = []
+        pending: List[Tuple[int, str, Tuple[str, bytes, Settings, bool]]] = []
+        for source in chunk:
+            if source.problem:
+                outcomes.append(Outcome(source.path, None, None, source.problem))
+                continue
+            try:
+                data = source.path.read_bytes()
+            except OSError as exc:
+                outcomes.append(Outcome(source.path, None, None, f"cannot read: {exc.strerror or exc}"))
+                continue
+            settings = settings_for(source.path)
+            key = self.cache.key(data, settings, fix) if self.cache else ""
+            cached = self.cache.get(key) if self.cache else None
+            outcomes.append(Outcome(source.path, data, cached))
+            if cached is None:
+                pending.append((len(outcomes) - 1, key, (str(source.path), data, settings, fix)))
+
+        for (index, key, _), result in zip(pending, self._compute([item for _, _, item in pending])):
+            outcomes[index].result = result  # type: ignore[union-attr]
+            if self.cache:
+                self.cache.put(key, result)
+        for outcome in outcomes:
+            yield outcome  # type: ignore[misc]
+
+    def _compute(self, items: List[Tuple[str, bytes, Settings, bool]]) -> List[FileResult]:
+        if self.jobs <= 1 or (len(items) < POOL_THRESHOLD and self._pool is None):
+            return [_work(item) for item in items]
+        results: List[FileResult] = []
+        try:
+            results.extend(self._pool_map(items))
+        except BrokenProcessPool:
+            # A worker died (the native parser can, on pathological input): find the file
+            # that kills it, one at a time, and report it instead of losing the batch.
+            self._pool = None
+            for item in items[len(results):]:
+                try:
+                    results.extend(self._pool_map([item]))
+                except BrokenProcessPool:
+                    self._pool = None
+                    results.append(FileResult(skipped="internal error: the worker process crashed on this file; left unchanged", internal_error=True))
+        return results
+
+    def _pool_map(self, items):
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        return list(self._pool.map(_work, items, chunksize=max(1, len(items) // (self.jobs * 4))))

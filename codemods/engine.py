@@ -10,8 +10,6 @@ from collections import defaultdict
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 from .context import FileContext
@@ -189,6 +187,10 @@ def _edits(ctx: FileContext, report: Report) -> Tuple[Edit, ...]:
 
 def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[str], int]:
     """Apply every fix that does not overlap an earlier one; the rest wait for the next pass."""
+    # libcst.codemod costs ~0.25 s to import: only files whose fixes change imports pay it.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
     taken: List[Tuple[Tuple[int, int], Tuple[int, int]]] = []
     edits: Dict[cst.CSTNode, object] = {}
     codes: Set[str] = set()

@@ -1,0 +1,174 @@
+"""Output formats for findings: text, json, github, sarif, junit; and --statistics."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+from xml.etree import ElementTree
+
+from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo
+
+from .output import finding_line
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+_APPLICABILITY = {FixStatus.AVAILABLE: "safe", FixStatus.APPLIED: "safe", FixStatus.UNSAFE: "unsafe"}
+
+
+class Reporter:
+    """Collects findings per file; streams text/github, renders the others at the end."""
+
+    def __init__(self, fmt: str, rules: List[RuleInfo], version: str) -> None:
+        self.fmt = fmt
+        self.rules = rules
+        self.version = version
+        self.files: List[Tuple[str, List[Finding]]] = []
+
+    def add(self, path: str, findings: List[Finding]) -> None:
+        if self.fmt == "text":
+            for finding in findings:
+                print(finding_line(path, finding))
+        elif self.fmt == "github":
+            for finding in findings:
+                print(github_annotation(path, finding))
+        else:
+            self.files.append((path, list(findings)))
+
+    def finish(self) -> None:
+        render = {"json": to_json, "sarif": to_sarif, "junit": to_junit}.get(self.fmt)
+        if render is not None:
+            sys.stdout.write(render(self))
+            sys.stdout.write("\n")
+
+
+def finding_dict(path: str, finding: Finding) -> dict:
+    fix = None
+    if finding.fix in _APPLICABILITY:
+        fix = {
+            "applicability": _APPLICABILITY[finding.fix],
+            "applied": finding.fix is FixStatus.APPLIED,
+            "edits": [
+                {"content": e.content, "line": e.line, "column": e.column + 1, "end_line": e.end_line,
+                 "end_column": e.end_column + 1}
+                for e in finding.edits
+            ],
+        }
+    return {
+        "code": finding.code, "name": finding.name, "message": finding.message, "path": path,
+        "line": finding.line, "column": finding.column, "end_line": finding.end_line,
+        "end_column": finding.end_column, "fix": fix,
+    }
+
+
+def to_json(reporter: Reporter) -> str:
+    return json.dumps([finding_dict(p, f) for p, fs in reporter.files for f in fs], indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(path: str, finding: Finding) -> str:
+    props = (
+        f"title={_escape_property(f'asyncio-upgrade ({finding.code})')},file={_escape_property(path)},"
+        f"line={finding.line},col={finding.column},endLine={finding.end_line},endColumn={finding.end_column}"
+    )
+    return f"::warning {props}::{_escape_data(finding_line(path, finding))}"
+
+
+def to_sarif(reporter: Reporter) -> str:
+    index = {rule.code: i for i, rule in enumerate(reporter.rules)}
+    results = []
+    for path, findings in reporter.files:
+        for finding in findings:
+            result = {
+                "ruleId": finding.code,
+                "ruleIndex": index[finding.code],
+                "level": "warning",
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": Path(path).as_posix()},
+                            "region": {
+                                "startLine": finding.line, "startColumn": finding.column,
+                                "endLine": finding.end_line, "endColumn": finding.end_column,
+                            },
+                        }
+                    }
+                ],
+            }
+            if finding.fix in _APPLICABILITY:
+                result["properties"] = {"fix": _APPLICABILITY[finding.fix]}
+            results.append(result)
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "asyncio-upgrade",
+                        "version": reporter.version,
+                        "rules": [
+                            {
+                                "id": rule.code,
+                                "name": rule.name,
+                                "shortDescription": {"text": rule.summary},
+                                "fullDescription": {"text": rule.docs},
+                                "help": {"text": rule.docs, "markdown": rule.docs},
+                                "properties": {
+                                    "fix": rule.safety.value,
+                                    "minimumTarget": f"{rule.min_python[0]}.{rule.min_python[1]}",
+                                },
+                            }
+                            for rule in reporter.rules
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2)
+
+
+def to_junit(reporter: Reporter) -> str:
+    total = sum(len(fs) for _, fs in reporter.files)
+    suites = ElementTree.Element(
+        "testsuites", name="asyncio-upgrade", tests=str(max(total, 1)), failures=str(total)
+    )
+    for path, findings in reporter.files:
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name=path, tests=str(max(len(findings), 1)), failures=str(len(findings))
+        )
+        if not findings:
+            ElementTree.SubElement(suite, "testcase", name="asyncio-upgrade", classname=path)
+        for finding in findings:
+            case = ElementTree.SubElement(
+                suite, "testcase", name=f"{finding.code} {finding.name}", classname=f"{path}:{finding.line}:{finding.column}"
+            )
+            failure = ElementTree.SubElement(case, "failure", message=finding.message, type=finding.code)
+            failure.text = finding_line(path, finding)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode")
+
+
+def statistics(counts: Counter, fixable: Dict[str, bool], names: Dict[str, str]) -> str:
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = max((len(str(n)) for _, n in rows), default=1)
+    return "\n".join(
+        f"{n:>{width}}  {code}  {'[*]' if fixable.get(code) else '   '}  {names[code]}" for code, n in rows
+    )
+
+
+def format_option(value: Optional[str]) -> str:
+    value = (value or "text").lower()
+    if value not in FORMATS:
+        raise ValueError(f"--output-format must be one of {', '.join(FORMATS)}")
+    return value
