@@ -55,6 +55,7 @@ STDIN_NAME = typer.Option(None, "--stdin-filename", help="The path to report for
 TRACEBACK = typer.Option(False, "--show-traceback", help="Show the full traceback of an internal error.")
 JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes for large batches (default: all cores).")
 NO_CACHE = typer.Option(False, "--no-cache", help="Neither read nor write the result cache.")
+GENERATED = typer.Option(False, "--include-generated", help="Also process files marked @generated.")
 CACHE_DIR = typer.Option(None, "--cache-dir", help="Where to keep the cache (default: .asyncio_upgrade_cache beside pyproject.toml).")
 
 
@@ -73,7 +74,9 @@ class Run:
         jobs: Optional[int] = None,
         no_cache: bool = False,
         cache_dir: Optional[str] = None,
+        include_generated: bool = False,
     ) -> None:
+        self.include_generated = include_generated
         self.paths = paths or ["."]
         try:
             self.config = config_module.load(self.paths, config_path, isolated)
@@ -115,7 +118,10 @@ class Run:
                 codes = codes & allowed
         if codes not in self._settings_cache:
             self._settings_cache[codes] = Settings(
-                target_version=self.target, select=codes, unsafe_fixes=self.unsafe
+                target_version=self.target,
+                select=codes,
+                unsafe_fixes=self.unsafe,
+                include_generated=self.include_generated,
             )
         return self._settings_cache[codes]
 
@@ -177,6 +183,7 @@ def check(
     jobs: Optional[int] = JOBS,
     no_cache: bool = NO_CACHE,
     cache_dir: Optional[str] = CACHE_DIR,
+    include_generated: bool = GENERATED,
     show_traceback: bool = TRACEBACK,
 ) -> None:
     """Report anti-patterns: `path:line:col: CODE message`; exit 1 if any."""
@@ -186,7 +193,10 @@ def check(
             fmt = format_option(output_format)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        settings = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir)
+        settings = Run(
+            paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir,
+            include_generated,
+        )
         tally = Tally()
         reporter = Reporter(fmt, settings.rules, _version())
         per_rule: Counter = Counter()
@@ -244,12 +254,16 @@ def fix(
     jobs: Optional[int] = JOBS,
     no_cache: bool = NO_CACHE,
     cache_dir: Optional[str] = CACHE_DIR,
+    include_generated: bool = GENERATED,
     show_traceback: bool = TRACEBACK,
 ) -> None:
     """Rewrite files in place (`--diff`: show the changes, write nothing); exit 1 if anything changed."""
 
     def body() -> int:
-        settings = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir)
+        settings = Run(
+            paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir,
+            include_generated,
+        )
         tally = Tally()
 
         def account(name: str, result) -> bool:

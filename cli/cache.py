@@ -49,7 +49,8 @@ class Cache:
         digest = hashlib.sha256(data)
         select = ",".join(sorted(settings.select)) if settings.select is not None else "*"
         digest.update(
-            f"|{self.fingerprint}|{fix}|{settings.target_version}|{select}|{settings.unsafe_fixes}|{settings.prefilter}".encode()
+            f"|{self.fingerprint}|{fix}|{settings.target_version}|{select}|{settings.unsafe_fixes}|"
+            f"{settings.prefilter}|{settings.include_generated}".encode()
         )
         return digest.hexdigest()
 

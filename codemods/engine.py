@@ -19,7 +19,7 @@ from .preserve import splice_changes
 from .registry import all_rules
 from .rule import Report, Rule
 from .source import UndecodableSource, decode
-from .suppress import find_suppressions, is_suppressed
+from .suppress import file_opt_out, find_suppressions, is_suppressed
 
 MAX_PASSES = 8
 
@@ -62,6 +62,8 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
     except UndecodableSource as exc:
         return FileResult(skipped=str(exc))
     text = decoded.text
+    if file_opt_out(text, settings.include_generated):
+        return FileResult()
     if settings.prefilter:
         rules = [r for r in rules if any(word in text for word in r.trigger_words)]
     if not rules:

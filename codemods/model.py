@@ -52,6 +52,8 @@ class Settings:
     unsafe_fixes: bool = False
     # False turns off the text prefilter (tests prove it drops nothing).
     prefilter: bool = True
+    # Files marked `@generated` in their first lines are left alone unless this is set.
+    include_generated: bool = False
 
 
 @dataclass(frozen=True)

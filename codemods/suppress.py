@@ -7,6 +7,9 @@ import re
 import tokenize
 from typing import Dict, FrozenSet, Iterator, Optional, Tuple
 
+_SKIP_FILE = re.compile(r"#\s*asyncio-upgrade:\s*skip-file\b", re.IGNORECASE)
+_GENERATED_HEADER_CHARS = 2048
+
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
 
 # None means "every code" (a bare `# noqa`).
@@ -48,3 +51,12 @@ def _comments(text: str) -> Iterator[Tuple[int, str]]:
         for number, line in enumerate(text.splitlines(), start=1):
             if "#" in line:
                 yield number, line[line.index("#"):]
+
+
+def file_opt_out(text: str, include_generated: bool) -> str:
+    """Why the whole file is to be left alone ("" if it is not)."""
+    if "skip-file" in text and _SKIP_FILE.search(text):
+        return "skip-file"
+    if not include_generated and "@generated" in text[:_GENERATED_HEADER_CHARS]:
+        return "generated"
+    return ""
