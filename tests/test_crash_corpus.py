@@ -1,0 +1,37 @@
+"""Every .py file of the standard library and of site-packages through `check` and
+`fix --diff --unsafe-fixes`: files may be skipped (syntax errors, encodings), but the tool
+must never fail internally."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+CORPORA = {
+    "stdlib": sysconfig.get_paths()["stdlib"],
+    "site-packages": sysconfig.get_paths()["purelib"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["check"], ["fix", "--diff", "--unsafe-fixes"]], ids=["check", "fix-diff"])
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_no_internal_errors(corpus: str, command, tmp_path: Path) -> None:
+    root = Path(CORPORA[corpus])
+    done = subprocess.run(
+        [sys.executable, "-m", "asyncio_upgrade.cli", *command, "--isolated", "--no-cache",
+         "--target-version", "py312", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode in (0, 1, 2), done.stderr[-2000:]
+    internal = [line for line in done.stderr.splitlines() if "internal error" in line]
+    assert not internal, "\n".join(internal[:20])
+    assert "Traceback" not in done.stderr
+    if command == ["check"]:
+        assert done.stdout.strip(), "check printed no summary"
