@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional
 
 import pathspec
 import typer
@@ -15,7 +15,6 @@ from asyncio_upgrade.codemods.api import (
     FixStatus,
     RuleInfo,
     Settings,
-    Version,
     decode_text,
     format_version,
     process_source,
@@ -23,12 +22,13 @@ from asyncio_upgrade.codemods.api import (
 )
 
 from . import config as config_module
+from . import terminal
+from .cache import Cache, code_fingerprint, default_cache_dir
 from .files import discover
-from .formats import Reporter, format_option
+from .formats import Reporter, edits_lines, format_option
 from .formats import statistics as format_statistics
 from .output import Tally, error, unified_diff
-from .cache import Cache, code_fingerprint, default_cache_dir
-from .runner import Runner
+from .runner import Outcome, Runner
 from .writer import write_if_unchanged
 
 app = typer.Typer(
@@ -44,7 +44,7 @@ class UsageError(Exception):
     """A one-line problem with how the command was called (exit 2)."""
 
 
-PATHS = typer.Argument(None, help="Files or folders to process; `-` reads stdin.", show_default=False)
+PATHS = typer.Argument(None, help="Files or folders to process (default: .); `-` reads stdin.", show_default=False)
 SELECT = typer.Option(None, "--select", help="Rule codes or prefixes to run (comma-separated; e.g. AIO2,AIO101).")
 IGNORE = typer.Option(None, "--ignore", help="Rule codes or prefixes to skip.")
 TARGET = typer.Option(None, "--target-version", help="Oldest Python the code must run on (py39 … py315). Default: requires-python, else py39.")
@@ -52,11 +52,14 @@ UNSAFE = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply
 CONFIG = typer.Option(None, "--config", help="Read settings from this pyproject.toml instead of the nearest one.")
 ISOLATED = typer.Option(False, "--isolated", help="Ignore every configuration file.")
 STDIN_NAME = typer.Option(None, "--stdin-filename", help="The path to report for `-` (stdin).")
-TRACEBACK = typer.Option(False, "--show-traceback", help="Show the full traceback of an internal error.")
 JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes for large batches (default: all cores).")
 NO_CACHE = typer.Option(False, "--no-cache", help="Neither read nor write the result cache.")
-GENERATED = typer.Option(False, "--include-generated", help="Also process files marked @generated.")
 CACHE_DIR = typer.Option(None, "--cache-dir", help="Where to keep the cache (default: .asyncio_upgrade_cache beside pyproject.toml).")
+GENERATED = typer.Option(False, "--include-generated", help="Also process files marked @generated.")
+SHOW_FIXES = typer.Option(False, "--show-fixes", help="Show each fix: the edits under each finding, or what `fix` changed per file.")
+QUIET = typer.Option(False, "--quiet", "-q", help="Print findings, diffs and errors only: no summary or notes.")
+VERBOSE = typer.Option(False, "--verbose", "-v", help="Also say where settings came from and how many files the cache answered.")
+TRACEBACK = typer.Option(False, "--show-traceback", help="Show the full traceback of an internal error.")
 
 
 class Run:
@@ -71,13 +74,17 @@ class Run:
         unsafe: Optional[bool],
         config_path: Optional[str],
         isolated: bool,
-        jobs: Optional[int] = None,
-        no_cache: bool = False,
-        cache_dir: Optional[str] = None,
-        include_generated: bool = False,
+        jobs: Optional[int],
+        no_cache: bool,
+        cache_dir: Optional[str],
+        include_generated: bool,
+        stdin_filename: Optional[str],
+        quiet: bool,
+        verbose: bool,
     ) -> None:
-        self.include_generated = include_generated
         self.paths = paths or ["."]
+        self.stdin_name = stdin_filename or "-"
+        self.quiet, self.verbose = quiet, verbose and not quiet
         try:
             self.config = config_module.load(self.paths, config_path, isolated)
         except config_module.ConfigError as exc:
@@ -85,21 +92,26 @@ class Run:
         self.rules = rule_infos()
         self.target, self.target_source = self._target(target)
         self.unsafe = bool(unsafe if unsafe is not None else self.config.unsafe_fixes)
+        self.include_generated = include_generated
         chosen = _split(select) if select else self.config.select
         self.selected = _select(self.rules, chosen, [*self.config.ignore, *_split(ignore)])
         self._per_file = {
-            glob: _select(self.rules, ["ALL"], codes) for glob, codes in self.config.per_file_ignores.items()
+            glob: (pathspec.GitIgnoreSpec.from_lines([glob]), _select(self.rules, ["ALL"], codes))
+            for glob, codes in self.config.per_file_ignores.items()
         }
         self._settings_cache: Dict[FrozenSet[str], Settings] = {}
         exclude = [*self.config.exclude, *self.config.extend_exclude]
         self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         if jobs is not None and jobs < 1:
             raise UsageError("--jobs must be at least 1")
-        cache = None
+        self.cache = None
         if not no_cache:
             folder = Path(cache_dir) if cache_dir else default_cache_dir(self.config.path.parent if self.config.path else None)
-            cache = Cache(folder, code_fingerprint())
-        self.runner = Runner(jobs=jobs, cache=cache)
+            self.cache = Cache(folder, code_fingerprint())
+        self.runner = Runner(jobs=jobs, cache=self.cache)
+        if self.verbose:
+            print(f"target {format_version(self.target)} ({self.target_source}); "
+                  f"{len(self.selected)} rules; unsafe fixes {'on' if self.unsafe else 'off'}", file=sys.stderr)
 
     def _target(self, flag: Optional[str]):
         if flag:
@@ -113,9 +125,11 @@ class Run:
 
     def settings_for(self, path: Path) -> Settings:
         codes = self.selected
-        for glob, allowed in self._per_file.items():
-            if _matches(glob, path, self.config.root):
-                codes = codes & allowed
+        if self._per_file:
+            relative = _relative(path, self.config.root)
+            for spec, allowed in self._per_file.values():
+                if spec.match_file(relative):
+                    codes = codes & allowed
         if codes not in self._settings_cache:
             self._settings_cache[codes] = Settings(
                 target_version=self.target,
@@ -125,14 +139,44 @@ class Run:
             )
         return self._settings_cache[codes]
 
-    def outcomes(self, *, fix: bool):
+    def outcomes(self, *, fix: bool) -> Iterator[Outcome]:
+        """Stdin first (if `-` was given), then every file, in order."""
+        if "-" in self.paths:
+            data = sys.stdin.buffer.read()
+            path = Path(self.stdin_name)
+            yield Outcome(path, data, process_source(data, self.settings_for(path), fix=fix), stdin=True)
         sources = discover([p for p in self.paths if p != "-"], self.exclude, self.config.root)
-        return self.runner.run(sources, self.settings_for, fix=fix)
+        yield from terminal.with_progress(self.runner.run(sources, self.settings_for, fix=fix), not self.quiet)
 
-    def withheld_note(self, tally: Tally) -> None:
+    def finish(self, tally: Tally) -> None:
+        if self.quiet:
+            return
         note = tally.withheld_note(self.target, self.target_source)
         if note:
             print(note, file=sys.stderr)
+        if terminal.is_terminal(sys.stderr) and tally.files > 1:
+            names = {r.code: r.name for r in self.rules}
+            terminal.summary_table(
+                [
+                    ("files scanned", str(tally.files)),
+                    ("files changed", str(tally.changed)),
+                    ("findings", str(tally.findings())),
+                    ("fixes applied", str(tally.fixes_applied)),
+                    ("withheld by target", str(sum(tally.withheld.values()))),
+                    ("withheld as unsafe", str(tally.by_status[FixStatus.UNSAFE])),
+                    ("could not be handled", str(tally.errors)),
+                ],
+                [(code, names.get(code, ""), n) for code, n in sorted(tally.per_rule.items())],
+            )
+        if self.verbose and self.cache is not None:
+            print(f"{tally.files} files; {self.cache.hits} answered from the cache", file=sys.stderr)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _split(values: Optional[List[str]]) -> List[str]:
@@ -142,20 +186,14 @@ def _split(values: Optional[List[str]]) -> List[str]:
 def _select(rules: List[RuleInfo], select: Optional[List[str]], ignore: List[str]) -> FrozenSet[str]:
     codes = [rule.code for rule in rules]
     for token in [*(select or []), *ignore]:
-        if token != "ALL" and not any(code.startswith(token.upper()) for code in codes):
+        if token.upper() != "ALL" and not any(code.startswith(token.upper()) for code in codes):
             raise UsageError(f"unknown rule code or prefix `{token}` (see `asyncio-upgrade rules`)")
-    chosen = {
-        code for code in codes if select is None or any(t == "ALL" or code.startswith(t.upper()) for t in select)
-    }
-    return frozenset(c for c in chosen if not any(t == "ALL" or c.startswith(t.upper()) for t in ignore))
 
+    def matches(code: str, tokens: List[str]) -> bool:
+        return any(t.upper() == "ALL" or code.startswith(t.upper()) for t in tokens)
 
-def _matches(glob: str, path: Path, root: Path) -> bool:
-    try:
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        relative = path.as_posix()
-    return pathspec.GitIgnoreSpec.from_lines([glob]).match_file(relative)
+    chosen = {code for code in codes if select is None or matches(code, select)}
+    return frozenset(code for code in chosen if not matches(code, ignore))
 
 
 def _guard(body: Callable[[], int]) -> None:
@@ -165,6 +203,21 @@ def _guard(body: Callable[[], int]) -> None:
         error(str(exc))
         code = 2
     raise typer.Exit(code)
+
+
+def _account(tally: Tally, name: str, outcome: Outcome) -> bool:
+    """Count an outcome; False when the file could not be handled (already reported)."""
+    tally.files += 1
+    problem = outcome.problem or (outcome.result.skipped if outcome.result else None)
+    if problem:
+        error(f"{name}: {problem}")
+        tally.errors += 1
+        return False
+    for finding in outcome.result.findings:
+        tally.by_status[finding.fix] += 1
+        tally.per_rule[finding.code] += 1
+    tally.add_withheld(outcome.result.withheld_by_target)
+    return True
 
 
 @app.command()
@@ -180,10 +233,13 @@ def check(
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
     output_format: Optional[str] = typer.Option(None, "--output-format", help="text (default), json, github, sarif or junit."),
     statistics: bool = typer.Option(False, "--statistics", help="Print how many findings each rule has."),
+    show_fixes: bool = SHOW_FIXES,
     jobs: Optional[int] = JOBS,
     no_cache: bool = NO_CACHE,
     cache_dir: Optional[str] = CACHE_DIR,
     include_generated: bool = GENERATED,
+    quiet: bool = QUIET,
+    verbose: bool = VERBOSE,
     show_traceback: bool = TRACEBACK,
 ) -> None:
     """Report anti-patterns: `path:line:col: CODE message`; exit 1 if any."""
@@ -193,43 +249,21 @@ def check(
             fmt = format_option(output_format)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        settings = Run(
-            paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir,
-            include_generated,
-        )
+        run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
+                  cache_dir, include_generated, stdin_filename, quiet, verbose)
         tally = Tally()
-        reporter = Reporter(fmt, settings.rules, _version())
-        per_rule: Counter = Counter()
-        fixable: Dict[str, bool] = {}
-
-        def report(name: str, result) -> None:
-            tally.files += 1
-            if result.skipped:
-                error(f"{name}: {result.skipped}")
-                tally.errors += 1
-            reporter.add(name, result.findings)
-            for finding in result.findings:
-                tally.by_status[finding.fix] += 1
-                per_rule[finding.code] += 1
-                fixable[finding.code] = fixable.get(finding.code, False) or finding.fix is FixStatus.AVAILABLE
-            tally.add_withheld(result.withheld_by_target)
-
-        if "-" in settings.paths:
-            name = stdin_filename or "-"
-            data = sys.stdin.buffer.read()
-            report(name, process_source(data, settings.settings_for(Path(name)), fix=False))
-        for outcome in settings.outcomes(fix=False):
-            if outcome.problem:
-                error(f"{outcome.path}: {outcome.problem}")
-                tally.errors += 1
-            else:
-                report(str(outcome.path), outcome.result)
+        reporter = Reporter(fmt, run.rules, _version(), show_fixes=show_fixes)
+        for outcome in run.outcomes(fix=False):
+            name = str(outcome.path)
+            if _account(tally, name, outcome):
+                reporter.add(name, outcome.result.findings)
         reporter.finish()
-        if statistics and per_rule:
-            names = {rule.code: rule.name for rule in settings.rules}
-            print(format_statistics(per_rule, fixable, names), file=sys.stdout if fmt == "text" else sys.stderr)
-        print(tally.check_summary(), file=sys.stdout if fmt == "text" else sys.stderr)
-        settings.withheld_note(tally)
+        side = sys.stdout if fmt == "text" else sys.stderr
+        if statistics and tally.per_rule:
+            print(format_statistics(tally.per_rule, {r.code: r.name for r in run.rules}), file=side)
+        if not quiet:
+            print(tally.check_summary(), file=side)
+        run.finish(tally)
         if tally.errors:
             return 2
         return 1 if tally.findings() and not exit_zero else 0
@@ -251,58 +285,36 @@ def fix(
     exit_zero_even_if_changed: bool = typer.Option(
         False, "--exit-zero-even-if-changed", help="Exit 0 even when files were rewritten."
     ),
+    show_fixes: bool = SHOW_FIXES,
     jobs: Optional[int] = JOBS,
     no_cache: bool = NO_CACHE,
     cache_dir: Optional[str] = CACHE_DIR,
     include_generated: bool = GENERATED,
+    quiet: bool = QUIET,
+    verbose: bool = VERBOSE,
     show_traceback: bool = TRACEBACK,
 ) -> None:
     """Rewrite files in place (`--diff`: show the changes, write nothing); exit 1 if anything changed."""
 
     def body() -> int:
-        settings = Run(
-            paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache, cache_dir,
-            include_generated,
-        )
+        run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
+                  cache_dir, include_generated, stdin_filename, quiet, verbose)
         tally = Tally()
-
-        def account(name: str, result) -> bool:
-            tally.files += 1
-            if result.skipped:
-                error(f"{name}: {result.skipped}")
-                tally.errors += 1
-                return False
-            for finding in result.findings:
-                tally.by_status[finding.fix] += 1
-            tally.add_withheld(result.withheld_by_target)
-            return result.changed
-
-        if "-" in settings.paths:
-            name = stdin_filename or "-"
-            data = sys.stdin.buffer.read()
-            result = process_source(data, settings.settings_for(Path(name)), fix=True)
-            changed = account(name, result)
-            if changed:
-                tally.changed += 1
-                tally.fixes_applied += result.fixes_applied
-            if diff:
-                if changed:
-                    sys.stdout.write(unified_diff(name, decode_text(data), decode_text(result.new_source)))
-            else:
-                sys.stdout.buffer.write(result.new_source if changed else data)
-                sys.stdout.flush()
-        for outcome in settings.outcomes(fix=True):
+        fixed: Dict[str, Counter] = {}
+        for outcome in run.outcomes(fix=True):
             name = str(outcome.path)
-            if outcome.problem:
-                error(f"{name}: {outcome.problem}")
-                tally.errors += 1
-                continue
+            handled = _account(tally, name, outcome)
             result = outcome.result
-            if not account(name, result):
+            if outcome.stdin and not diff:
+                # stdin always echoes the source, fixed or not (and unchanged on errors)
+                changed = handled and result.changed
+                sys.stdout.buffer.write(result.new_source if changed else (outcome.original or b""))
+                sys.stdout.flush()
+            if not handled or not result.changed:
                 continue
             if diff:
-                sys.stdout.write(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
-            else:
+                terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
+            elif not outcome.stdin:
                 problem = write_if_unchanged(outcome.path, outcome.original, result.new_source)
                 if problem:
                     error(f"{name}: {problem}")
@@ -311,9 +323,17 @@ def fix(
                 print(f"Rewriting {name}", file=sys.stderr)
             tally.changed += 1
             tally.fixes_applied += result.fixes_applied
-        if tally.changed and not diff:
+            fixed[name] = Counter(f.code for f in result.findings if f.fix is FixStatus.APPLIED)
+        if show_fixes and fixed:
+            names = {r.code: r.name for r in run.rules}
+            print("Fixes:", file=sys.stderr)
+            for name, counts in fixed.items():
+                print(f"- {name}:", file=sys.stderr)
+                for code, count in sorted(counts.items()):
+                    print(f"    {count} × {code} ({names.get(code, '')})", file=sys.stderr)
+        if tally.changed and not diff and not quiet:
             print(tally.fix_summary(), file=sys.stderr)
-        settings.withheld_note(tally)
+        run.finish(tally)
         if tally.errors:
             return 2
         return 1 if tally.changed and not exit_zero_even_if_changed else 0
@@ -324,9 +344,8 @@ def fix(
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, minimum target, fix safety and summary."""
-    infos = rule_infos()
     rows = [("CODE", "NAME", "MIN", "FIX", "SUMMARY")] + [
-        (i.code, i.name, format_version(i.min_python), i.safety.value, i.summary) for i in infos
+        (i.code, i.name, format_version(i.min_python), i.safety.value, i.summary) for i in rule_infos()
     ]
     widths = [max(len(row[col]) for row in rows) for col in range(4)]
     for row in rows:

@@ -20,8 +20,9 @@ _APPLICABILITY = {FixStatus.AVAILABLE: "safe", FixStatus.APPLIED: "safe", FixSta
 class Reporter:
     """Collects findings per file; streams text/github, renders the others at the end."""
 
-    def __init__(self, fmt: str, rules: List[RuleInfo], version: str) -> None:
+    def __init__(self, fmt: str, rules: List[RuleInfo], version: str, show_fixes: bool = False) -> None:
         self.fmt = fmt
+        self.show_fixes = show_fixes
         self.rules = rules
         self.version = version
         self.files: List[Tuple[str, List[Finding]]] = []
@@ -30,6 +31,9 @@ class Reporter:
         if self.fmt == "text":
             for finding in findings:
                 print(finding_line(path, finding))
+                if self.show_fixes:
+                    for line in edits_lines(finding):
+                        print(line)
         elif self.fmt == "github":
             for finding in findings:
                 print(github_annotation(path, finding))
@@ -159,12 +163,24 @@ def to_junit(reporter: Reporter) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode")
 
 
-def statistics(counts: Counter, fixable: Dict[str, bool], names: Dict[str, str]) -> str:
+def edits_lines(finding: Finding) -> List[str]:
+    """The edits of a finding's fix, indented under it (`--show-fixes`)."""
+    lines = []
+    for edit in finding.edits:
+        where = f"{edit.line}:{edit.column + 1}-{edit.end_line}:{edit.end_column + 1}"
+        if edit.content:
+            body = edit.content.strip("\r\n").replace("\r\n", "\n").split("\n")
+            lines.append(f"    replace {where} with:")
+            lines.extend(f"    | {text}" for text in body)
+        else:
+            lines.append(f"    delete {where}")
+    return lines
+
+
+def statistics(counts: Counter, names: Dict[str, str]) -> str:
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     width = max((len(str(n)) for _, n in rows), default=1)
-    return "\n".join(
-        f"{n:>{width}}  {code}  {'[*]' if fixable.get(code) else '   '}  {names[code]}" for code, n in rows
-    )
+    return "\n".join(f"{n:>{width}}  {code}  {names.get(code, '')}" for code, n in rows)
 
 
 def format_option(value: Optional[str]) -> str:

@@ -42,6 +42,7 @@ class Tally:
     errors: int = 0
     fixes_applied: int = 0
     by_status: Counter = field(default_factory=Counter)
+    per_rule: Counter = field(default_factory=Counter)
     withheld: Dict[Version, int] = field(default_factory=dict)
 
     def add_withheld(self, withheld: Dict[Version, int]) -> None:

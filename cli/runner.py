@@ -28,6 +28,7 @@ class Outcome:
     original: Optional[bytes]
     result: Optional[FileResult]
     problem: Optional[str] = None  # a file we could not even read
+    stdin: bool = False
 
 
 def _work(item: Tuple[str, bytes, Settings, bool]) -> FileResult:
