@@ -23,6 +23,8 @@ from asyncio_upgrade.codemods.api import (
 
 from . import config as config_module
 from . import terminal
+from asyncio_upgrade.codemods.formatting import black_options_from_pyproject
+
 from .cache import Cache, code_fingerprint, default_cache_dir
 from .files import discover
 from .formats import Reporter, edits_lines, format_option
@@ -57,6 +59,7 @@ NO_CACHE = typer.Option(False, "--no-cache", help="Neither read nor write the re
 CACHE_DIR = typer.Option(None, "--cache-dir", help="Where to keep the cache (default: .asyncio_upgrade_cache beside pyproject.toml).")
 GENERATED = typer.Option(False, "--include-generated", help="Also process files marked @generated.")
 SHOW_FIXES = typer.Option(False, "--show-fixes", help="Show each fix: the edits under each finding, or what `fix` changed per file.")
+FORMAT = typer.Option(True, "--format/--no-format", help="Keep black-formatted files black-formatted after a fix (default: on).")
 QUIET = typer.Option(False, "--quiet", "-q", help="Print findings, diffs and errors only: no summary or notes.")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Also say where settings came from and how many files the cache answered.")
 TRACEBACK = typer.Option(False, "--show-traceback", help="Show the full traceback of an internal error.")
@@ -81,6 +84,7 @@ class Run:
         stdin_filename: Optional[str],
         quiet: bool,
         verbose: bool,
+        keep_format: bool = True,
     ) -> None:
         self.paths = paths or ["."]
         self.stdin_name = stdin_filename or "-"
@@ -93,6 +97,7 @@ class Run:
         self.target, self.target_source = self._target(target)
         self.unsafe = bool(unsafe if unsafe is not None else self.config.unsafe_fixes)
         self.include_generated = include_generated
+        self.black = black_options_from_pyproject(self.config.black) if keep_format else None
         chosen = _split(select) if select else self.config.select
         self.selected = _select(self.rules, chosen, [*self.config.ignore, *_split(ignore)])
         self._per_file = {
@@ -136,6 +141,7 @@ class Run:
                 select=codes,
                 unsafe_fixes=self.unsafe,
                 include_generated=self.include_generated,
+                black=self.black,
             )
         return self._settings_cache[codes]
 
@@ -286,6 +292,7 @@ def fix(
         False, "--exit-zero-even-if-changed", help="Exit 0 even when files were rewritten."
     ),
     show_fixes: bool = SHOW_FIXES,
+    keep_format: bool = FORMAT,
     jobs: Optional[int] = JOBS,
     no_cache: bool = NO_CACHE,
     cache_dir: Optional[str] = CACHE_DIR,
@@ -298,7 +305,7 @@ def fix(
 
     def body() -> int:
         run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
-                  cache_dir, include_generated, stdin_filename, quiet, verbose)
+                  cache_dir, include_generated, stdin_filename, quiet, verbose, keep_format)
         tally = Tally()
         fixed: Dict[str, Counter] = {}
         for outcome in run.outcomes(fix=True):

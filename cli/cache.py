@@ -50,7 +50,7 @@ class Cache:
         select = ",".join(sorted(settings.select)) if settings.select is not None else "*"
         digest.update(
             f"|{self.fingerprint}|{fix}|{settings.target_version}|{select}|{settings.unsafe_fixes}|"
-            f"{settings.prefilter}|{settings.include_generated}".encode()
+            f"{settings.prefilter}|{settings.include_generated}|{settings.black}".encode()
         )
         return digest.hexdigest()
 

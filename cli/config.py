@@ -30,6 +30,7 @@ class Config:
     exclude: List[str] = field(default_factory=list)
     extend_exclude: List[str] = field(default_factory=list)
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
+    black: Dict[str, Any] = field(default_factory=dict)  # [tool.black], keys with underscores
 
     @property
     def root(self) -> Path:
@@ -81,6 +82,9 @@ def _read(path: Path) -> Config:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     config = Config(path=path)
+    black = data.get("tool", {}).get("black", {})
+    if isinstance(black, dict):
+        config.black = {key.replace("-", "_"): value for key, value in black.items()}
     table = data.get("tool", {}).get("asyncio-upgrade", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.asyncio-upgrade] must be a table")

@@ -14,6 +14,7 @@ from libcst.metadata import MetadataWrapper
 
 from .context import FileContext
 from .parsing import TooDeeplyNested, parse_module
+from .formatting import keep_black_formatting
 from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
 from .preserve import splice_changes
 from .registry import all_rules
@@ -100,6 +101,8 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
         return _broken(result, applied_codes, "kept finding new fixes (no fixed point)")
 
     new_text = splice_changes(text, roundtrip, module.code)
+    if settings.black is not None and new_text != text:
+        new_text = keep_black_formatting(text, new_text, settings.black) or new_text
     problem = _verify(text, new_text)
     if problem:
         return _broken(result, applied_codes, problem)

@@ -54,6 +54,9 @@ class Settings:
     prefilter: bool = True
     # Files marked `@generated` in their first lines are left alone unless this is set.
     include_generated: bool = False
+    # Black options (see formatting.BlackOptions): a file black-formatted before a fix is
+    # black-formatted after it. None turns this off.
+    black: Optional[Tuple[int, bool, bool, bool, Tuple[str, ...]]] = None
 
 
 @dataclass(frozen=True)

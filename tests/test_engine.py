@@ -218,3 +218,52 @@ def test_skip_file_comment_and_generated_marker() -> None:
     assert run(generated).findings == []
     assert run(generated, include_generated=True).new_source == generated.replace(b"old_api", b"new_api")
     assert run(b"x = 1\n" * 1000 + b"# @generated later in the file\n" + source).new_source is not None
+
+
+class WrapCall(Rule):
+    """Wraps ``old_api(...)`` calls in a very long helper name, to overflow the line.
+
+    ## Why
+    Test rule.
+
+    ## Fix safety
+    Test rule.
+
+    ## Limitations
+    Test rule.
+    """
+
+    code = "AIO996"
+    name = "test-long"
+    safety = Safety.SAFE
+    trigger_words = ("old_api",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        parent = self.ctx.parent(self.ctx.parent(node))
+        already = isinstance(parent, cst.Call) and getattr(parent.func, "value", "").startswith("a_rather")
+        if self.ctx.call_name(node) == "asyncio.old_api" and not already:
+            fix = self.fix(node)
+            wrapped = cst.Call(cst.Name("a_rather_long_helper_function_name_for_wrapping"), [cst.Arg(node)])
+            self.report(node, "wrap", fix=fix.replace(node, wrapped))
+
+
+BLACK = (88, True, True, False, ())
+
+
+def test_black_formatted_file_stays_black_formatted() -> None:
+    source = b'import asyncio\n\nresult = some_function_name(first_argument_value, asyncio.old_api("x"))\n'
+    result = run(source, rules=(WrapCall,), black=BLACK)
+    assert result.new_source == (
+        b"import asyncio\n\nresult = some_function_name(\n"
+        b"    first_argument_value,\n"
+        b'    a_rather_long_helper_function_name_for_wrapping(asyncio.old_api("x")),\n'
+        b")\n"
+    )
+
+
+def test_unformatted_file_gets_only_the_edit() -> None:
+    source = b"import asyncio\nresult = some_function_name( first_argument_value,asyncio.old_api('x') )\n"
+    result = run(source, rules=(WrapCall,), black=BLACK)
+    assert result.new_source == source.replace(
+        b"asyncio.old_api('x')", b"a_rather_long_helper_function_name_for_wrapping(asyncio.old_api('x'))"
+    )
