@@ -38,6 +38,27 @@ class Case:
         return self.input_path.with_name(f"{self.name}.expected.py")
 
     @property
+    def findings_path(self) -> Path:
+        """Optional: what `check` reports for the rule, one ``LINE:COL CODE STATUS MESSAGE`` a line
+        (an empty file: nothing). Tests report-only cases and near misses that must stay silent."""
+        return self.input_path.with_name(f"{self.name}.findings")
+
+    @property
+    def report_only(self) -> bool:
+        """Not a near miss, yet must not change: its findings file is the test."""
+        return not self.is_noop and self.findings_path.exists() and not self.expected_path.exists()
+
+    @property
+    def changes(self) -> bool:
+        return not self.is_noop and not self.report_only
+
+    @property
+    def input_stdout_path(self) -> Path:
+        """Optional, with ``# unsafe-fixes``: what the original printed where the unsafe fix's
+        documented change makes the output differ (``.stdout`` holds the new output)."""
+        return self.input_path.with_name(f"{self.name}.input.stdout")
+
+    @property
     def stdout_path(self) -> Path:
         return self.input_path.with_name(f"{self.name}.stdout")
 
@@ -96,4 +117,12 @@ def run_program(path: Path, python: str = sys.executable) -> str:
 
 
 def find_python(version: str) -> Optional[str]:
-    return shutil.which(f"python{version}")
+    """An interpreter for ``version`` that really runs (a pyenv shim for a version that is
+    installed but not selected fails), or None."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(str(p) for p in Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+    for python in filter(None, candidates):
+        done = subprocess.run([python, "-c", "pass"], capture_output=True, timeout=60)
+        if done.returncode == 0:
+            return python
+    return None
