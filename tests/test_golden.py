@@ -110,3 +110,15 @@ def test_every_fixture_file_has_a_fate() -> None:
         assert name.endswith((".input.py", ".expected.py", ".stdout", ".findings")), f"stray fixture file {path}"
         if name.endswith(".expected.py"):
             assert path.with_name(name.replace(".expected.py", ".input.py")).exists(), f"{path} has no input"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_prefilter_drops_nothing(case: Case) -> None:
+    """Every rule together, with and without the text prefilter: the same findings and output."""
+    source = case.input_path.read_bytes()
+    for fix_mode in (False, True):
+        with_filter = process_source(source, case.settings(None), fix=fix_mode)
+        without = process_source(source, case.settings(None, prefilter=False), fix=fix_mode)
+        assert (with_filter.findings, with_filter.new_source, with_filter.skipped) == (
+            without.findings, without.new_source, without.skipped
+        )
