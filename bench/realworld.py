@@ -33,7 +33,7 @@ def fetch(spec: str) -> Path:
     if unpacked.exists():
         return unpacked
     downloads = CACHE / "downloads"
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", spec, "-d",
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", spec.split("==")[0], spec, "-d",
                     str(downloads)], check=True)
     archive = next(p for p in downloads.iterdir() if p.name.lower().replace("_", "-").startswith(f"{name.lower()}-{version}"))
     unpacked.mkdir(parents=True)
