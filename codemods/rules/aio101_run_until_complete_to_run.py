@@ -1,0 +1,295 @@
+import libcst as cst
+
+from ..helpers import (
+    LOOP_GETTERS, LOOP_MAKERS, asyncio_names, block_body, count_comments, is_call_to, method_call_on,
+    replacement_loses_comments, single_assignment,
+)
+from ..model import Safety
+from ..rule import Rule
+
+SET_LOOP = asyncio_names("set_event_loop")
+NOT_COROUTINES = asyncio_names(
+    "gather", "ensure_future", "shield", "create_task", "Task", "Future", "wrap_future", "as_completed",
+    "run_coroutine_threadsafe",
+)
+COROUTINE_FUNCTIONS = asyncio_names(
+    "sleep", "wait_for", "wait", "open_connection", "start_server", "create_subprocess_exec",
+    "create_subprocess_shell", "to_thread", "open_unix_connection", "start_unix_server",
+)
+_NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+
+
+class NoFix(Exception):
+    """This site is reported without a fix, for the reason given."""
+
+
+class RunUntilCompleteToRun(Rule):
+    """Run an entry point with ``asyncio.run()`` instead of driving an event loop by hand.
+
+    ## Why
+    ``loop = asyncio.get_event_loop()`` + ``loop.run_until_complete(main())`` + ``loop.close()``
+    is the pre-3.7 way to run a program. ``get_event_loop()`` without a running loop warns since
+    3.12 and raises since 3.14, and the hand-made version leaks pending tasks, async generators
+    and the default executor. ``asyncio.run(main())`` (several runs: ``asyncio.Runner``, 3.11)
+    does all of it. ``loop.set_debug(x)`` becomes ``debug=x``.
+
+    ## Fix safety
+    ``asyncio.run`` uses a fresh loop, sets it as the current loop while it runs, then cancels
+    the tasks still pending (the original left them pending), shuts down async generators and the
+    default executor (waiting for running jobs), closes the loop and makes the current loop
+    ``None``. It needs a coroutine. The fix is safe when: every run's argument is a call to an
+    ``async def`` of this module or to an asyncio coroutine function; the loop is closed after the
+    run (``close()`` right after it, in the ``finally``, or right after the ``try``), or it comes
+    from ``new_event_loop()`` and is never made current; no other statement runs between the
+    loop's creation and the run; and no other ``get_event_loop()`` outside a coroutine in this
+    file may share the default loop. Otherwise the fix is unsafe: code may rely on the loop
+    staying open and current, on objects bound to it before, or on a non-coroutine awaitable.
+    Before 3.12, ``asyncio.run`` also turns debug mode off unless ``debug=True`` is passed.
+
+    ## Limitations
+    Report only: a loop used for anything else (``run_forever``, ``call_soon``, passed to a
+    function, used in another function, bound twice), ``gather(...)``/``ensure_future(...)``
+    arguments, several entry points on the default loop, runs in different blocks, a rewrite
+    that would lose a comment, and several runs below a 3.11 target. Module-level loops another
+    module imports are not seen. Runs inside a coroutine are another rule's business.
+    """
+
+    code = "AIO101"
+    name = "run-until-complete-entry-point"
+    min_python = (3, 7)
+    safety = Safety.SAFE
+    trigger_words = ("run_until_complete",)
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.sites: list = []  # (report node, uses default loop, edits or NoFix, unsafe reasons)
+        self.default_loop_calls = 0
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.in_coroutine():
+            return
+        default = is_call_to(self.ctx, node, LOOP_GETTERS)
+        self.default_loop_calls += default
+        if node.args or not (default or is_call_to(self.ctx, node, LOOP_MAKERS)):
+            return
+        parent = self.ctx.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr.value == "run_until_complete":
+            run = self.ctx.parent(parent)
+            if isinstance(run, cst.Call) and run.func is parent:
+                self._plan(run, default, lambda: self._one_liner(run, default))
+        elif single_assignment(self.ctx, node) is not None:
+            _, refs = single_assignment(self.ctx, node)
+            runs = [c for c in (method_call_on(self.ctx, r) for r in refs) if c and c[0] == "run_until_complete"]
+            if runs:
+                self._plan(runs[0][1], default, lambda: self._variable(node, refs, default))
+
+    def _plan(self, anchor, default, build) -> None:
+        self.unsafe = []
+        try:
+            result = build()
+        except NoFix as reason:
+            result = reason
+        self.sites.append((anchor, default, result, self.unsafe))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        shared = sum(default for _, default, _, _ in self.sites)
+        for anchor, default, result, unsafe in self.sites:
+            if default and shared > 1:
+                result = NoFix(f"{shared} entry points share the default loop; use one `asyncio.Runner`")
+            if default and self.default_loop_calls > shared:
+                unsafe.append("other code here uses the default loop")
+            message = "event loop driven by hand: use `asyncio.run()`"
+            if isinstance(result, NoFix):
+                self.report(anchor, f"{message} (no automatic fix: {result})")
+                continue
+            fix, runner = result
+            if runner:
+                message = "several `run_until_complete` on one loop: use `asyncio.Runner`"
+            if unsafe:
+                message += f" (unsafe: {'; '.join(dict.fromkeys(unsafe))})"
+            self.report(anchor, message, fix=fix, unsafe=bool(unsafe), min_python=(3, 11) if runner else None)
+
+    # -- building the fix ----------------------------------------------------------------
+    def _run_call(self, fix, run, debug=None, runner=False):
+        """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``."""
+        if len(run.args) != 1 or run.args[0].keyword or run.args[0].star:
+            raise NoFix("`run_until_complete` takes one argument")
+        arg = run.args[0]
+        if is_call_to(self.ctx, arg.value, NOT_COROUTINES):
+            raise NoFix("the argument is a future, and `asyncio.run` needs a coroutine")
+        if not self._is_coroutine(arg.value):
+            self.unsafe.append("the argument may not be a coroutine")
+        if runner:
+            return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")))
+        args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+        if debug is not None:
+            args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
+        return run.with_changes(func=fix.ref("asyncio.run"), args=args)
+
+    def _is_coroutine(self, value) -> bool:
+        if not isinstance(value, cst.Call):
+            return False
+        if is_call_to(self.ctx, value, COROUTINE_FUNCTIONS):
+            return True
+        scope = self.ctx.scope(value.func)
+        if not isinstance(value.func, cst.Name) or scope is None:
+            return False
+        found = [a.node for a in scope[value.func.value]]
+        return bool(found) and all(
+            isinstance(f, cst.FunctionDef) and f.asynchronous and not f.decorators for f in found
+        )
+
+    def _one_liner(self, run, default):
+        if default:
+            self.unsafe.append("the default loop stays open and current in the original")
+        fix = self.fix(run)
+        edits = {run: self._run_call(fix, run)}
+        return self._finish(fix, edits), False
+
+    def _finish(self, fix, edits):
+        if replacement_loses_comments(edits):
+            raise NoFix("the rewrite would lose a comment")
+        for old, new in edits.items():
+            fix.replace(old, new)
+        for name in ("get_event_loop", "new_event_loop", "set_event_loop"):
+            fix.remove_import_if_unused("asyncio", name)
+        return fix
+
+    def _line_of(self, call, kinds=(cst.Expr,)):
+        small = self.ctx.parent(call)
+        line = self.ctx.parent(small)
+        if isinstance(small, kinds) and small.value is call and isinstance(line, cst.SimpleStatementLine) \
+                and len(line.body) == 1:
+            return line
+        raise NoFix("the loop is used inside a larger statement")
+
+    def _statement_of(self, node):
+        while not isinstance(node, cst.SimpleStatementLine):
+            if isinstance(node, (cst.BaseCompoundStatement, cst.Module)):
+                raise NoFix("the loop runs in the header of a compound statement")
+            node = self.ctx.parent(node)
+        return node
+
+    def _variable(self, make, refs, default):
+        creation = self._line_of(make, (cst.Assign,))
+        block = self.ctx.parent(creation)
+        stmts = block_body(block)
+        if not stmts:
+            raise NoFix("the loop is not created in a block")
+        runs, prefix, closes, debug, made_current = [], [], [], None, False
+        for ref in refs:
+            use = method_call_on(self.ctx, ref) if isinstance(ref, cst.Name) else None
+            arg = self.ctx.parent(ref)
+            if self.ctx.scope(ref) is not self.ctx.scope(make):
+                raise NoFix("the loop is used in another function")
+            if use and use[0] == "run_until_complete":
+                runs.append((use[1], self._statement_of(use[1])))
+            elif use and use[0] == "close" and not use[1].args:
+                closes.append(self._line_of(use[1]))
+            elif use and use[0] == "set_debug" and len(use[1].args) == 1 and debug is None:
+                prefix.append(self._line_of(use[1]))
+                debug = use[1].args[0].value
+            elif isinstance(arg, cst.Arg) and is_call_to(self.ctx, self.ctx.parent(arg), SET_LOOP) \
+                    and len(self.ctx.parent(arg).args) == 1 and not made_current:
+                prefix.append(self._line_of(self.ctx.parent(arg)))
+                made_current = True
+            else:
+                passed = isinstance(arg, cst.Arg)
+                raise NoFix(f"the loop is also used for `{use[0]}`" if use else
+                            "the loop is passed to a function" if passed else "the loop is used elsewhere")
+        if len(closes) > 1 or any(self.ctx.parent(p) is not block for p in prefix):
+            raise NoFix("the loop is used elsewhere")
+        if len({id(line) for _, line in runs}) < len(runs):
+            raise NoFix("several runs on one line")
+        runs.sort(key=lambda r: (self.ctx.position(r[0]).start.line, self.ctx.position(r[0]).start.column))
+        run_block = self.ctx.parent(runs[0][1])
+        if any(self.ctx.parent(line) is not run_block for _, line in runs):
+            raise NoFix("the runs are in different blocks")
+        trial = self.ctx.parent(run_block) if run_block is not block else None
+        if trial is not None and not (isinstance(trial, cst.Try) and trial.body is run_block
+                                      and self.ctx.parent(trial) is block):
+            raise NoFix("the run is not in the block that creates the loop")
+        inner = list(block_body(run_block))
+        first = inner.index(runs[0][1])
+        last = inner.index(runs[-1][1])
+        start = stmts.index(creation)
+        head = stmts.index(trial if trial else runs[0][1])
+        if head <= start or not all(start < stmts.index(p) < head for p in prefix):
+            raise NoFix("the loop is set up after it runs")
+        if head - start - 1 > len(prefix) or (first > 0 and trial is not None):
+            if default or made_current:
+                self.unsafe.append("other statements run between the loop's creation and the run")
+        close = closes[0] if closes else None
+        close_after = None
+        if close is not None:
+            if trial is None and inner[last + 1:last + 2] == [close]:
+                pass
+            elif trial is not None and trial.finalbody and close in trial.finalbody.body.body:
+                pass
+            elif trial is not None and stmts[head + 1:head + 2] == (close,):
+                close_after = close
+            else:
+                raise NoFix("the loop is closed elsewhere")
+        elif default or made_current:
+            self.unsafe.append("the loop stays open and current in the original")
+
+        fix = self.fix(runs[0][0])
+        runner = len(runs) > 1
+        if runner and self.ctx.settings.target_version < (3, 11):
+            raise NoFix("several runs on one loop need `asyncio.Runner` (Python 3.11)")
+        scope = self.ctx.scope(creation)
+        if runner and ("runner" in scope or scope.accesses["runner"]):
+            raise NoFix("the name `runner` is taken")
+        calls = {line: (call, self._run_call(fix, call, debug, runner)) for call, line in runs}
+
+        def rewritten(line):
+            call, new = calls[line]
+            return line.deep_replace(call, new)
+
+        lines = {}  # statements of the run block -> replacement
+        if close is not None and close_after is None and trial is None:
+            lines[close] = cst.RemoveFromParent()
+        if runner:
+            body = [rewritten(line) if line in calls else line for line in inner[first:last + 1]]
+            keyword = [cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)] if debug is not None else []
+            lines[inner[first]] = cst.With(
+                [cst.WithItem(cst.Call(fix.ref("asyncio.Runner"), keyword), asname=cst.AsName(cst.Name("runner")))],
+                cst.IndentedBlock([body[0].with_changes(leading_lines=()), *body[1:]]),
+                leading_lines=inner[first].leading_lines,
+            )
+            lines.update({line: cst.RemoveFromParent() for line in inner[first + 1:last + 1]})
+        else:
+            lines[inner[first]] = rewritten(inner[first])
+
+        edits = {}
+        if trial is None:
+            edits.update(lines)
+        else:
+            new_inner = [lines.get(s, s) for s in inner if not isinstance(lines.get(s), cst.RemovalSentinel)]
+            finalbody = trial.finalbody
+            if close is not None and close_after is None:
+                rest = [s for s in finalbody.body.body if s is not close]
+                finalbody = finalbody.with_changes(body=finalbody.body.with_changes(body=rest)) if rest else None
+            if finalbody is None and not trial.handlers:
+                new_inner[0] = new_inner[0].with_changes(
+                    leading_lines=[*trial.leading_lines, *new_inner[0].leading_lines])
+                edits[trial] = cst.FlattenSentinel(new_inner)
+            else:
+                body = trial.body.with_changes(body=new_inner)
+                edits[trial] = trial.with_changes(body=body, finalbody=finalbody)
+            if close_after is not None:
+                edits[close_after] = cst.RemoveFromParent()
+        for line in [creation, *prefix]:
+            edits[line] = cst.RemoveFromParent()
+        # Blank lines and comments above the removed set-up move to the next statement.
+        carried = [l for line in sorted([creation, *prefix], key=stmts.index) for l in line.leading_lines]
+        following = stmts[max(stmts.index(s) for s in [creation, *prefix]) + 1]
+        target = edits.get(following, following)
+        if isinstance(target, cst.FlattenSentinel):
+            nodes = list(target.nodes)
+            nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
+            edits[following] = cst.FlattenSentinel(nodes)
+        else:
+            edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
+        return self._finish(fix, edits), runner
