@@ -269,7 +269,9 @@ class RunUntilCompleteToRun(Rule):
             new_inner = [lines.get(s, s) for s in inner if not isinstance(lines.get(s), cst.RemovalSentinel)]
             finalbody = trial.finalbody
             if close is not None and close_after is None:
-                rest = [s for s in finalbody.body.body if s is not close]
+                moved = {}
+                _carry(moved, finalbody.body.body, [close])
+                rest = [moved.get(s, s) for s in finalbody.body.body if s is not close]
                 finalbody = finalbody.with_changes(body=finalbody.body.with_changes(body=rest)) if rest else None
             if finalbody is None and not trial.handlers:
                 new_inner[0] = new_inner[0].with_changes(
@@ -282,14 +284,23 @@ class RunUntilCompleteToRun(Rule):
                 edits[close_after] = cst.RemoveFromParent()
         for line in [creation, *prefix]:
             edits[line] = cst.RemoveFromParent()
-        # Blank lines and comments above the removed set-up move to the next statement.
-        carried = [l for line in sorted([creation, *prefix], key=stmts.index) for l in line.leading_lines]
-        following = stmts[max(stmts.index(s) for s in [creation, *prefix]) + 1]
-        target = edits.get(following, following)
-        if isinstance(target, cst.FlattenSentinel):
-            nodes = list(target.nodes)
-            nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
-            edits[following] = cst.FlattenSentinel(nodes)
-        else:
-            edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
+        _carry(edits, stmts, [creation, *prefix])
+        if close is not None and (trial is None or close_after is not None):
+            _carry(edits, stmts, [close])
         return self._finish(fix, edits), runner
+
+
+def _carry(edits, stmts, removed) -> None:
+    """Blank lines and comments above the ``removed`` statements move to the next kept one."""
+    carried = [line for s in stmts if s in removed for line in s.leading_lines]
+    last = max(stmts.index(s) for s in removed)
+    following = next((s for s in stmts[last + 1:] if s not in removed), None)
+    target = edits.get(following, following)
+    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
+        return
+    if isinstance(target, cst.FlattenSentinel):
+        nodes = list(target.nodes)
+        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
+        edits[following] = cst.FlattenSentinel(nodes)
+    else:
+        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
