@@ -123,22 +123,25 @@ def method_call_on(ctx: FileContext, name: cst.Name) -> Optional[Tuple[str, cst.
     return attribute.attr.value, call
 
 
-def single_assignment(ctx: FileContext, value: cst.BaseExpression) -> Optional[Tuple[cst.Name, list]]:
-    """For ``name = value`` as a whole statement: the target and every reference to it.
-
-    None unless ``name`` is a plain name bound exactly once in its scope.
-    """
+def name_bound_to(ctx: FileContext, value: cst.BaseExpression) -> Optional[Tuple[cst.Name, list, bool]]:
+    """For ``name = value`` (or ``name: T = value``) as a whole statement: the target,
+    the references to every binding of ``name`` in its scope, and whether this is the
+    only binding."""
     assign = ctx.parent(value)
-    if not isinstance(assign, cst.Assign) or assign.value is not value or len(assign.targets) != 1:
+    if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+        target = assign.targets[0].target
+    elif isinstance(assign, cst.AnnAssign):
+        target = assign.target
+    else:
         return None
-    target = assign.targets[0].target
     scope = ctx.scope(target)
-    if not isinstance(target, cst.Name) or scope is None:
+    if assign.value is not value or not isinstance(target, cst.Name) or scope is None:
         return None
-    assignments = list(scope.assignments[target.value])
-    if len(assignments) != 1 or assignments[0].node is not target:
-        return None
-    return target, [access.node for access in assignments[0].references]
+    assignments = list(scope[target.value])  # through `global` and `nonlocal`
+    local = list(scope.assignments[target.value])
+    only = len(assignments) == 1 and len(local) == 1 and local[0].node is target
+    refs = {id(a.node): a.node for binding in assignments for a in binding.references}
+    return target, list(refs.values()), only
 
 
 def drives_loop(ctx: FileContext, call: cst.Call) -> bool:
@@ -147,7 +150,7 @@ def drives_loop(ctx: FileContext, call: cst.Call) -> bool:
     attribute = ctx.parent(call)
     if isinstance(attribute, cst.Attribute) and attribute.attr.value == "run_until_complete":
         return isinstance(ctx.parent(attribute), cst.Call)
-    bound = single_assignment(ctx, call)
+    bound = name_bound_to(ctx, call)
     if bound is None:
         return False
     return any(

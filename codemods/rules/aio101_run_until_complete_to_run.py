@@ -1,8 +1,9 @@
 import libcst as cst
+import libcst.matchers as m
 
 from ..helpers import (
     LOOP_GETTERS, LOOP_MAKERS, asyncio_names, block_body, count_comments, is_call_to, method_call_on,
-    replacement_loses_comments, single_assignment,
+    name_bound_to, replacement_loses_comments,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -77,13 +78,15 @@ class RunUntilCompleteToRun(Rule):
             run = self.ctx.parent(parent)
             if isinstance(run, cst.Call) and run.func is parent:
                 self._plan(run, default, lambda: self._one_liner(run, default))
-        elif single_assignment(self.ctx, node) is not None:
-            _, refs = single_assignment(self.ctx, node)
+        elif name_bound_to(self.ctx, node) is not None:
+            _, refs, only = name_bound_to(self.ctx, node)
             runs = [c for c in (method_call_on(self.ctx, r) for r in refs) if c and c[0] == "run_until_complete"]
             if runs:
-                self._plan(runs[0][1], default, lambda: self._variable(node, refs, default))
+                self._plan(runs[0][1], default, lambda: self._variable(node, refs, default, only))
 
     def _plan(self, anchor, default, build) -> None:
+        if any(site[0] is anchor for site in self.sites):
+            return  # a loop name bound more than once: reported once
         self.unsafe = []
         try:
             result = build()
@@ -164,6 +167,14 @@ class RunUntilCompleteToRun(Rule):
             return line
         raise NoFix("the loop is used inside a larger statement")
 
+    def _shuts_down_asyncgens(self, run, refs) -> bool:
+        """``run`` is ``loop.run_until_complete(loop.shutdown_asyncgens())`` on this loop."""
+        if not isinstance(run, cst.Call) or not m.matches(run, m.Call(
+                func=m.Attribute(attr=m.Name("run_until_complete")),
+                args=[m.Arg(m.Call(func=m.Attribute(attr=m.Name("shutdown_asyncgens")), args=[]), keyword=None)])):
+            return False
+        return run.func.value in refs and run.args[0].value.func.value in refs
+
     def _statement_of(self, node):
         while not isinstance(node, cst.SimpleStatementLine):
             if isinstance(node, (cst.BaseCompoundStatement, cst.Module)):
@@ -171,19 +182,26 @@ class RunUntilCompleteToRun(Rule):
             node = self.ctx.parent(node)
         return node
 
-    def _variable(self, make, refs, default):
-        creation = self._line_of(make, (cst.Assign,))
+    def _variable(self, make, refs, default, only):
+        if not only:
+            raise NoFix("the loop's name is bound more than once, or declared `global`")
+        creation = self._line_of(make, (cst.Assign, cst.AnnAssign))
         block = self.ctx.parent(creation)
         stmts = block_body(block)
         if not stmts:
             raise NoFix("the loop is not created in a block")
-        runs, prefix, closes, debug, made_current = [], [], [], None, False
+        runs, prefix, closes, cleanups, debug, made_current = [], [], [], [], None, False
         for ref in refs:
             use = method_call_on(self.ctx, ref) if isinstance(ref, cst.Name) else None
             arg = self.ctx.parent(ref)
             if self.ctx.scope(ref) is not self.ctx.scope(make):
                 raise NoFix("the loop is used in another function")
-            if use and use[0] == "run_until_complete":
+            if use and use[0] == "run_until_complete" and self._shuts_down_asyncgens(use[1], refs):
+                cleanups.append(self._line_of(use[1]))
+            elif use and use[0] == "shutdown_asyncgens" and self._shuts_down_asyncgens(
+                    self.ctx.parent(self.ctx.parent(use[1])), refs):
+                continue  # the argument of a cleanup run
+            elif use and use[0] == "run_until_complete":
                 runs.append((use[1], self._statement_of(use[1])))
             elif use and use[0] == "close" and not use[1].args:
                 closes.append(self._line_of(use[1]))
@@ -221,14 +239,18 @@ class RunUntilCompleteToRun(Rule):
             if default or made_current:
                 self.unsafe.append("other statements run between the loop's creation and the run")
         close = closes[0] if closes else None
-        close_after = None
-        if close is not None:
-            if trial is None and inner[last + 1:last + 2] == [close]:
+        closing = [*cleanups, close] if close else cleanups  # `run_until_complete(shutdown_asyncgens())`
+        final = list(trial.finalbody.body.body) if trial is not None and trial.finalbody else []
+        after_try = False
+        if closing:
+            if close is None or len(cleanups) > 1:
+                raise NoFix("the loop is cleaned up but not closed")
+            if trial is None and inner[last + 1:last + 1 + len(closing)] == closing:
                 pass
-            elif trial is not None and trial.finalbody and close in trial.finalbody.body.body:
+            elif closing[0] in final and final[final.index(closing[0]):][:len(closing)] == closing:
                 pass
-            elif trial is not None and stmts[head + 1:head + 2] == (close,):
-                close_after = close
+            elif trial is not None and list(stmts[head + 1:head + 1 + len(closing)]) == closing:
+                after_try = True
             else:
                 raise NoFix("the loop is closed elsewhere")
         elif default or made_current:
@@ -248,8 +270,8 @@ class RunUntilCompleteToRun(Rule):
             return line.deep_replace(call, new)
 
         lines = {}  # statements of the run block -> replacement
-        if close is not None and close_after is None and trial is None:
-            lines[close] = cst.RemoveFromParent()
+        if trial is None:
+            lines.update({line: cst.RemoveFromParent() for line in closing})
         if runner:
             body = [rewritten(line) if line in calls else line for line in inner[first:last + 1]]
             keyword = [cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)] if debug is not None else []
@@ -268,10 +290,10 @@ class RunUntilCompleteToRun(Rule):
         else:
             new_inner = [lines.get(s, s) for s in inner if not isinstance(lines.get(s), cst.RemovalSentinel)]
             finalbody = trial.finalbody
-            if close is not None and close_after is None:
+            if closing and not after_try:
                 moved = {}
-                _carry(moved, finalbody.body.body, [close])
-                rest = [moved.get(s, s) for s in finalbody.body.body if s is not close]
+                _carry(moved, final, closing)
+                rest = [moved.get(s, s) for s in final if s not in closing]
                 finalbody = finalbody.with_changes(body=finalbody.body.with_changes(body=rest)) if rest else None
             if finalbody is None and not trial.handlers:
                 new_inner[0] = new_inner[0].with_changes(
@@ -280,13 +302,13 @@ class RunUntilCompleteToRun(Rule):
             else:
                 body = trial.body.with_changes(body=new_inner)
                 edits[trial] = trial.with_changes(body=body, finalbody=finalbody)
-            if close_after is not None:
-                edits[close_after] = cst.RemoveFromParent()
+            if after_try:
+                edits.update({line: cst.RemoveFromParent() for line in closing})
         for line in [creation, *prefix]:
             edits[line] = cst.RemoveFromParent()
         _carry(edits, stmts, [creation, *prefix])
-        if close is not None and (trial is None or close_after is not None):
-            _carry(edits, stmts, [close])
+        if closing and (trial is None or after_try):
+            _carry(edits, stmts, closing)
         return self._finish(fix, edits), runner
 
 
