@@ -17,6 +17,7 @@ COROUTINE_FUNCTIONS = asyncio_names(
     "sleep", "wait_for", "wait", "open_connection", "start_server", "create_subprocess_exec",
     "create_subprocess_shell", "to_thread", "open_unix_connection", "start_unix_server",
 )
+_MAIN_TEST = m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())])
 _NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 
 
@@ -35,17 +36,21 @@ class RunUntilCompleteToRun(Rule):
     does all of it. ``loop.set_debug(x)`` becomes ``debug=x``.
 
     ## Fix safety
-    ``asyncio.run`` uses a fresh loop, sets it as the current loop while it runs, then cancels
-    the tasks still pending (the original left them pending), shuts down async generators and the
-    default executor (waiting for running jobs), closes the loop and makes the current loop
-    ``None``. It needs a coroutine. The fix is safe when: every run's argument is a call to an
-    ``async def`` of this module or to an asyncio coroutine function; the loop is closed after the
-    run (``close()`` right after it, in the ``finally``, or right after the ``try``), or it comes
-    from ``new_event_loop()`` and is never made current; no other statement runs between the
-    loop's creation and the run; and no other ``get_event_loop()`` outside a coroutine in this
-    file may share the default loop. Otherwise the fix is unsafe: code may rely on the loop
-    staying open and current, on objects bound to it before, or on a non-coroutine awaitable.
-    Before 3.12, ``asyncio.run`` also turns debug mode off unless ``debug=True`` is passed.
+    ``asyncio.run`` and ``asyncio.Runner`` run on a fresh loop, current while it runs, then cancel
+    the tasks still pending (the original left them pending), finalize async generators and (3.9+)
+    shut down the default executor, waiting for its jobs, close the loop and leave no current
+    loop: ``get_event_loop()`` outside a coroutine raises afterwards. They need a coroutine. On
+    3.7, ``asyncio.run`` also turns debug mode off unless ``debug=True`` is passed.
+    Safe when all of these hold: each run's argument is a call to an undecorated ``async def``
+    of this file or to an asyncio coroutine function; this file has no other ``get_event_loop()``
+    outside a coroutine; a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
+    runs nothing between its creation and the run; and either the original leaves that current
+    loop closed (``close()`` right after the run, in the ``finally``, or right after the ``try``)
+    or nothing runs after the site (the end of the module, or of a final ``if __name__ ==
+    "__main__":`` block). Otherwise the fix is unsafe, and the finding says which condition
+    failed. A safe fix still differs in the ways listed first, and code elsewhere that later asks
+    for the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
+    modules bound to the default loop before the run would be on another loop.
 
     ## Limitations
     Report only: a loop used for anything else (``run_forever``, ``call_soon``, passed to a
@@ -99,8 +104,8 @@ class RunUntilCompleteToRun(Rule):
         for anchor, default, result, unsafe in self.sites:
             if default and shared > 1:
                 result = NoFix(f"{shared} entry points share the default loop; use one `asyncio.Runner`")
-            if default and self.default_loop_calls > shared:
-                unsafe.append("other code here uses the default loop")
+            if self.default_loop_calls > shared:
+                unsafe.append("`get_event_loop()` is used elsewhere here, and raises after `asyncio.run`")
             message = "event loop driven by hand: use `asyncio.run()`"
             if isinstance(result, NoFix):
                 self.report(anchor, f"{message} (no automatic fix: {result})")
@@ -144,8 +149,8 @@ class RunUntilCompleteToRun(Rule):
         )
 
     def _one_liner(self, run, default):
-        if default:
-            self.unsafe.append("the default loop stays open and current in the original")
+        line = self._statement_of(run)
+        self._check_ends_script(self.ctx.parent(line), [line])
         fix = self.fix(run)
         edits = {run: self._run_call(fix, run)}
         return self._finish(fix, edits), False
@@ -174,6 +179,21 @@ class RunUntilCompleteToRun(Rule):
                 args=[m.Arg(m.Call(func=m.Attribute(attr=m.Name("shutdown_asyncgens")), args=[]), keyword=None)])):
             return False
         return run.func.value in refs and run.args[0].value.func.value in refs
+
+    def _check_ends_script(self, block, tail) -> None:
+        """Afterwards, ``asyncio.run`` leaves no current loop (``get_event_loop()`` raises) where
+        the original left the current loop alone or open: unsafe unless nothing runs after it,
+        i.e. ``tail`` ends the module or a final ``if __name__ == "__main__":`` block."""
+        stmts = block_body(block)
+        main = self.ctx.parent(block)
+        if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
+                and m.matches(main.test, _MAIN_TEST):
+            module = self.ctx.parent(main)
+        else:
+            main, module = None, block
+        if not (stmts and stmts[-1] in tail and isinstance(module, cst.Module) and module.body[-1] is (main or
+                                                                                                  stmts[-1])):
+            self.unsafe.append("code after it may use the current event loop, which `asyncio.run` unsets")
 
     def _statement_of(self, node):
         while not isinstance(node, cst.SimpleStatementLine):
@@ -253,8 +273,9 @@ class RunUntilCompleteToRun(Rule):
                 after_try = True
             else:
                 raise NoFix("the loop is closed elsewhere")
-        elif default or made_current:
-            self.unsafe.append("the loop stays open and current in the original")
+        if not (close and (default or made_current)):
+            tail = [*closing, trial] if trial else [*closing, *(line for _, line in runs)]
+            self._check_ends_script(block, tail)
 
         fix = self.fix(runs[0][0])
         runner = len(runs) > 1
