@@ -149,8 +149,12 @@ class RunUntilCompleteToRun(Rule):
         )
 
     def _one_liner(self, run, default):
-        line = self._statement_of(run)
-        self._check_ends_script(self.ctx.parent(line), [line])
+        try:
+            line = self._statement_of(run)
+        except NoFix:
+            self.unsafe.append("code after it may use the current event loop, which `asyncio.run` unsets")
+        else:
+            self._check_ends_script(self.ctx.parent(line), [line])
         fix = self.fix(run)
         edits = {run: self._run_call(fix, run)}
         return self._finish(fix, edits), False
@@ -199,6 +203,8 @@ class RunUntilCompleteToRun(Rule):
         while not isinstance(node, cst.SimpleStatementLine):
             if isinstance(node, (cst.BaseCompoundStatement, cst.Module)):
                 raise NoFix("the loop runs in the header of a compound statement")
+            if isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                self.unsafe.append("it may run later, or several times")
             node = self.ctx.parent(node)
         return node
 
