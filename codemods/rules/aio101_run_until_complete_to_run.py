@@ -17,6 +17,7 @@ COROUTINE_FUNCTIONS = asyncio_names(
     "sleep", "wait_for", "wait", "open_connection", "start_server", "create_subprocess_exec",
     "create_subprocess_shell", "to_thread", "open_unix_connection", "start_unix_server",
 )
+_LOOP_SETUP = LOOP_GETTERS | LOOP_MAKERS | SET_LOOP
 _MAIN_TEST = m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())])
 _NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 
@@ -43,7 +44,8 @@ class RunUntilCompleteToRun(Rule):
     3.7, ``asyncio.run`` also turns debug mode off unless ``debug=True`` is passed.
     Safe when all of these hold: each run's argument is a call to an undecorated ``async def``
     of this file or to an asyncio coroutine function; this file has no other ``get_event_loop()``
-    outside a coroutine; a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
+    outside a coroutine and, for the default loop, no asyncio call outside functions (it may bind
+    an object to that loop, as ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
     runs nothing between its creation and the run; and either the original leaves that current
     loop closed (``close()`` right after the run, in the ``finally``, or right after the ``try``)
     or nothing runs after the site (the end of the module, or of a final ``if __name__ ==
@@ -70,12 +72,17 @@ class RunUntilCompleteToRun(Rule):
         super().__init__(ctx)
         self.sites: list = []  # (report node, uses default loop, edits or NoFix, unsafe reasons)
         self.default_loop_calls = 0
+        self.module_asyncio_calls = 0  # e.g. `asyncio.Queue()` outside functions: may bind the default loop
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.in_coroutine():
             return
         default = is_call_to(self.ctx, node, LOOP_GETTERS)
         self.default_loop_calls += default
+        name = self.ctx.call_name(node) or ""
+        if self.ctx.enclosing_function() is None and name.startswith("asyncio.") \
+                and not any(name == n or name.startswith(f"{n}.") for n in _LOOP_SETUP):
+            self.module_asyncio_calls += 1
         if node.args or not (default or is_call_to(self.ctx, node, LOOP_MAKERS)):
             return
         parent = self.ctx.parent(node)
@@ -104,6 +111,8 @@ class RunUntilCompleteToRun(Rule):
         for anchor, default, result, unsafe in self.sites:
             if default and shared > 1:
                 result = NoFix(f"{shared} entry points share the default loop; use one `asyncio.Runner`")
+            if default and self.module_asyncio_calls:
+                unsafe.append("asyncio objects made outside functions may be bound to the default loop")
             if self.default_loop_calls > shared:
                 unsafe.append("`get_event_loop()` is used elsewhere here, and raises after `asyncio.run`")
             message = "event loop driven by hand: use `asyncio.run()`"
