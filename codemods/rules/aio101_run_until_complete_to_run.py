@@ -2,7 +2,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..helpers import (
-    LOOP_GETTERS, LOOP_MAKERS, asyncio_names, block_body, count_comments, is_call_to, method_call_on,
+    LOOP_GETTERS, LOOP_MAKERS, asyncio_names, block_body, is_call_to, method_call_on,
     name_bound_to, replacement_loses_comments,
 )
 from ..model import Safety
