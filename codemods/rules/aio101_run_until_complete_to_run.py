@@ -44,8 +44,9 @@ class RunUntilCompleteToRun(Rule):
     3.7, ``asyncio.run`` also turns debug mode off unless ``debug=True`` is passed.
     Safe when all of these hold: each run's argument is a call to an undecorated ``async def``
     of this file or to an asyncio coroutine function; this file has no other ``get_event_loop()``
-    outside a coroutine and, for the default loop, no asyncio call outside functions (it may bind
-    an object to that loop, as ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
+    outside a coroutine and, for the default loop, no other ``set_event_loop()`` outside a
+    coroutine and no asyncio call outside functions (it may bind an object to that loop, as
+    ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
     runs nothing between its creation and the run; and either the original leaves that current
     loop closed (``close()`` right after the run, in the ``finally``, or right after the ``try``)
     or nothing runs after the site (the end of the module, or of a final ``if __name__ ==
@@ -73,12 +74,14 @@ class RunUntilCompleteToRun(Rule):
         self.sites: list = []  # (report node, uses default loop, edits or NoFix, unsafe reasons)
         self.default_loop_calls = 0
         self.module_asyncio_calls = 0  # e.g. `asyncio.Queue()` outside functions: may bind the default loop
+        self.set_loop_calls = [0, 0]  # `set_event_loop(...)` outside coroutines: all, part of a site
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.in_coroutine():
             return
         default = is_call_to(self.ctx, node, LOOP_GETTERS)
         self.default_loop_calls += default
+        self.set_loop_calls[0] += is_call_to(self.ctx, node, SET_LOOP)
         name = self.ctx.call_name(node) or ""
         if self.ctx.enclosing_function() is None and name.startswith("asyncio.") \
                 and not any(name == n or name.startswith(f"{n}.") for n in _LOOP_SETUP):
@@ -113,6 +116,8 @@ class RunUntilCompleteToRun(Rule):
                 result = NoFix(f"{shared} entry points share the default loop; use one `asyncio.Runner`")
             if default and self.module_asyncio_calls:
                 unsafe.append("asyncio objects made outside functions may be bound to the default loop")
+            if default and self.set_loop_calls[0] > self.set_loop_calls[1]:
+                unsafe.append("this file sets the current loop elsewhere")
             if self.default_loop_calls > shared:
                 unsafe.append("`get_event_loop()` is used elsewhere here, and raises after `asyncio.run`")
             message = "event loop driven by hand: use `asyncio.run()`"
@@ -245,6 +250,7 @@ class RunUntilCompleteToRun(Rule):
                 debug = use[1].args[0].value
             elif isinstance(arg, cst.Arg) and is_call_to(self.ctx, self.ctx.parent(arg), SET_LOOP) \
                     and len(self.ctx.parent(arg).args) == 1 and not made_current:
+                self.set_loop_calls[1] += 1
                 prefix.append(self._line_of(self.ctx.parent(arg)))
                 made_current = True
             else:
