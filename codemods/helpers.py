@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
 
 from .context import FileContext
+
+if TYPE_CHECKING:
+    from .rule import Fix
 
 # Small statements whose whole value is one expression a rule may rewrite in place.
 ValueStatement = Union[cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return]
@@ -150,3 +153,13 @@ def needs_parentheses(expr: cst.BaseExpression) -> bool:
         (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
          cst.List, cst.Tuple, cst.Dict, cst.Set),
     )
+
+
+def drop_import_if_unused(ctx: FileContext, fix: "Fix", expr: cst.BaseExpression) -> None:
+    """Have ``fix`` remove the import binding ``expr``'s leftmost name once nothing uses it."""
+    head = expr
+    while isinstance(head, cst.Attribute):
+        head = head.value
+    binding = import_binding(ctx, head) if isinstance(head, cst.Name) else None
+    if binding is not None:
+        fix.remove_import_if_unused(*binding)

@@ -5,7 +5,7 @@ import libcst as cst
 from ..helpers import (
     asyncio_names,
     has_star_args,
-    import_binding,
+    drop_import_if_unused,
     is_literal,
     loses_comments,
     needs_parentheses,
@@ -84,9 +84,7 @@ class WaitForWithoutTimeoutBlock(Rule):
         )
         fix.replace(line, block)
         if isinstance(node.func, cst.Name):
-            binding = import_binding(self.ctx, node.func)
-            if binding is not None:
-                fix.remove_import_if_unused(*binding)
+            drop_import_if_unused(self.ctx, fix, node.func)
         unsafe = self.ctx.settings.target_version < (3, 12) or not _positive_or_none(timeout)
         self.report(node, MESSAGE, fix=fix, unsafe=unsafe)
 

@@ -3,7 +3,7 @@ from typing import Optional
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import import_binding, needs_parentheses
+from ..helpers import drop_import_if_unused, needs_parentheses
 from ..model import Safety
 from ..rule import Fix, Rule
 
@@ -73,12 +73,7 @@ class AsyncTimeoutPackage(Rule):
             self.report(node, f"{message} (no automatic fix: {why})")
             return
         fix.replace(node, node.with_changes(func=fix.ref(FACTORIES[name]), args=args))
-        head = node.func
-        while isinstance(head, cst.Attribute):
-            head = head.value
-        binding = import_binding(self.ctx, head) if isinstance(head, cst.Name) else None
-        if binding is not None:
-            fix.remove_import_if_unused(*binding)
+        drop_import_if_unused(self.ctx, fix, node.func)
         self.report(node, message, fix=fix, unsafe=unsafe)
 
     def _rewrite_uses(self, fix: Fix, target: cst.BaseExpression) -> Optional[bool]:
@@ -104,8 +99,8 @@ class AsyncTimeoutPackage(Rule):
                 new_name = cst.Name("expired" if name == "expired" else "when")
                 fix.replace(attr, cst.Call(method.with_changes(attr=new_name), lpar=attr.lpar, rpar=attr.rpar))
                 continue
-            if call is None or any(arg.keyword or arg.star for arg in call.args) or m.findall(call, m.Name(target.value))[1:]:
-                return None
+            if call is None or any(a.keyword or a.star or m.findall(a, m.Name(target.value)) for a in call.args):
+                return None  # keywords, or `cm` itself in the arguments (nested edits)
             if name == "reject" and not call.args:
                 argument = cst.Name("None")
             elif name == "update" and len(call.args) == 1:

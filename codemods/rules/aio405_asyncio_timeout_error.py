@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import asyncio_names, import_binding, loses_comments, without_trailing_comma
+from ..helpers import asyncio_names, drop_import_if_unused, loses_comments, without_trailing_comma
 from ..model import Safety
 from ..rule import Rule
 
@@ -74,13 +74,13 @@ class AsyncioTimeoutErrorAlias(Rule):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "TimeoutError" or not self._is_alias(node) or self._skipped(node):
             return  # `from asyncio import TimeoutError` users are fixed by removing the import
-        self._fix_use(node, import_binding(self.ctx, node))
+        self._fix_use(node)
 
-    def _fix_use(self, node, binding=None) -> None:
+    def _fix_use(self, node: cst.BaseExpression) -> None:
         fix = self.fix(node)
         fix.replace(node, self._builtin(fix, node).with_changes(lpar=node.lpar, rpar=node.rpar))
-        if binding is not None:
-            fix.remove_import_if_unused(*binding)
+        if isinstance(node, cst.Name):
+            drop_import_if_unused(self.ctx, fix, node)
         message = f"`{self.ctx.code_for(node)}` is the builtin `TimeoutError` since Python 3.11"
         self.report(node, message, fix=None if loses_comments(node, []) else fix)
 
@@ -104,10 +104,8 @@ class AsyncioTimeoutErrorAlias(Rule):
             if kind is None:
                 kept.append(element)
             else:
-                if isinstance(element.value, cst.Name) and element.value.value != "TimeoutError":
-                    binding = import_binding(self.ctx, element.value)
-                    if binding is not None:
-                        fix.remove_import_if_unused(*binding)
+                if isinstance(element.value, cst.Name):
+                    drop_import_if_unused(self.ctx, fix, element.value)
                 if not seen:
                     seen = True
                     kept.append(element.with_changes(value=self._builtin(fix, node)))
