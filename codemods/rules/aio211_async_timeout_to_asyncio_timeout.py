@@ -61,7 +61,8 @@ class AsyncTimeoutPackage(Rule):
         fix = self.fix(node)
         args = _renamed_args(node, *KEYWORDS[name])
         unsafe: Optional[bool] = False
-        if not isinstance(item, cst.WithItem) or not isinstance(statement, cst.With) or statement.asynchronous is None:
+        in_async_with = isinstance(statement, cst.With) and statement.asynchronous is not None
+        if not isinstance(item, cst.WithItem) or not in_async_with:
             why = "not an `async with` item"
         elif args is None:
             why = "arguments asyncio does not take"
@@ -91,15 +92,17 @@ class AsyncTimeoutPackage(Rule):
             call = call if isinstance(call, cst.Call) and call.func is attr else None
             method = attr.with_changes(lpar=[], rpar=[])
             name = attr.attr.value
-            if name in NATIVE and call is not None or name == "expired" and call is not None and not call.args:
+            if call is not None and (name in NATIVE or name == "expired" and not call.args):
                 continue
             if isinstance(self.ctx.parent(attr), (cst.AssignTarget, cst.AugAssign, cst.Del)):
                 return None
             if name in ("expired", "deadline") and call is None:
                 new_name = cst.Name("expired" if name == "expired" else "when")
-                fix.replace(attr, cst.Call(method.with_changes(attr=new_name), lpar=attr.lpar, rpar=attr.rpar))
+                new = cst.Call(method.with_changes(attr=new_name), lpar=attr.lpar, rpar=attr.rpar)
+                fix.replace(attr, new)
                 continue
-            if call is None or any(a.keyword or a.star or m.findall(a, m.Name(target.value)) for a in call.args):
+            uses_itself = any(m.findall(a, m.Name(target.value)) for a in call.args) if call else False
+            if call is None or uses_itself or any(a.keyword or a.star for a in call.args):
                 return None  # keywords, or `cm` itself in the arguments (nested edits)
             if name == "reject" and not call.args:
                 argument = cst.Name("None")
@@ -114,7 +117,8 @@ class AsyncTimeoutPackage(Rule):
             else:
                 return None
             arg = call.args[0].with_changes(value=argument) if call.args else cst.Arg(argument)
-            fix.replace(call, call.with_changes(func=method.with_changes(attr=cst.Name("reschedule")), args=[arg]))
+            reschedule = method.with_changes(attr=cst.Name("reschedule"))
+            fix.replace(call, call.with_changes(func=reschedule, args=[arg]))
         return unsafe
 
 

@@ -7,7 +7,10 @@ from ..rule import Rule
 ALIAS = asyncio_names("TimeoutError")
 BUILTIN = "builtins.TimeoutError"
 # Calls whose tuple argument lists exception classes: (qualified names, argument index).
-CLASS_TUPLES = ((frozenset({"builtins.isinstance", "builtins.issubclass"}), 1), (frozenset({"pytest.raises"}), 0))
+CLASS_TUPLES = (
+    (frozenset({"builtins.isinstance", "builtins.issubclass"}), 1),
+    (frozenset({"pytest.raises"}), 0),
+)
 
 
 class AsyncioTimeoutErrorAlias(Rule):
@@ -94,7 +97,7 @@ class AsyncioTimeoutErrorAlias(Rule):
             bare_ok = True
         else:
             return
-        kinds = [self._kind(e.value) if not isinstance(e, cst.StarredElement) else None for e in node.elements]
+        kinds = [None if isinstance(e, cst.StarredElement) else self._kind(e.value) for e in node.elements]
         if "alias" not in kinds or kinds.count("alias") + kinds.count("builtin") < 2:
             return
         self._collapsed.add(node)
@@ -110,10 +113,11 @@ class AsyncioTimeoutErrorAlias(Rule):
                     seen = True
                     kept.append(element.with_changes(value=self._builtin(fix, node)))
         if len(kept) == 1:
-            new = kept[0].value.with_changes(lpar=[] if bare_ok else node.lpar, rpar=[] if bare_ok else node.rpar)
+            parens = ([], []) if bare_ok else (node.lpar, node.rpar)
+            new = kept[0].value.with_changes(lpar=parens[0], rpar=parens[1])
         else:
             new = node.with_changes(elements=_same_trailing_comma(node.elements, kept))
-        message = "`asyncio.TimeoutError` is the builtin `TimeoutError` since Python 3.11: one entry is enough"
+        message = "`asyncio.TimeoutError` is the builtin `TimeoutError` (3.11+): one entry is enough"
         self.report(node, message, fix=None if loses_comments(node, [new]) else fix.replace(node, new))
 
     def _kind(self, expr: cst.BaseExpression):
@@ -143,7 +147,7 @@ class AsyncioTimeoutErrorAlias(Rule):
     def _remove_import(self, node: cst.ImportFrom, alias: cst.ImportAlias) -> None:
         line = self.ctx.parent(node)
         scope = self.ctx.scope(node)
-        message = "`from asyncio import TimeoutError`: the builtin `TimeoutError` is the same class since 3.11"
+        message = "`from asyncio import TimeoutError`: the builtin `TimeoutError` is that class (3.11+)"
         names = [a for a in node.names if a is not alias]
         if not names:
             old, new = line, cst.RemoveFromParent()
