@@ -163,3 +163,11 @@ def drop_import_if_unused(ctx: FileContext, fix: "Fix", expr: cst.BaseExpression
     binding = import_binding(ctx, head) if isinstance(head, cst.Name) else None
     if binding is not None:
         fix.remove_import_if_unused(*binding)
+
+
+def comma_like(original: list, kept: list) -> list:
+    """``kept`` (some of ``original``'s elements, args or import names) ending in a comma only
+    if ``original`` did."""
+    if original and original[-1].comma == cst.MaybeSentinel.DEFAULT:
+        return without_trailing_comma(kept)
+    return kept

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import asyncio_names, drop_import_if_unused, loses_comments, without_trailing_comma
+from ..helpers import asyncio_names, comma_like, drop_import_if_unused, loses_comments
 from ..model import Safety
 from ..rule import Rule
 
@@ -116,7 +116,7 @@ class AsyncioTimeoutErrorAlias(Rule):
             parens = ([], []) if bare_ok else (node.lpar, node.rpar)
             new = kept[0].value.with_changes(lpar=parens[0], rpar=parens[1])
         else:
-            new = node.with_changes(elements=_same_trailing_comma(node.elements, kept))
+            new = node.with_changes(elements=comma_like(node.elements, kept))
         message = "`asyncio.TimeoutError` is the builtin `TimeoutError` (3.11+): one entry is enough"
         self.report(node, message, fix=None if loses_comments(node, [new]) else fix.replace(node, new))
 
@@ -154,7 +154,7 @@ class AsyncioTimeoutErrorAlias(Rule):
             kept = []
         else:
             old = node
-            new = node.with_changes(names=_same_trailing_comma(node.names, names))
+            new = node.with_changes(names=comma_like(node.names, names))
             kept = [new]
         unsafe_shape = (
             not isinstance(self.ctx.parent(line), (cst.IndentedBlock, cst.Module))
@@ -168,9 +168,3 @@ class AsyncioTimeoutErrorAlias(Rule):
         )
         self.report(alias, message, fix=None if unsafe_shape else self.fix(node).replace(old, new))
 
-
-def _same_trailing_comma(original, kept):
-    """``kept`` (a shorter list of elements) ending with a comma only if ``original`` did."""
-    if original and original[-1].comma == cst.MaybeSentinel.DEFAULT:
-        return without_trailing_comma(kept)
-    return kept
