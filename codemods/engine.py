@@ -72,7 +72,7 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
     try:
         module = parse_module(text)
     except cst.ParserSyntaxError as exc:
-        return FileResult(skipped=f"syntax error at {exc.raw_line}:{exc.raw_column + 1}: {exc.message}")
+        return FileResult(skipped=f"syntax error at {_error_position(text, exc)}: {exc.message}")
     except TooDeeplyNested as exc:
         return FileResult(skipped=f"{exc}; left unchanged")
 
@@ -112,6 +112,18 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
     if new_text != text:
         result.new_source = decoded.encode(new_text)
     return result
+
+
+def _error_position(text: str, exc: cst.ParserSyntaxError) -> str:
+    """``line:column`` of a syntax error as Python reports it; libcst may name a later token."""
+    try:
+        compile(text, "<source>", "exec", dont_inherit=True)
+    except SyntaxError as err:
+        if err.lineno:
+            return f"{err.lineno}:{err.offset or 1}"
+    except Exception:  # e.g. null bytes: keep libcst's position
+        pass
+    return f"{exc.raw_line}:{exc.raw_column + 1}"
 
 
 def _broken(result: FileResult, codes: Iterable[str], problem: str) -> FileResult:

@@ -153,6 +153,11 @@ def test_syntax_error_is_a_skip_with_a_position() -> None:
     assert result.new_source is None and not result.internal_error
 
 
+def test_syntax_error_names_the_line_python_names() -> None:
+    result = run(b"import asyncio\nasync def f(:\n    x = 1\n    asyncio.old_api()\n")
+    assert result.skipped and result.skipped.startswith("syntax error at 2:"), result.skipped
+
+
 def test_undecodable_is_a_skip() -> None:
     result = run(b"x = '\xff\xfe old_api'\n")
     assert result.skipped and "UTF-8" in result.skipped and "coding cookie" in result.skipped
