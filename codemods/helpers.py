@@ -104,3 +104,24 @@ def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
     if result and result[-1].comma is not cst.MaybeSentinel.DEFAULT:
         result[-1] = result[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return result
+
+
+def from_import_binding(ctx: FileContext, name: cst.BaseExpression) -> Optional[Tuple[str, str, Optional[str]]]:
+    """``(module, obj, asname)`` of the only ``from module import obj as asname`` binding
+    the bare ``name`` where it stands, for ``Fix.remove_import_if_unused``; else None."""
+    scope = ctx.scope(name)
+    if not isinstance(name, cst.Name) or scope is None:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1 or not isinstance(assignments[0].node, cst.ImportFrom):
+        return None
+    stmt = assignments[0].node
+    if stmt.relative or stmt.module is None or isinstance(stmt.names, cst.ImportStar):
+        return None
+    module = cst.helpers.get_full_name_for_node(stmt.module)
+    for alias in stmt.names:
+        obj = cst.helpers.get_full_name_for_node(alias.name)
+        asname = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname is not None else None
+        if (asname or obj) == name.value and module and obj:
+            return module, obj, asname
+    return None
