@@ -125,3 +125,15 @@ def from_import_binding(ctx: FileContext, name: cst.BaseExpression) -> Optional[
         if (asname or obj) == name.value and module and obj:
             return module, obj, asname
     return None
+
+
+def only_small_statement(stmt: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
+    """The small statement of a line holding exactly one (``x = f()``), else None."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        return stmt.body[0]
+    return None
+
+
+def pass_line() -> cst.SimpleStatementLine:
+    """A ``pass`` line, to stand in for the last statement removed from a block."""
+    return cst.SimpleStatementLine([cst.Pass()])
