@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
 
 from .context import FileContext
+
+if TYPE_CHECKING:
+    from .rule import Fix
 
 # Small statements whose whole value is one expression a rule may rewrite in place.
 ValueStatement = Union[cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return]
@@ -137,3 +140,37 @@ def only_small_statement(stmt: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
 def pass_line() -> cst.SimpleStatementLine:
     """A ``pass`` line, to stand in for the last statement removed from a block."""
     return cst.SimpleStatementLine([cst.Pass()])
+
+
+def remove_unused_from_imports(ctx: FileContext, fix: "Fix", removed: cst.CSTNode, names: Iterable[str]) -> None:
+    """Schedule removing ``from x import y`` bindings of ``names`` used in the ``removed`` code,
+    should no other use remain."""
+    wanted = set(names)
+    for name in m.findall(removed, m.Name()):
+        binding = ctx.resolves_to(name, wanted) and from_import_binding(ctx, name)
+        if binding:
+            fix.remove_import_if_unused(*binding)
+
+
+def append_keyword_arg(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with ``keyword=value`` added after its last argument, laid out like the
+    arguments before it (one per line stays one per line)."""
+    new = cst.Arg(
+        value=value,
+        keyword=cst.Name(keyword),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+    if not call.args:
+        return call.with_changes(args=[new])
+    args = list(call.args)
+    last = args[-1]
+    if last.comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return call.with_changes(args=[*args, new])
+    before_last = args[-2].comma.whitespace_after if len(args) > 1 else call.whitespace_before_args
+    if isinstance(before_last, cst.ParenthesizedWhitespace):  # same indent, without its comment
+        before_last = before_last.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    elif isinstance(before_last, cst.SimpleWhitespace) and not before_last.value:
+        before_last = cst.SimpleWhitespace(" ")
+    args[-1] = last.with_changes(comma=cst.Comma(last.comma.whitespace_before, before_last))
+    return call.with_changes(args=[*args, new.with_changes(comma=last.comma)])

@@ -1,16 +1,15 @@
 from typing import List, Optional, Sequence, Set
 
 import libcst as cst
-import libcst.matchers as m
 
 from ..helpers import (
     asyncio_names,
     block_body,
     count_comments,
-    from_import_binding,
     is_call_to,
     only_small_statement,
     pass_line,
+    remove_unused_from_imports,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -119,10 +118,7 @@ class ChildWatcher(Rule):
             fix = self.fix(group[0])
             for stmt in group:
                 fix.remove(stmt)
-                for name in m.findall(stmt, m.Name()):
-                    binding = self.ctx.resolves_to(name, API) and from_import_binding(self.ctx, name)
-                    if binding:
-                        fix.remove_import_if_unused(*binding)
+                remove_unused_from_imports(self.ctx, fix, stmt, API)
             if empties and group is fixable[-1]:
                 fix.replace(group[-1], pass_line())
             self.report(group[0].body[0], message, fix=fix)
