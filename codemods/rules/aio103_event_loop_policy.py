@@ -20,6 +20,7 @@ RUN = asyncio_names("run")
 OTHER_LOOPS = asyncio_names("new_event_loop", "Runner", "get_event_loop_policy") | {"uvloop.run", "uvloop.new_event_loop"}
 GET_LOOP = asyncio_names("get_event_loop")
 BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+PURE_CALLS = {"platform.system", "builtins.hasattr"}
 
 
 class EventLoopPolicy(Rule):
@@ -58,7 +59,7 @@ class EventLoopPolicy(Rule):
     ## Limitations
     The guarded shape is fixed only for an ``if`` without ``else`` that holds nothing but the
     policy call, right before the run, and whose test makes no calls besides
-    ``startswith``/``platform.system()``. Policies set in ``try``/``except ImportError``, lines
+    ``startswith``, ``hasattr`` and ``platform.system()``. Policies set in ``try``/``except ImportError``, lines
     with a comment, and a run that already has ``loop_factory=`` or ``**kwargs`` are reported.
     Below a 3.12 target nothing is reported, since the replacement needs 3.12.
     """
@@ -131,7 +132,7 @@ class EventLoopPolicy(Rule):
             if test is not None:
                 value = cst.IfExp(test=test, body=value, orelse=cst.Name("None"))
             new_run = append_keyword_arg(run, "loop_factory", value)
-        if removed.leading_lines:  # keep the blank lines above the deleted statement
+        if removed.leading_lines:  # keep the blank and comment lines above the deleted statement
             lines = [*removed.leading_lines, *later.leading_lines]
             fix.replace(later, later.deep_replace(run, new_run).with_changes(leading_lines=lines))
         else:
@@ -166,7 +167,9 @@ class EventLoopPolicy(Rule):
                 return None
             removed, test = guard, guard.test
             block = self.ctx.parent(guard)
-        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or count_comments(removed):
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or count_comments(
+            removed.with_changes(leading_lines=[])  # the lines above move down, comments and all
+        ):
             return None
         later = self._statement_in(block, run)
         if later is None:
@@ -192,7 +195,7 @@ class EventLoopPolicy(Rule):
         if m.findall(test, m.Await() | m.NamedExpr() | m.Yield() | m.Lambda()):
             return False
         for call in m.findall(test, m.Call()):
-            if self.ctx.call_name(call) != "platform.system" and not m.matches(
+            if self.ctx.call_name(call) not in PURE_CALLS and not m.matches(
                 call.func, m.Attribute(attr=m.Name("startswith"))
             ):
                 return False
