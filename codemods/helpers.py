@@ -174,3 +174,28 @@ def append_keyword_arg(call: cst.Call, keyword: str, value: cst.BaseExpression) 
         before_last = cst.SimpleWhitespace(" ")
     args[-1] = last.with_changes(comma=cst.Comma(last.comma.whitespace_before, before_last))
     return call.with_changes(args=[*args, new.with_changes(comma=last.comma)])
+
+
+class ReportsApiUses:
+    """Mixin for a rule: report every expression that names one of ``REPORTED_API``
+    (import statements aside), except while ``api_uses_muted()`` says so."""
+
+    REPORTED_API: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not isinstance(self.ctx.parent(node), (cst.ImportAlias, cst.AsName)):  # type: ignore[attr-defined]
+            self._api_use(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._api_use(node)
+
+    def api_uses_muted(self) -> bool:
+        return False
+
+    def api_use_message(self, spelling: str) -> str:
+        raise NotImplementedError
+
+    def _api_use(self, node: cst.BaseExpression) -> None:
+        ctx: FileContext = self.ctx  # type: ignore[attr-defined]
+        if not self.api_uses_muted() and ctx.resolves_to(node, self.REPORTED_API):
+            self.report(node, self.api_use_message(ctx.code_for(node)))  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..helpers import append_keyword_arg, asyncio_names, count_comments, keyword_arg, only_small_statement
-from ..helpers import remove_unused_from_imports
+from ..helpers import ReportsApiUses, remove_unused_from_imports
 from ..model import Safety
 from ..rule import Fix, Rule
 
@@ -23,7 +23,7 @@ BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 PURE_CALLS = {"platform.system", "builtins.hasattr"}
 
 
-class EventLoopPolicy(Rule):
+class EventLoopPolicy(ReportsApiUses, Rule):
     """Pass ``loop_factory=`` to ``asyncio.run`` instead of setting an event-loop policy for it.
 
     ## Why
@@ -69,6 +69,7 @@ class EventLoopPolicy(Rule):
     min_python = (3, 12)
     safety = Safety.UNSAFE
     trigger_words = ("EventLoopPolicy", "event_loop_policy", "uvloop")
+    REPORTED_API = POLICY_API - SET_POLICY  # setters are reported as a whole
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -91,16 +92,11 @@ class EventLoopPolicy(Rule):
         if self._setters and self._setters[-1] is node:
             self._in_setter -= 1
 
-    def visit_Name(self, node: cst.Name) -> None:
-        if not isinstance(self.ctx.parent(node), (cst.ImportAlias, cst.AsName)):
-            self._report_use(node)
+    def api_uses_muted(self) -> bool:
+        return bool(self._in_setter)
 
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._report_use(node)
-
-    def _report_use(self, node: cst.BaseExpression) -> None:
-        if not self._in_setter and self.ctx.resolves_to(node, POLICY_API - SET_POLICY):
-            self.report(node, f"`{self.ctx.code_for(node)}`: event-loop policies are deprecated (3.14)")
+    def api_use_message(self, spelling: str) -> str:
+        return f"`{spelling}`: event-loop policies are deprecated (3.14)"
 
     def leave_Module(self, node: cst.Module) -> None:
         for setter in self._setters:

@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Set
 import libcst as cst
 
 from ..helpers import (
+    ReportsApiUses,
     asyncio_names,
     block_body,
     count_comments,
@@ -23,7 +24,7 @@ SET = asyncio_names("set_child_watcher") | {n for n in POLICY_METHODS if n.endsw
 API = WATCHERS | GET | SET | asyncio_names("AbstractChildWatcher")
 
 
-class ChildWatcher(Rule):
+class ChildWatcher(ReportsApiUses, Rule):
     """Remove child-watcher boilerplate: asyncio picks a working watcher itself since Python 3.8.
 
     ## Why
@@ -66,6 +67,7 @@ class ChildWatcher(Rule):
     min_python = (3, 8)
     safety = Safety.UNSAFE
     trigger_words = ("ChildWatcher", "child_watcher")
+    REPORTED_API = API
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -84,17 +86,11 @@ class ChildWatcher(Rule):
     def leave_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self._inside_handled -= node in self._handled
 
-    def visit_Name(self, node: cst.Name) -> None:
-        if not isinstance(self.ctx.parent(node), (cst.ImportAlias, cst.AsName)):
-            self._report_use(node)
+    def api_uses_muted(self) -> bool:
+        return bool(self._inside_handled)
 
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._report_use(node)
-
-    def _report_use(self, node: cst.BaseExpression) -> None:
-        if not self._inside_handled and self.ctx.resolves_to(node, API):
-            name = self.ctx.code_for(node)
-            self.report(node, f"`{name}`: child watchers were removed in Python 3.14; asyncio picks one itself")
+    def api_use_message(self, spelling: str) -> str:
+        return f"`{spelling}`: child watchers were removed in Python 3.14; asyncio picks one itself"
 
     def _scan_block(self, block: cst.CSTNode) -> None:
         body = block_body(block)
