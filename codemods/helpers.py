@@ -184,10 +184,10 @@ class ReportsApiUses:
 
     def visit_Name(self, node: cst.Name) -> None:
         if not isinstance(self.ctx.parent(node), (cst.ImportAlias, cst.AsName)):  # type: ignore[attr-defined]
-            self._api_use(node)
+            self.saw_reference(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._api_use(node)
+        self.saw_reference(node)
 
     def api_uses_muted(self) -> bool:
         return False
@@ -195,7 +195,7 @@ class ReportsApiUses:
     def api_use_message(self, spelling: str) -> str:
         raise NotImplementedError
 
-    def _api_use(self, node: cst.BaseExpression) -> None:
+    def saw_reference(self, node: cst.BaseExpression) -> None:
         ctx: FileContext = self.ctx  # type: ignore[attr-defined]
         if not self.api_uses_muted() and ctx.resolves_to(node, self.REPORTED_API):
             self.report(node, self.api_use_message(ctx.code_for(node)))  # type: ignore[attr-defined]

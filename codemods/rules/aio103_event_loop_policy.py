@@ -3,7 +3,7 @@ from typing import Any, List, Optional, Tuple, Union
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import append_keyword_arg, asyncio_names, count_comments, keyword_arg, only_small_statement
+from ..helpers import append_keyword_arg, asyncio_names, count_comments, keyword_arg
 from ..helpers import ReportsApiUses, remove_unused_from_imports
 from ..model import Safety
 from ..rule import Fix, Rule
@@ -75,7 +75,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
         super().__init__(ctx)
         self._setters: List[cst.Call] = []
         self._runs: List[cst.Call] = []
-        self._other_loops = 0
+        self._loop_makers = 0
         self._in_setter = 0
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -85,8 +85,12 @@ class EventLoopPolicy(ReportsApiUses, Rule):
             self._in_setter += 1
         elif names and names <= RUN:
             self._runs.append(node)
-        elif names and (names <= OTHER_LOOPS or (names <= GET_LOOP and not self.ctx.in_coroutine())):
-            self._other_loops += 1
+
+    def saw_reference(self, node: cst.BaseExpression) -> None:
+        names = self.ctx.qualified_names(node)
+        if names and (names <= RUN | OTHER_LOOPS or (names <= GET_LOOP and not self.ctx.in_coroutine())):
+            self._loop_makers += 1  # calls, and references such as Thread(target=asyncio.run)
+        super().saw_reference(node)
 
     def leave_Call(self, node: cst.Call) -> None:
         if self._setters and self._setters[-1] is node:
@@ -111,7 +115,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
         factory = self._factory(setter)
         if factory is None:
             return "not a WindowsSelectorEventLoopPolicy or uvloop policy"
-        if len(self._setters) > 1 or len(self._runs) != 1 or self._other_loops:
+        if len(self._setters) > 1 or len(self._runs) != 1 or self._loop_makers != 1:
             return "the module sets a policy or makes a loop more than once"
         run = self._runs[0]
         if keyword_arg(run, "loop_factory") or any(arg.star == "**" for arg in run.args):
@@ -152,14 +156,15 @@ class EventLoopPolicy(ReportsApiUses, Rule):
     def _statements(self, setter: cst.Call, run: cst.Call) -> Optional[Tuple[Any, Any, Optional[cst.BaseExpression]]]:
         """(statement to delete, statement holding ``run``, guard test or None) when ``run``
         follows ``setter`` in one block."""
-        line = self.ctx.parent(self.ctx.parent(setter))
-        if not isinstance(self.ctx.parent(setter), cst.Expr) or only_small_statement(line) is None:
+        expr = self.ctx.parent(setter)
+        holder = self.ctx.parent(expr)
+        if not isinstance(expr, cst.Expr) or len(getattr(holder, "body", ())) != 1:
             return None
-        removed, test = line, None
-        block = self.ctx.parent(line)
-        guard = self.ctx.parent(block)
-        if isinstance(guard, cst.If) and len(block.body) == 1 and guard.orelse is None:
-            if not self._pure(guard.test):
+        removed, test = holder, None
+        block = self.ctx.parent(holder)
+        guard = block if isinstance(holder, cst.SimpleStatementSuite) else self.ctx.parent(block)
+        if isinstance(holder, cst.SimpleStatementSuite) or (isinstance(guard, cst.If) and len(block.body) == 1):
+            if not (isinstance(guard, cst.If) and guard.orelse is None and self._pure(guard.test)):
                 return None
             removed, test = guard, guard.test
             block = self.ctx.parent(guard)
@@ -188,7 +193,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
         return None
 
     def _pure(self, test: cst.BaseExpression) -> bool:
-        if m.findall(test, m.Await() | m.NamedExpr() | m.Yield() | m.Lambda()):
+        if m.findall(test, m.Await() | m.NamedExpr() | m.Yield() | m.Lambda() | m.IfExp()):
             return False
         for call in m.findall(test, m.Call()):
             if self.ctx.call_name(call) not in PURE_CALLS and not m.matches(
