@@ -27,41 +27,39 @@ class EventLoopPolicy(ReportsApiUses, Rule):
     """Pass ``loop_factory=`` to ``asyncio.run`` instead of setting an event-loop policy for it.
 
     ## Why
-    Event-loop policies are deprecated since Python 3.14 and go in 3.16. A policy set only
-    so that the one ``asyncio.run`` of a program gets a particular loop becomes a loop
-    factory (3.12):
+    Event-loop policies are deprecated since Python 3.14 (removal 3.16). A policy set just so
+    that the module's one ``asyncio.run`` gets a certain loop becomes a loop factory (3.12):
 
     ```python
     asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())  # deleted
     asyncio.run(main())  # -> asyncio.run(main(), loop_factory=asyncio.SelectorEventLoop)
-    if sys.platform == "win32":                                               # deleted
-        asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())
-    asyncio.run(main())  # -> asyncio.run(main(), loop_factory=asyncio.SelectorEventLoop if sys.platform == "win32" else None)
+    if sys.platform == "win32":  # deleted, with the policy under it; the test moves:
+    asyncio.run(main())  # -> ...loop_factory=asyncio.SelectorEventLoop if sys.platform == "win32" else None)
     uvloop.install()     # or set_event_loop_policy(uvloop.EventLoopPolicy()): deleted
-    asyncio.run(main())  # -> uvloop.run(main())
+    asyncio.run(main())  # -> uvloop.run(main())  (guarded: loop_factory=uvloop.new_event_loop if ...)
     ```
 
-    On Windows the policy's loop is ``asyncio.SelectorEventLoop``; elsewhere that name is the
-    default Unix loop, so the factory is right on every platform, and a guarded policy
-    keeps its guard. Every other policy use (``get_event_loop_policy()``, custom or default
-    policies, ``set_event_loop_policy(None)``, the Proactor policy) is reported.
+    The Windows selector policy's loop is ``SelectorEventLoop``, and off Windows that name is
+    the default loop, so the factory is right everywhere. Other policy uses
+    (``get_event_loop_policy()``, custom/default/Proactor policies, ``set_event_loop_policy(None)``)
+    are reported.
 
     ## Fix safety
-    Unsafe: a policy is process-wide, a loop factory serves one run. Loops that other code
-    makes during or after the run (a library calling ``asyncio.new_event_loop()`` or
-    ``asyncio.run`` in a worker thread, test helpers) no longer get the policy's loop; on
-    Windows they get the Proactor loop again. With ``loop_factory`` the runner does not
-    install its loop with ``set_event_loop``. ``uvloop.run`` needs uvloop 0.18 or newer.
-    The fix is offered only when the module has no other ``asyncio.run``, ``Runner``,
-    ``new_event_loop``, ``get_event_loop_policy`` or ``get_event_loop()`` outside a coroutine,
-    and the run follows the policy in the same function (not in a ``def`` below it).
+    Unsafe: a policy is process-wide, a factory serves one run. Loops made elsewhere (a
+    library calling ``new_event_loop()`` or ``asyncio.run`` in a thread, code reading
+    ``get_event_loop_policy()``) no longer get the policy's loop (on Windows: Proactor again),
+    and with a factory the runner does not ``set_event_loop`` its loop. ``uvloop.run`` needs
+    uvloop >= 0.18. Offered only when the module has exactly one ``asyncio.run`` and no other
+    ``Runner``, ``new_event_loop``, ``get_event_loop_policy``, ``uvloop.run`` or sync
+    ``get_event_loop`` (calls or references), and the run follows the policy in the same
+    function body (possibly inside ``try``/``with``/``if``), never in a ``def`` below it.
 
     ## Limitations
-    The guarded shape is fixed only for an ``if`` without ``else`` that holds nothing but the
-    policy call, right before the run, and whose test makes no calls besides
-    ``startswith``, ``hasattr`` and ``platform.system()``. Policies set in ``try``/``except ImportError``, lines
-    with a comment, and a run that already has ``loop_factory=`` or ``**kwargs`` are reported.
-    Below a 3.12 target nothing is reported, since the replacement needs 3.12.
+    A guard is kept only for an ``if`` without ``else`` holding just the policy call, right
+    before the run, whose test calls nothing but ``startswith``, ``hasattr`` or
+    ``platform.system()``. Policies set in ``try``/``except ImportError``, lines with a trailing
+    or inner comment, and runs with ``loop_factory=`` or ``**kwargs`` are reported. Below a
+    3.12 target nothing is reported, since the replacement needs 3.12.
     """
 
     code = "AIO103"
@@ -115,7 +113,9 @@ class EventLoopPolicy(ReportsApiUses, Rule):
         factory = self._factory(setter)
         if factory is None:
             return "not a WindowsSelectorEventLoopPolicy or uvloop policy"
-        if len(self._setters) > 1 or len(self._runs) != 1 or self._loop_makers != 1:
+        if not self._runs:
+            return "no `asyncio.run` in this module to give a loop factory to"
+        if len(self._setters) > 1 or len(self._runs) > 1 or self._loop_makers != 1:
             return "the module sets a policy or makes a loop more than once"
         run = self._runs[0]
         if keyword_arg(run, "loop_factory") or any(arg.star == "**" for arg in run.args):
