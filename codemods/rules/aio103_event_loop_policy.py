@@ -3,7 +3,7 @@ from typing import Any, List, Optional, Tuple, Union
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import append_keyword_arg, asyncio_names, count_comments, keyword_arg
+from ..helpers import append_keyword_arg, asyncio_names, count_comments, is_literal, keyword_arg
 from ..helpers import ReportsApiUses, remove_unused_from_imports
 from ..model import Safety
 from ..rule import Fix, Rule
@@ -111,6 +111,8 @@ class EventLoopPolicy(ReportsApiUses, Rule):
 
     def _fix(self, setter: cst.Call) -> Union[Fix, str]:
         factory = self._factory(setter)
+        if factory is None and len(setter.args) == 1 and is_literal(setter.args[0].value, None):
+            return "it restores the default policy; drop it once nothing sets one"
         if factory is None:
             return "not a WindowsSelectorEventLoopPolicy or uvloop policy"
         if not self._runs:

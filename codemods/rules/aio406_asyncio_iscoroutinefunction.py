@@ -32,9 +32,9 @@ class AsyncioIscoroutinefunction(Rule):
     returns False, so a dispatcher may call an async handler without awaiting it.
     ``unittest.mock.AsyncMock`` is a coroutine function to both (checked on 3.10–3.13).
     Functions marked with ``inspect.markcoroutinefunction`` (3.12) are coroutine functions
-    to both, because ``asyncio``'s version asks ``inspect`` first. Apply the fix when no
-    callables carrying the private marker reach the check (always true for pure-Python
-    code on a 3.12+ target whose dependencies use ``inspect.markcoroutinefunction``).
+    to both, because ``asyncio``'s version asks ``inspect`` first. The fix stays unsafe at
+    every target, even 3.11+ where ``@asyncio.coroutine`` is gone: Cython and older asgiref
+    releases still set the private marker. Apply it when no such callables reach the check.
 
     ## Limitations
     Only calls are rewritten; a bare reference (``check = asyncio.iscoroutinefunction``)
