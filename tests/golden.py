@@ -38,6 +38,16 @@ class Case:
         return self.input_path.with_name(f"{self.name}.expected.py")
 
     @property
+    def findings_path(self) -> Path:
+        """Optional: the findings `check` reports, one ``LINE:COL CODE FIX`` a line."""
+        return self.input_path.with_name(f"{self.name}.findings")
+
+    @property
+    def is_report_only(self) -> bool:
+        """A case that must not change, whose findings file says what is reported."""
+        return self.is_noop or (self.findings_path.exists() and not self.expected_path.exists())
+
+    @property
     def stdout_path(self) -> Path:
         return self.input_path.with_name(f"{self.name}.stdout")
 

@@ -26,9 +26,9 @@ def test_output(case: Case, update_goldens: bool) -> None:
     rule = RULES[case.key]
     source = case.input_path.read_bytes()
     output = fix(source, case.settings(rule.code))
-    if case.is_noop:
+    if case.is_report_only:
         assert not case.expected_path.exists(), "a noop_ case has no expected file"
-        assert output == source, "a noop_ case must not change"
+        assert output == source, "a noop_ case (or a report-only case) must not change"
         return
     if update_goldens:
         case.expected_path.write_bytes(output)
@@ -38,7 +38,7 @@ def test_output(case: Case, update_goldens: bool) -> None:
     assert output != source, "a case that changes nothing must be named noop_"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.is_noop], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in CASES if not c.is_report_only], ids=lambda c: c.id)
 def test_expected_is_stable(case: Case) -> None:
     """The expected file compiles, and neither its rule nor all rules together change it."""
     rule = RULES[case.key]
@@ -48,7 +48,7 @@ def test_expected_is_stable(case: Case) -> None:
     assert fix(expected, case.settings(None)) == expected, "another rule changes this rule's output"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.is_noop], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in CASES if not c.is_report_only], ids=lambda c: c.id)
 def test_gates(case: Case) -> None:
     """Nothing changes below the rule's min_python, or without --unsafe-fixes when needed,
     and `check` reports what `fix` fixes."""
@@ -67,10 +67,23 @@ def test_gates(case: Case) -> None:
     assert fixable, "check reports no fixable finding for a case that fix changes"
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c.findings_path.exists()], ids=lambda c: c.id)
+def test_findings(case: Case, update_goldens: bool) -> None:
+    """`check` reports exactly the findings listed (an empty file: none), e.g. for report-only
+    rules, whose cases never change, and for near misses that must stay silent."""
+    rule = RULES[case.key]
+    checked = process_source(case.input_path.read_bytes(), case.settings(rule.code), fix=False)
+    assert checked.skipped is None, checked.skipped
+    found = "".join(f"{f.line}:{f.column} {f.code} {f.fix.value}\n" for f in checked.findings)
+    if update_goldens:
+        case.findings_path.write_text(found)
+    assert found == case.findings_path.read_text()
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c.runnable], ids=lambda c: c.id)
 def test_runnable(case: Case) -> None:
     """The rewritten program prints what the original printed (or what it is known to print)."""
-    target = case.input_path if case.is_noop else case.expected_path
+    target = case.input_path if case.is_report_only else case.expected_path
     after = run_program(target)
     if case.stdout_path.exists():
         assert after == case.stdout_path.read_text()
@@ -83,12 +96,18 @@ def test_runnable(case: Case) -> None:
         before = run_program(case.input_path, python)
     else:
         before = run_program(case.input_path, sys.executable)
+    input_stdout = case.input_path.with_name(f"{case.name}.input.stdout")
+    if input_stdout.exists():
+        # An unsafe fix's documented change: what the original printed, next to `.stdout`.
+        assert case.unsafe and case.stdout_path.exists(), "an .input.stdout needs # unsafe-fixes and a .stdout"
+        assert before == input_stdout.read_text() and after != before
+        return
     assert after == before
 
 
 def test_every_fixture_file_has_a_fate() -> None:
     for path in FIXTURES.glob("*/*"):
         name = path.name
-        assert name.endswith((".input.py", ".expected.py", ".stdout")), f"stray fixture file {path}"
+        assert name.endswith((".input.py", ".expected.py", ".stdout", ".findings")), f"stray fixture file {path}"
         if name.endswith(".expected.py"):
             assert path.with_name(name.replace(".expected.py", ".input.py")).exists(), f"{path} has no input"
