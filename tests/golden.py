@@ -106,4 +106,12 @@ def run_program(path: Path, python: str = sys.executable) -> str:
 
 
 def find_python(version: str) -> Optional[str]:
-    return shutil.which(f"python{version}")
+    """An interpreter for ``version`` that really runs (a pyenv shim for a version that is
+    installed but not selected fails), or None."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(str(p) for p in Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+    for python in filter(None, candidates):
+        done = subprocess.run([python, "-c", "pass"], capture_output=True, timeout=60)
+        if done.returncode == 0:
+            return python
+    return None
