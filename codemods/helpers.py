@@ -209,3 +209,50 @@ def contains_await(node: cst.CSTNode) -> bool:
     finder = Find()
     node.visit(finder)
     return finder.found
+
+
+def task_group_item(ctx: FileContext, node: cst.CSTNode) -> Optional[cst.WithItem]:
+    """The ``asyncio.TaskGroup()`` item of an ``async with`` statement, if it has one."""
+    if not isinstance(node, cst.With) or node.asynchronous is None:
+        return None
+    for item in node.items:
+        if is_call_to(ctx, item.item, TASK_GROUP):
+            return item
+    return None
+
+
+def only_statement(block: cst.BaseSuite) -> Optional[cst.BaseSmallStatement]:
+    """The single small statement of a block that holds nothing else."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        smalls = block.body
+    elif (
+        isinstance(block, cst.IndentedBlock)
+        and len(block.body) == 1
+        and isinstance(block.body[0], cst.SimpleStatementLine)
+    ):
+        smalls = block.body[0].body
+    else:
+        return None
+    return smalls[0] if len(smalls) == 1 else None
+
+
+def first_await(node: cst.CSTNode) -> Optional[cst.Await]:
+    """The first ``await`` in ``node`` in source order, outside nested defs and lambdas."""
+
+    class Find(cst.CSTVisitor):
+        found: Optional[cst.Await] = None
+
+        def visit_Await(self, node: cst.Await) -> bool:
+            if self.found is None:
+                self.found = node
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    finder = Find()
+    node.visit(finder)
+    return finder.found
