@@ -39,7 +39,8 @@ class GatherWithoutTaskGroup(Rule):
     coroutine calls (futures, tasks, names, methods, imported functions: ``create_task``
     needs a coroutine; only ``async def``s of this file and asyncio's coroutine functions are
     proven), mixed literal and starred arguments, arguments that ``await``, comments inside
-    the statement, and gather outside an ``async def`` body.
+    the statement, gather outside an ``async def`` body, and gather of a single awaitable
+    (a one-task group would be as pointless: await it directly, as AIO208 says).
     """
 
     code = "AIO201"
@@ -116,6 +117,8 @@ class GatherWithoutTaskGroup(Rule):
         args = [arg for arg in node.args if arg.keyword is None]
         if not args or count_comments(held[1]):
             return "no arguments" if not args else "comments inside the statement"
+        if len(args) == 1 and not args[0].star:
+            return "one awaitable: await it directly (AIO208)"
         if any(arg.star for arg in args):
             if len(args) != 1 or args[0].star != "*" or not self._proven_star(args[0].value):
                 return "starred arguments not provably coroutines"
