@@ -30,6 +30,9 @@ class GatherWithoutTaskGroup(Rule):
     ``ok()`` finishes; after the fix ``ok()`` is cancelled and an ``ExceptionGroup`` that the
     ``except ValueError`` does not catch propagates (fixture ``failure_changes``:
     ``.input.stdout`` is what the original prints, ``.stdout`` what the fixed code prints).
+    One more difference: a task cancelled by someone else (not by the group) makes gather
+    raise ``CancelledError``; the group ignores it, so a discarded result raises nothing and
+    a rebuilt one raises ``CancelledError`` at ``.result()`` (fixture ``cancelled_child_changes``).
 
     ## Limitations
     Reported without a fix: gather not awaited on the spot (kept as a future, passed on,
