@@ -35,7 +35,8 @@ class WaitWithBareCoroutines(Rule):
     Reported without a fix: an element that is a call not proven to return a coroutine
     (methods, imported functions, decorated ``async def``s: it may be a coroutine or a
     future) and ``asyncio.wait`` not awaited on the spot or outside an ``async def`` body
-    (wrapping would start the tasks earlier). Names, attributes and ``create_task`` /
+    (wrapping would start the tasks earlier), or given ``loop=`` (removed in 3.10; the
+    tasks belonged to that loop, ``create_task`` uses the running one). Names, attributes and ``create_task`` /
     ``ensure_future`` calls are taken to be tasks or futures and left alone, as is an
     iterable passed by name (``asyncio.wait(pending)``). A generator expression of coroutines
     is reported without a fix: every ``asyncio.wait`` before 3.12 rejects a generator (it
@@ -74,6 +75,8 @@ class WaitWithBareCoroutines(Rule):
             return
         if not self.ctx.is_awaited(node) or not self.ctx.in_coroutine():
             unfixable = "not awaited on the spot in an `async def`"
+        elif keyword_arg(node, "loop") is not None:
+            unfixable = "`loop=` may name another loop than `create_task`'s"
         if unfixable:
             self.report(node, f"{message} ({unfixable}: no automatic fix)")
             return
