@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set, Tuple, Union
+from typing import Collection, Iterable, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
@@ -254,16 +254,18 @@ def local_value(ctx: FileContext, name: cst.Name) -> Optional[cst.BaseExpression
     return binding[0].value
 
 
-def is_running_loop(ctx: FileContext, expr: cst.BaseExpression) -> bool:
-    """``expr`` is provably the running loop: ``asyncio.get_running_loop()`` (or, in a
-    coroutine, ``asyncio.get_event_loop()``) called on the spot or bound once to a local of
-    the function being visited."""
+def is_loop_from(ctx: FileContext, expr: cst.BaseExpression, getters: Collection[str]) -> bool:
+    """``expr`` is the loop one of ``getters`` returns, called with no arguments on the spot
+    or bound once to a local of the function being visited (see ``local_binding``)."""
     if isinstance(expr, cst.Name):
         expr = local_value(ctx, expr)  # type: ignore[assignment]
-    if not isinstance(expr, cst.Call) or expr.args:
-        return False
-    getters = GET_RUNNING_LOOP | GET_EVENT_LOOP if ctx.in_coroutine() else GET_RUNNING_LOOP
-    return ctx.resolves_to(expr.func, getters)
+    return isinstance(expr, cst.Call) and not expr.args and ctx.resolves_to(expr.func, getters)
+
+
+def is_running_loop(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """``expr`` is provably the running loop: ``asyncio.get_running_loop()``, or in a
+    coroutine ``asyncio.get_event_loop()`` (see ``is_loop_from``)."""
+    return is_loop_from(ctx, expr, GET_RUNNING_LOOP | GET_EVENT_LOOP if ctx.in_coroutine() else GET_RUNNING_LOOP)
 
 
 def method_call_on(node: cst.CSTNode, method: str) -> Optional[cst.BaseExpression]:

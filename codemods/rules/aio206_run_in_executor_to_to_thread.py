@@ -68,7 +68,7 @@ class RunInExecutorDefault(Rule):
             self._drop_partial_import(fix, args[1].value)
         new_call = node.with_changes(func=fix.ref("asyncio.to_thread"), args=new_args)
         if count_comments(new_call) < count_comments(node):
-            self.report(node, message)
+            self.report(node, f"{message} (no automatic fix: a comment would be lost)")
             return
         self.report(node, message, fix=fix.replace(node, new_call))
 
