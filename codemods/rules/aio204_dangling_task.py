@@ -69,52 +69,44 @@ class DanglingTask(Rule):
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
-        if not isinstance(call, cst.Call):
-            return
         receiver = method_call_on(call, "create_task")
-        if not self.ctx.resolves_to(call.func, TASK_CREATORS) and not (
-            receiver is not None and is_loop_from(self.ctx, receiver, GET_RUNNING_LOOP | GET_EVENT_LOOP)
+        if not isinstance(call, cst.Call) or not (
+            self.ctx.resolves_to(call.func, TASK_CREATORS)
+            or receiver is not None and is_loop_from(self.ctx, receiver, GET_RUNNING_LOOP | GET_EVENT_LOOP)
         ):
             return
         message = "task created and thrown away: keep a reference until it is done"
-        holding = statement_holding(self.ctx, call)
-        func = innermost_def(self.ctx)
+        holding, func = statement_holding(self.ctx, call), innermost_def(self.ctx)
+        set_name, anchor = self._module_set()
+        scope = self.ctx.scope(call)
         if holding is None or func is None:
-            self.report(call, f"{message} (no automatic fix here)")
+            reason = "not a statement of its own in a function"
+        elif set_name is None:
+            reason = "no import block to put the task set after"
+        elif scope is None or any(not isinstance(a.scope, cst.metadata.GlobalScope) for a in scope[set_name]):
+            reason = f"`{set_name}` is local here"
+        else:
+            reason = None
+        if reason is not None:
+            self.report(call, f"{message} (no automatic fix: {reason})")
             return
         fix = self.fix(call)
-        set_name, anchor = self._module_set()
-        if set_name is None or self._shadowed(call, set_name):
-            self.report(call, f"{message} (no automatic fix: no import block to put the task set after)"
-                        if set_name is None else f"{message} (no automatic fix: `{set_name}` is local here)")
-            return
         if anchor is not None:
             declaration = fix.parse_statement("{name}: set = {set}()\n", name=cst.Name(set_name), set=fix.ref("set"))
             fix.replace(anchor, cst.FlattenSentinel([anchor, declaration.with_changes(leading_lines=[cst.EmptyLine()])]))
         task = self._task_name(func, set_name)
         line, small = holding
-        first = line.with_changes(
-            body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(task))], value=call, semicolon=small.semicolon)]
-        )
+        assign = cst.Assign(targets=[cst.AssignTarget(cst.Name(task))], value=call, semicolon=small.semicolon)
         add = fix.parse_statement(f"{set_name}.add({task})\n")
         discard = fix.parse_statement(f"{task}.add_done_callback({set_name}.discard)\n")
-        fix.replace(line, cst.FlattenSentinel([first, add, discard]))
+        fix.replace(line, cst.FlattenSentinel([line.with_changes(body=[assign]), add, discard]))
         self.report(call, message, fix=fix)
 
-    def _shadowed(self, node: cst.CSTNode, set_name: str) -> bool:
-        scope = self.ctx.scope(node)
-        return scope is None or any(
-            not isinstance(a.scope, cst.metadata.GlobalScope) for a in scope[set_name]
-        )
-
     def _module_set(self) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
-        """The set's name, and the statement to declare it after (None: it exists);
-        no name when there is no place to declare it."""
-        if self._set is None:
-            self._set = self._find_module_set()
-        return self._set
-
-    def _find_module_set(self) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
+        """The set's name and the statement to declare it after (None: it exists); no name
+        when the module has no docstring or import block to put it after."""
+        if self._set is not None:
+            return self._set
         module = self.ctx.module
         for stmt in module.body:
             if m.matches(stmt, m.SimpleStatementLine([m.Assign([m.AssignTarget(m.Name())]) | m.AnnAssign(m.Name())])):
@@ -127,17 +119,16 @@ class DanglingTask(Rule):
                     and scope is not None
                     and len(scope.assignments[target.value]) == 1
                 ):
-                    return target.value, None
+                    self._set = (target.value, None)
+                    return self._set
         header: Optional[cst.BaseStatement] = None
         for index, stmt in enumerate(module.body):
             is_import = m.matches(stmt, m.SimpleStatementLine([m.OneOf(m.Import(), m.ImportFrom())]))
-            is_docstring = index == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())]))
-            if not (is_import or is_docstring):
+            if not (is_import or index == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())]))):
                 break
             header = stmt
-        if header is None:
-            return None, None
-        return fresh_name(SET_NAME, names_in(module)), header
+        self._set = (fresh_name(SET_NAME, names_in(module)), header) if header is not None else (None, None)
+        return self._set
 
     def _task_name(self, func: cst.FunctionDef, set_name: str) -> str:
         """``task`` (or ``task_2``…) unused in ``func`` except by this rule's own fixes."""
