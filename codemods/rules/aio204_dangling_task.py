@@ -52,8 +52,9 @@ class DanglingTask(Rule):
     ``create_task`` on a loop from ``asyncio.get_running_loop()`` / ``get_event_loop()``
     are recognised; ``tg.create_task`` in a TaskGroup and tasks that are stored, passed,
     awaited or returned are left alone. A set per instance would suit methods better; a
-    module-level set is used everywhere. Sites at module level, in a class body, or sharing
-    their line with other statements are reported without a fix.
+    module-level set is used everywhere. Sites at module level, in a class body, sharing
+    their line with other statements, in a module with no docstring or import block to put
+    the set after, or where the set's name is a local variable are reported without a fix.
     """
 
     code = "AIO204"
