@@ -97,10 +97,15 @@ class DanglingTask(Rule):
             fix.replace(anchor, cst.FlattenSentinel([anchor, declaration.with_changes(leading_lines=[cst.EmptyLine()])]))
         task = self._task_name(func, set_name)
         line, small = holding
-        assign = cst.Assign(targets=[cst.AssignTarget(cst.Name(task))], value=call, semicolon=small.semicolon)
+        first = line.with_changes(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(task))], value=call)])
+        if isinstance(small.semicolon, cst.Semicolon):  # a lone `;` goes, its spacing stays
+            spaces = small.semicolon.whitespace_before.value + small.semicolon.whitespace_after.value
+            trailing = line.trailing_whitespace
+            first = first.with_changes(trailing_whitespace=trailing.with_changes(
+                whitespace=cst.SimpleWhitespace(spaces + trailing.whitespace.value)))
         add = fix.parse_statement(f"{set_name}.add({task})\n")
         discard = fix.parse_statement(f"{task}.add_done_callback({set_name}.discard)\n")
-        fix.replace(line, cst.FlattenSentinel([line.with_changes(body=[assign]), add, discard]))
+        fix.replace(line, cst.FlattenSentinel([first, add, discard]))
         self.report(call, message, fix=fix)
 
     def _module_set(self) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
