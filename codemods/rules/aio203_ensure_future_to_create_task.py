@@ -78,7 +78,7 @@ class EnsureFutureOfCoroutine(Rule):
     def _rewrite(self, node: cst.Call, message: str, unsafe: bool = False) -> None:
         fix = self.fix(node)
         if loses_comments(node.func, []):
-            self.report(node, message)
+            self.report(node, f"{message} (no automatic fix: a comment would be lost)")
             return
         fix.replace(node.func, fix.ref("asyncio.create_task"))
         if isinstance(node.func, cst.Name):  # `from asyncio import ensure_future`: drop it if now unused
