@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set, Tuple, Union
+from typing import Collection, Iterable, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
@@ -104,3 +104,97 @@ def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
     if result and result[-1].comma is not cst.MaybeSentinel.DEFAULT:
         result[-1] = result[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return result
+
+
+# -- moving a blocking call to a worker thread (AIO3xx) ------------------------------------
+
+def await_needs_parens(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """Would ``await <expr>`` put in place of ``expr`` bind wrongly (``f().x`` -> ``await f().x``)?"""
+    parent = ctx.parent(expr)
+    if isinstance(parent, (cst.Attribute, cst.Subscript)):
+        return parent.value is expr
+    if isinstance(parent, cst.Call):
+        return parent.func is expr
+    if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Power):
+        return parent.left is expr
+    return False
+
+
+def to_thread_call(fix, call: cst.Call) -> cst.Await:
+    """``await asyncio.to_thread(<callee>, <args>)`` to put in place of ``call``.
+
+    Every argument is kept as written (its spacing and comments too); the callee is
+    passed itself, not wrapped in a lambda. The result is parenthesised where an
+    unparenthesised ``await`` would bind differently. Use with ``fix.replace(call, ...)``.
+    """
+    before = call.whitespace_before_args
+    if call.args and isinstance(before, cst.ParenthesizedWhitespace):
+        # One argument a line stays one a line (a comment after "(" stays there, once).
+        comma = cst.Comma(whitespace_after=before.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=()))
+    else:
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    callee = cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT)
+    inner = call.with_changes(func=fix.ref("asyncio.to_thread"), args=[callee, *call.args], lpar=(), rpar=())
+    lpar, rpar = call.lpar, call.rpar
+    if not lpar and await_needs_parens(fix.ctx, call):
+        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+    return cst.Await(expression=inner, lpar=lpar, rpar=rpar)
+
+
+def binding_values(ctx: FileContext, name: cst.Name) -> Optional[list]:
+    """What each binding of ``name`` visible here assigns, or None if one is not understood.
+
+    Understood: ``x = value`` (also annotated and chained) and ``with value as x`` give
+    ``value``; a parameter gives its ``cst.Annotation`` (None when unannotated). Loops,
+    unpacking, imports and the like make the answer None.
+    """
+    scope = ctx.scope(name)
+    bindings = scope[name.value] if scope is not None else ()
+    if not bindings:
+        return None
+    values = []
+    for binding in bindings:
+        node = getattr(binding, "node", None)
+        holder = ctx.parent(node) if isinstance(node, cst.Name) else None
+        if isinstance(node, cst.Param):
+            values.append(node.annotation)
+        elif isinstance(holder, cst.AssignTarget):
+            values.append(ctx.parent(holder).value)  # type: ignore[union-attr]
+        elif isinstance(holder, cst.AnnAssign) and holder.target is node and holder.value is not None:
+            values.append(holder.value)
+        elif isinstance(holder, cst.AsName) and isinstance(ctx.parent(holder), cst.WithItem):
+            values.append(ctx.parent(holder).item)  # type: ignore[union-attr]
+        else:
+            return None
+    return values
+
+
+def bound_to_call(ctx: FileContext, expr: cst.BaseExpression, names: Collection[str]) -> bool:
+    """``expr`` is a call to one of ``names``, or a name every binding of which is one (or
+    a parameter annotated with one of ``names``, for classes such as ``pathlib.Path``)."""
+    if isinstance(expr, cst.Call):
+        return is_call_to(ctx, expr, names)
+    values = binding_values(ctx, expr) if isinstance(expr, cst.Name) else None
+    return bool(values) and all(
+        ctx.resolves_to(v.annotation, names) if isinstance(v, cst.Annotation) else is_call_to(ctx, v, names)
+        for v in values  # type: ignore[union-attr]
+    )
+
+
+PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+
+
+def is_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> bool:
+    """``expr`` is a concrete ``pathlib.Path`` we can identify: ``Path(...)``, a name bound
+    only to ``Path(...)`` (or a parameter annotated ``Path``), or ``<such a path> / part``."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        return is_pathlib_path(ctx, expr.left)
+    if isinstance(expr, cst.Name) and _depth < 4:
+        values = binding_values(ctx, expr)
+        return bool(values) and all(
+            ctx.resolves_to(v.annotation, PATHLIB_PATHS)
+            if isinstance(v, cst.Annotation)
+            else is_pathlib_path(ctx, v, _depth + 1)
+            for v in values  # type: ignore[union-attr]
+        )
+    return is_call_to(ctx, expr, PATHLIB_PATHS)
