@@ -198,3 +198,11 @@ def is_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0)
             for v in values  # type: ignore[union-attr]
         )
     return is_call_to(ctx, expr, PATHLIB_PATHS)
+
+
+def is_dotted_name(expr: cst.BaseExpression) -> bool:
+    """``a`` or ``a.b.c``: no call, subscript or other expression in the chain (libcst's
+    qualified name of ``os.popen(cmd).read`` is ``os.popen.read``, calls dropped)."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import is_pathlib_path, to_thread_call
+from ..helpers import is_dotted_name, is_pathlib_path, to_thread_call
 from ..model import Safety
 from ..rule import Rule
 
@@ -94,7 +94,7 @@ class BlockingFilesystemCall(Rule):
         if isinstance(func, cst.Attribute) and func.attr.value in PATH_METHODS | PATH_LAZY:
             if is_pathlib_path(self.ctx, func.value):
                 return f"Path.{func.attr.value}"
-        name = self.ctx.call_name(node)
+        name = self.ctx.call_name(node) if is_dotted_name(func) else None
         if name in FIXABLE or name in LAZY:
             return name
         return None
