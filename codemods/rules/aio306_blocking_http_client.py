@@ -1,0 +1,111 @@
+"""AIO306: blocking HTTP client calls in a coroutine, moved to a worker thread."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..helpers import bound_to_call, is_dotted_name, keyword_arg, to_thread_call
+from ..model import Safety
+from ..rule import Rule
+
+VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+ASYNC_CLIENT = {
+    "requests": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
+    "httpx": "`httpx.AsyncClient`",
+    "urllib": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
+    "urllib3": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
+}
+FUNCTIONS = {
+    *(f"{mod}.{verb}" for mod in ("requests", "requests.api", "httpx") for verb in VERBS),
+    "urllib.request.urlopen",
+    "urllib3.request",
+}
+# Sync clients: the name shown, their constructors, and their methods that block on the network.
+CLIENTS = (
+    (
+        "requests.Session",
+        {"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"},
+        {*VERBS, "send"},
+    ),
+    ("httpx.Client", {"httpx.Client"}, {*VERBS, "send", "stream"}),
+    (
+        "urllib3.PoolManager",
+        {f"urllib3.{c}" for c in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool")},
+        {"request", "urlopen", "request_encode_url", "request_encode_body"},
+    ),
+)
+STREAMS = {"httpx.stream"}  # context managers: the body is read inside the block
+
+
+class BlockingHttpClient(Rule):
+    """Run blocking HTTP client calls in a coroutine with ``await asyncio.to_thread(...)``.
+
+    ## Why
+    ``requests.get``, ``urllib.request.urlopen``, ``urllib3`` pools and sync ``httpx`` calls
+    wait for the network while holding the event loop: one slow server stalls every task.
+    ``await asyncio.to_thread(requests.get, url, timeout=5)`` (3.9) keeps the call and every
+    argument and frees the loop. The finding names the native async client to move to
+    (``aiohttp.ClientSession`` or ``httpx.AsyncClient``), which is the better end state.
+    Calls on a ``requests.Session``, ``httpx.Client`` or ``urllib3.PoolManager`` are matched
+    when the object is identifiable: created in the same expression, bound only to the
+    constructor (``s = requests.Session()``, ``with httpx.Client() as c``) or a parameter
+    annotated with the class.
+
+    ## Fix safety
+    Unsafe. The blocking library stays; the call moves to the default thread pool, which
+    changes behaviour: a ``requests.Session`` is not documented as thread-safe, and now other
+    tasks can use the same session while the request is in flight; other tasks run meanwhile;
+    cancelling the task (a timeout) no longer stops the request, which completes in its thread;
+    the default pool has a bounded number of threads, so many concurrent requests queue there.
+    With ``stream=True`` only the request moves: reading the body later still blocks the loop.
+
+    ## Limitations
+    Report only: ``httpx.stream`` and ``Client.stream`` (context managers). Reading a
+    ``urlopen`` response (``.read()``) after the call still blocks and is not moved. Sessions kept on
+    ``self`` or module-level clients bound more than once are not identified; ``Optional[...]``
+    annotations are not followed. No rewrite to ``aiohttp``/``httpx.AsyncClient``: their APIs
+    differ (``async with``, ``await resp.json()``).
+    """
+
+    code = "AIO306"
+    name = "blocking-http-client"
+    min_python = (3, 9)
+    safety = Safety.UNSAFE
+    equivalent_codes = ("ASYNC210", "ASYNC211", "ASYNC212")
+    trigger_words = ("requests", "httpx", "urllib")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_coroutine() or self.ctx.is_awaited(node):
+            return
+        name = self._blocking_name(node)
+        if name is None:
+            return
+        library = name.split(".")[0]
+        alternative = ASYNC_CLIENT[library]
+        if name in STREAMS or name.endswith(".stream"):
+            self.report(node, f"`{name}()` blocks the event loop in a coroutine: use {alternative}")
+            return
+        fix = self.fix(node)
+        fix.replace(node, to_thread_call(fix, node))
+        streamed = " (the streamed body is still read on the loop)" if keyword_arg(node, "stream") else ""
+        self.report(
+            node,
+            f"`{name}()` blocks the event loop: use {alternative}, "
+            f"or `await asyncio.to_thread(...)`{streamed}",
+            fix=fix,
+        )
+
+    def _blocking_name(self, node: cst.Call):
+        func = node.func
+        if is_dotted_name(func):
+            name = self.ctx.call_name(node)
+            if name in FUNCTIONS or name in STREAMS:
+                return name
+        return self._client_method(func) if isinstance(func, cst.Attribute) else None
+
+    def _client_method(self, func: cst.Attribute):
+        method = func.attr.value
+        for label, constructors, methods in CLIENTS:
+            if method in methods and bound_to_call(self.ctx, func.value, constructors):
+                return f"{label}.{method}"
+        return None
