@@ -38,6 +38,21 @@ class Case:
         return self.input_path.with_name(f"{self.name}.expected.py")
 
     @property
+    def findings_path(self) -> Path:
+        """Optional: the findings `check` reports for this rule, one ``LINE:COL STATUS MESSAGE``
+        a line. Lets report-only cases (and report-only rules) be tested."""
+        return self.input_path.with_name(f"{self.name}.findings")
+
+    @property
+    def report_only(self) -> bool:
+        """A case that must not change but is no near miss: its findings are the test."""
+        return not self.is_noop and self.findings_path.exists() and not self.expected_path.exists()
+
+    @property
+    def changes(self) -> bool:
+        return not self.is_noop and not self.report_only
+
+    @property
     def stdout_path(self) -> Path:
         return self.input_path.with_name(f"{self.name}.stdout")
 

@@ -26,9 +26,9 @@ def test_output(case: Case, update_goldens: bool) -> None:
     rule = RULES[case.key]
     source = case.input_path.read_bytes()
     output = fix(source, case.settings(rule.code))
-    if case.is_noop:
-        assert not case.expected_path.exists(), "a noop_ case has no expected file"
-        assert output == source, "a noop_ case must not change"
+    if not case.changes:
+        assert not case.expected_path.exists(), "a noop_ or report-only case has no expected file"
+        assert output == source, "a noop_ or report-only case must not change"
         return
     if update_goldens:
         case.expected_path.write_bytes(output)
@@ -38,7 +38,7 @@ def test_output(case: Case, update_goldens: bool) -> None:
     assert output != source, "a case that changes nothing must be named noop_"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.is_noop], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in CASES if c.changes], ids=lambda c: c.id)
 def test_expected_is_stable(case: Case) -> None:
     """The expected file compiles, and neither its rule nor all rules together change it."""
     rule = RULES[case.key]
@@ -48,7 +48,7 @@ def test_expected_is_stable(case: Case) -> None:
     assert fix(expected, case.settings(None)) == expected, "another rule changes this rule's output"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.is_noop], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in CASES if c.changes], ids=lambda c: c.id)
 def test_gates(case: Case) -> None:
     """Nothing changes below the rule's min_python, or without --unsafe-fixes when needed,
     and `check` reports what `fix` fixes."""
@@ -70,7 +70,7 @@ def test_gates(case: Case) -> None:
 @pytest.mark.parametrize("case", [c for c in CASES if c.runnable], ids=lambda c: c.id)
 def test_runnable(case: Case) -> None:
     """The rewritten program prints what the original printed (or what it is known to print)."""
-    target = case.input_path if case.is_noop else case.expected_path
+    target = case.expected_path if case.changes else case.input_path
     after = run_program(target)
     if case.stdout_path.exists():
         assert after == case.stdout_path.read_text()
@@ -86,9 +86,25 @@ def test_runnable(case: Case) -> None:
     assert after == before
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c.findings_path.exists()], ids=lambda c: c.id)
+def test_findings(case: Case, update_goldens: bool) -> None:
+    """What `check` reports for the rule on the input, where the case lists it (.findings)."""
+    rule = RULES[case.key]
+    checked = process_source(case.input_path.read_bytes(), case.settings(rule.code), fix=False)
+    assert checked.skipped is None, checked.skipped
+    found = "".join(
+        f"{f.line}:{f.column} {f.fix.value} {f.message}\n" for f in checked.findings if f.code == rule.code
+    )
+    if update_goldens:
+        case.findings_path.write_text(found)
+    assert found == case.findings_path.read_text()
+    if case.report_only:
+        assert found, "a report-only case must report something"
+
+
 def test_every_fixture_file_has_a_fate() -> None:
     for path in FIXTURES.glob("*/*"):
         name = path.name
-        assert name.endswith((".input.py", ".expected.py", ".stdout")), f"stray fixture file {path}"
+        assert name.endswith((".input.py", ".expected.py", ".stdout", ".findings")), f"stray fixture file {path}"
         if name.endswith(".expected.py"):
             assert path.with_name(name.replace(".expected.py", ".input.py")).exists(), f"{path} has no input"
