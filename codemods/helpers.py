@@ -144,8 +144,8 @@ def to_thread_call(fix, call: cst.Call) -> cst.Await:
 def binding_values(ctx: FileContext, name: cst.Name) -> Optional[list]:
     """What each binding of ``name`` visible here assigns, or None if one is not understood.
 
-    Understood: ``x = value`` (also annotated and chained) and ``with value as x`` give
-    ``value``; a parameter gives its ``cst.Annotation`` (None when unannotated). Loops,
+    Understood: ``x = value`` (also chained) and ``with value as x`` give ``value``; a
+    parameter and ``x: T = value`` give the ``cst.Annotation`` (None when unannotated). Loops,
     unpacking, imports and the like make the answer None.
     """
     scope = ctx.scope(name)
@@ -161,7 +161,7 @@ def binding_values(ctx: FileContext, name: cst.Name) -> Optional[list]:
         elif isinstance(holder, cst.AssignTarget):
             values.append(ctx.parent(holder).value)  # type: ignore[union-attr]
         elif isinstance(holder, cst.AnnAssign) and holder.target is node and holder.value is not None:
-            values.append(holder.value)
+            values.append(holder.annotation)  # the declared type, as for a parameter
         elif isinstance(holder, cst.AsName) and isinstance(ctx.parent(holder), cst.WithItem):
             values.append(ctx.parent(holder).item)  # type: ignore[union-attr]
         else:
@@ -171,14 +171,32 @@ def binding_values(ctx: FileContext, name: cst.Name) -> Optional[list]:
 
 def bound_to_call(ctx: FileContext, expr: cst.BaseExpression, names: Collection[str]) -> bool:
     """``expr`` is a call to one of ``names``, or a name every binding of which is one (or
-    a parameter annotated with one of ``names``, for classes such as ``pathlib.Path``)."""
+    is annotated with one of ``names``, for classes such as ``pathlib.Path``)."""
     if isinstance(expr, cst.Call):
         return is_call_to(ctx, expr, names)
     values = binding_values(ctx, expr) if isinstance(expr, cst.Name) else None
     return bool(values) and all(
-        ctx.resolves_to(v.annotation, names) if isinstance(v, cst.Annotation) else is_call_to(ctx, v, names)
+        ctx.resolves_to(declared_type(ctx, v), names) if isinstance(v, cst.Annotation) else is_call_to(ctx, v, names)
         for v in values  # type: ignore[union-attr]
     )
+
+
+def declared_type(ctx: FileContext, annotation: cst.Annotation) -> cst.BaseExpression:
+    """The class an annotation names, seen through ``Optional[X]``, ``X | None``, ``None | X``."""
+    expr = annotation.annotation
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        if is_literal(expr.right, None):
+            return expr.left
+        if is_literal(expr.left, None):
+            return expr.right
+    if (
+        isinstance(expr, cst.Subscript)
+        and len(expr.slice) == 1
+        and isinstance(expr.slice[0].slice, cst.Index)
+        and ctx.resolves_to(expr.value, {"typing.Optional"})
+    ):
+        return expr.slice[0].slice.value
+    return expr
 
 
 PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
@@ -192,7 +210,7 @@ def is_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0)
     if isinstance(expr, cst.Name) and _depth < 4:
         values = binding_values(ctx, expr)
         return bool(values) and all(
-            ctx.resolves_to(v.annotation, PATHLIB_PATHS)
+            ctx.resolves_to(declared_type(ctx, v), PATHLIB_PATHS)
             if isinstance(v, cst.Annotation)
             else is_pathlib_path(ctx, v, _depth + 1)
             for v in values  # type: ignore[union-attr]

@@ -12,11 +12,12 @@ VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 ASYNC_CLIENT = {
     "requests": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
     "httpx": "`httpx.AsyncClient`",
+    "httpx2": "`httpx2.AsyncClient`",
     "urllib": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
     "urllib3": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
 }
 FUNCTIONS = {
-    *(f"{mod}.{verb}" for mod in ("requests", "requests.api", "httpx") for verb in VERBS),
+    *(f"{mod}.{verb}" for mod in ("requests", "requests.api", "httpx", "httpx2") for verb in VERBS),
     "urllib.request.urlopen",
     "urllib3.request",
 }
@@ -27,29 +28,36 @@ CLIENTS = (
         {"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"},
         {*VERBS, "send"},
     ),
-    ("httpx.Client", {"httpx.Client"}, {*VERBS, "send", "stream"}),
+    ("httpx.Client", {"httpx.Client", "httpx2.Client"}, {*VERBS, "send", "stream"}),
     (
         "urllib3.PoolManager",
-        {f"urllib3.{c}" for c in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool")},
+        {
+            *(f"urllib3.{c}" for c in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool")),
+            *(f"urllib3.poolmanager.{c}" for c in ("PoolManager", "ProxyManager")),
+            *(f"urllib3.connectionpool.{c}" for c in ("ConnectionPool", "HTTPConnectionPool", "HTTPSConnectionPool")),
+            "urllib3.request.RequestMethods",
+            "urllib3._request_methods.RequestMethods",
+        },
         {"request", "urlopen", "request_encode_url", "request_encode_body"},
     ),
 )
-STREAMS = {"httpx.stream"}  # context managers: the body is read inside the block
+STREAMS = {"httpx.stream", "httpx2.stream"}  # context managers: the body is read inside the block
 
 
 class BlockingHttpClient(Rule):
     """Run blocking HTTP client calls in a coroutine with ``await asyncio.to_thread(...)``.
 
     ## Why
-    ``requests.get``, ``urllib.request.urlopen``, ``urllib3`` pools and sync ``httpx`` calls
+    ``requests.get``, ``urllib.request.urlopen``, ``urllib3`` pools and sync ``httpx`` (or
+    ``httpx2``) calls
     wait for the network while holding the event loop: one slow server stalls every task.
     ``await asyncio.to_thread(requests.get, url, timeout=5)`` (3.9) keeps the call and every
     argument and frees the loop. The finding names the native async client to move to
     (``aiohttp.ClientSession`` or ``httpx.AsyncClient``), which is the better end state.
     Calls on a ``requests.Session``, ``httpx.Client`` or ``urllib3.PoolManager`` are matched
     when the object is identifiable: created in the same expression, bound only to the
-    constructor (``s = requests.Session()``, ``with httpx.Client() as c``) or a parameter
-    annotated with the class.
+    constructor (``s = requests.Session()``, ``with httpx.Client() as c``) or annotated with
+    the class (a parameter, ``c: urllib3.PoolManager = ...``).
 
     ## Fix safety
     Unsafe. The blocking library stays; the call moves to the default thread pool, which
@@ -61,10 +69,10 @@ class BlockingHttpClient(Rule):
 
     ## Limitations
     Report only: ``httpx.stream`` and ``Client.stream`` (context managers). Reading a
-    ``urlopen`` response (``.read()``) after the call still blocks and is not moved. Sessions kept on
-    ``self`` or module-level clients bound more than once are not identified; ``Optional[...]``
-    annotations are not followed. No rewrite to ``aiohttp``/``httpx.AsyncClient``: their APIs
-    differ (``async with``, ``await resp.json()``).
+    ``urlopen`` response (``.read()``) after the call still blocks and is not moved. Clients
+    kept on ``self``, names bound more than once, string annotations and methods other than
+    the request ones (``close``) are left alone. No rewrite to ``aiohttp`` or
+    ``httpx.AsyncClient``: their APIs differ (``async with``, ``await resp.json()``).
     """
 
     code = "AIO306"

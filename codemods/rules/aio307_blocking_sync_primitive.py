@@ -7,7 +7,7 @@ from typing import Optional
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import binding_values, bound_to_call, is_dotted_name, is_literal, keyword_arg
+from ..helpers import binding_values, bound_to_call, declared_type, is_dotted_name, is_literal, keyword_arg
 from ..model import Safety
 from ..rule import Rule
 
@@ -113,7 +113,7 @@ class BlockingSyncPrimitive(Rule):
         """The ``Class(...)`` call (or the annotation) that made ``target``."""
         values = binding_values(self.ctx, target) if isinstance(target, cst.Name) else None
         value = values[0] if values else target
-        return value.annotation if isinstance(value, cst.Annotation) else value
+        return declared_type(self.ctx, value) if isinstance(value, cst.Annotation) else value
 
     @staticmethod
     def _bounded(made: cst.BaseExpression) -> bool:
