@@ -130,7 +130,8 @@ def to_thread_call(fix, call: cst.Call) -> cst.Await:
     before = call.whitespace_before_args
     if call.args and isinstance(before, cst.ParenthesizedWhitespace):
         # One argument a line stays one a line (a comment after "(" stays there, once).
-        comma = cst.Comma(whitespace_after=before.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=()))
+        own_line = before.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+        comma = cst.Comma(whitespace_after=own_line)
     else:
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     callee = cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT)
@@ -176,7 +177,9 @@ def bound_to_call(ctx: FileContext, expr: cst.BaseExpression, names: Collection[
         return is_call_to(ctx, expr, names)
     values = binding_values(ctx, expr) if isinstance(expr, cst.Name) else None
     return bool(values) and all(
-        ctx.resolves_to(declared_type(ctx, v), names) if isinstance(v, cst.Annotation) else is_call_to(ctx, v, names)
+        ctx.resolves_to(declared_type(ctx, v), names)
+        if isinstance(v, cst.Annotation)
+        else is_call_to(ctx, v, names)
         for v in values  # type: ignore[union-attr]
     )
 
@@ -224,3 +227,15 @@ def is_dotted_name(expr: cst.BaseExpression) -> bool:
     while isinstance(expr, cst.Attribute):
         expr = expr.value
     return isinstance(expr, cst.Name)
+
+
+def blocking_call_site(ctx: FileContext, call: cst.Call) -> bool:
+    """Could ``call`` block the event loop: lexically in a coroutine body and not awaited?"""
+    return ctx.in_coroutine() and not ctx.is_awaited(call)
+
+
+def report_moved_to_thread(rule, call: cst.Call, message: str, *, unsafe: bool = False) -> None:
+    """Report ``call`` with the fix ``await asyncio.to_thread(<callee>, <args>)``."""
+    fix = rule.fix(call)
+    fix.replace(call, to_thread_call(fix, call))
+    rule.report(call, message, fix=fix, unsafe=unsafe)

@@ -38,7 +38,9 @@ pytestmark = pytest.mark.slow
 VERSION = "26.8.1"
 OURS = frozenset(code for code in rules_by_code() if re.fullmatch(r"AIO30[1-7]", code))
 ANNOTATION = re.compile(r"(error|ASYNC...)(_.*)?:([^#]*)(?=#|$)")
-MODULES = ("os", "subprocess", "requests", "httpx", "httpx2", "urllib", "urllib3", "socket", "time", "io", "pathlib")
+MODULES = (
+    "os", "subprocess", "requests", "httpx", "httpx2", "urllib", "urllib3", "socket", "time", "io", "pathlib",
+)
 
 # (found, annotated) per flake8-async code, as reached with AIO303, AIO304, AIO306 and
 # AIO307. Misses on purpose: spellings we cannot resolve (`urlopen()` with no

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import is_dotted_name, is_pathlib_path, to_thread_call
+from ..helpers import blocking_call_site, is_dotted_name, is_pathlib_path, report_moved_to_thread
 from ..model import Safety
 from ..rule import Rule
 
@@ -69,9 +69,7 @@ class BlockingFilesystemCall(Rule):
     trigger_words = ("os", "shutil", "glob", "Path")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_coroutine() or self.ctx.is_awaited(node):
-            return
-        name = self._blocking_name(node)
+        name = self._blocking_name(node) if blocking_call_site(self.ctx, node) else None
         if name is None:
             return
         if name in LAZY or name.startswith("Path.") and name[5:] in PATH_LAZY:
@@ -81,13 +79,9 @@ class BlockingFilesystemCall(Rule):
                 "collect the results in a helper run with `await asyncio.to_thread(...)`",
             )
             return
-        fix = self.fix(node)
-        fix.replace(node, to_thread_call(fix, node))
-        self.report(
-            node,
-            f"`{name}()` blocks the event loop: use `await asyncio.to_thread({name}, ...)`",
-            fix=fix,
-        )
+        callee = f"<path>.{name[5:]}" if name.startswith("Path.") else f"{name}, ..."
+        message = f"`{name}()` blocks the event loop: use `await asyncio.to_thread({callee})`"
+        report_moved_to_thread(self, node, message)
 
     def _blocking_name(self, node: cst.Call):
         func = node.func

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import is_dotted_name, keyword_arg, to_thread_call
+from ..helpers import blocking_call_site, is_dotted_name, keyword_arg, report_moved_to_thread
 from ..model import Safety
 from ..rule import Rule
 
 FIXABLE = {
-    *(f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")),
+    *(
+        f"subprocess.{n}"
+        for n in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")
+    ),
     *(f"os.{n}" for n in ("system", "wait", "wait3", "wait4", "waitid", "waitpid")),
 }
 SPAWN = {f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")}
@@ -56,7 +59,7 @@ class BlockingSubprocess(Rule):
     trigger_words = ("subprocess", "os")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_coroutine() or self.ctx.is_awaited(node):
+        if not blocking_call_site(self.ctx, node):
             return
         if self._is_popen_read(node):
             name = "os.popen().read"
@@ -71,14 +74,8 @@ class BlockingSubprocess(Rule):
         elif name in SPAWN and not self._waits(node):
             self.report(node, f"`{name}()` without `os.P_WAIT` in a coroutine: use {CREATE}")
         elif name in FIXABLE or name in SPAWN or name == "os.popen().read":
-            fix = self.fix(node)
-            fix.replace(node, to_thread_call(fix, node))
-            self.report(
-                node,
-                f"`{name}()` blocks the event loop: use `await asyncio.to_thread(...)` or {CREATE}",
-                fix=fix,
-                unsafe=keyword_arg(node, "preexec_fn") is not None,
-            )
+            message = f"`{name}()` blocks the event loop: use `await asyncio.to_thread(...)` or {CREATE}"
+            report_moved_to_thread(self, node, message, unsafe=keyword_arg(node, "preexec_fn") is not None)
 
     def _read_at_once(self, popen: cst.Call) -> bool:
         attr = self.ctx.parent(popen)

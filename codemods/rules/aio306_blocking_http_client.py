@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import bound_to_call, is_dotted_name, keyword_arg, to_thread_call
+from ..helpers import (
+    blocking_call_site,
+    bound_to_call,
+    is_dotted_name,
+    keyword_arg,
+    report_moved_to_thread,
+)
 from ..model import Safety
 from ..rule import Rule
 
@@ -21,6 +27,7 @@ FUNCTIONS = {
     "urllib.request.urlopen",
     "urllib3.request",
 }
+POOLS = ("HTTPConnectionPool", "HTTPSConnectionPool")
 # Sync clients: the name shown, their constructors, and their methods that block on the network.
 CLIENTS = (
     (
@@ -32,9 +39,9 @@ CLIENTS = (
     (
         "urllib3.PoolManager",
         {
-            *(f"urllib3.{c}" for c in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool")),
+            *(f"urllib3.{c}" for c in ("PoolManager", "ProxyManager", *POOLS)),
             *(f"urllib3.poolmanager.{c}" for c in ("PoolManager", "ProxyManager")),
-            *(f"urllib3.connectionpool.{c}" for c in ("ConnectionPool", "HTTPConnectionPool", "HTTPSConnectionPool")),
+            *(f"urllib3.connectionpool.{c}" for c in ("ConnectionPool", *POOLS)),
             "urllib3.request.RequestMethods",
             "urllib3._request_methods.RequestMethods",
         },
@@ -83,9 +90,7 @@ class BlockingHttpClient(Rule):
     trigger_words = ("requests", "httpx", "urllib")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_coroutine() or self.ctx.is_awaited(node):
-            return
-        name = self._blocking_name(node)
+        name = self._blocking_name(node) if blocking_call_site(self.ctx, node) else None
         if name is None:
             return
         library = name.split(".")[0]
@@ -93,15 +98,11 @@ class BlockingHttpClient(Rule):
         if name in STREAMS or name.endswith(".stream"):
             self.report(node, f"`{name}()` blocks the event loop in a coroutine: use {alternative}")
             return
-        fix = self.fix(node)
-        fix.replace(node, to_thread_call(fix, node))
         streamed = " (the streamed body is still read on the loop)" if keyword_arg(node, "stream") else ""
-        self.report(
-            node,
-            f"`{name}()` blocks the event loop: use {alternative}, "
-            f"or `await asyncio.to_thread(...)`{streamed}",
-            fix=fix,
+        message = (
+            f"`{name}()` blocks the event loop: use {alternative}, or `await asyncio.to_thread(...)`{streamed}"
         )
+        report_moved_to_thread(self, node, message)
 
     def _blocking_name(self, node: cst.Call):
         func = node.func

@@ -7,7 +7,15 @@ from typing import Optional
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import binding_values, bound_to_call, declared_type, is_dotted_name, is_literal, keyword_arg
+from ..helpers import (
+    binding_values,
+    blocking_call_site,
+    bound_to_call,
+    declared_type,
+    is_dotted_name,
+    is_literal,
+    keyword_arg,
+)
 from ..model import Safety
 from ..rule import Rule
 
@@ -74,7 +82,7 @@ class BlockingSyncPrimitive(Rule):
     trigger_words = ("socket", "threading", "queue")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_coroutine() or self.ctx.is_awaited(node):
+        if not blocking_call_site(self.ctx, node):
             return
         message = self._module_call(node) or self._method_call(node)
         if message:
