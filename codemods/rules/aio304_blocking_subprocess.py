@@ -78,8 +78,12 @@ class BlockingSubprocess(Rule):
             report_moved_to_thread(self, node, message, unsafe=keyword_arg(node, "preexec_fn") is not None)
 
     def _read_at_once(self, popen: cst.Call) -> bool:
+        """``os.popen(...).read()`` (or ``.read`` passed on, as our own fix does)."""
         attr = self.ctx.parent(popen)
-        return isinstance(attr, cst.Attribute) and attr.value is popen and attr.attr.value == "read"
+        if not (isinstance(attr, cst.Attribute) and attr.value is popen and attr.attr.value == "read"):
+            return False
+        call = self.ctx.parent(attr)
+        return not (isinstance(call, cst.Call) and call.func is attr and call.args)
 
     def _is_popen_read(self, node: cst.Call) -> bool:
         func = node.func
