@@ -32,8 +32,9 @@ class BlockingSubprocess(Rule):
     ``subprocess.run``, ``check_output``, ``os.system`` and ``os.waitpid`` hold the event loop
     until the child exits: every other task stops meanwhile. ``await asyncio.to_thread(
     subprocess.run, cmd, check=True)`` (3.9) keeps the call and all its arguments exactly and
-    lets the loop run. ``os.popen(cmd).read()`` becomes ``await asyncio.to_thread(os.popen(cmd).read)``
-    and ``os.spawn*(os.P_WAIT, ...)`` is moved the same way.
+    lets the loop run. ``os.popen(cmd).read()`` becomes
+    ``await asyncio.to_thread(os.popen(cmd).read)`` (the child starts on the loop, which is
+    quick; reading until it exits moves), and ``os.spawn*(os.P_WAIT, ...)`` moves like ``run``.
 
     ## Fix safety
     Safe: same function, arguments, result and exceptions. As with every ``await``, other tasks

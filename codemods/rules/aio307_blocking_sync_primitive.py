@@ -71,8 +71,9 @@ class BlockingSyncPrimitive(Rule):
     Non-blocking calls are left alone: ``acquire(False)``, ``blocking=False``, ``timeout=0``,
     ``get(block=False)``/``put(x, False)`` and sockets on which the function calls
     ``setblocking(False)``. ``put`` is reported only on a queue made with a ``maxsize`` (an
-    unbounded queue never blocks on ``put``). ``with lock:`` on a thread lock is not reported (often a brief,
-    deliberate critical section shared with threads). Objects on ``self`` are not identified.
+    unbounded queue never blocks on ``put``). ``with lock:`` on a thread lock is not reported
+    (often a brief, deliberate critical section shared with threads). Objects on ``self``,
+    names bound more than once and string annotations are not identified.
     """
 
     code = "AIO307"
@@ -112,7 +113,8 @@ class BlockingSyncPrimitive(Rule):
                 made = self._constructor(target)
                 if self._non_blocking(node, method) or method == "put" and not self._bounded(made):
                     return None
-                kind = next(iter(self.ctx.qualified_names(made.func if isinstance(made, cst.Call) else made)))
+                names = self.ctx.qualified_names(made.func if isinstance(made, cst.Call) else made)
+                kind = min(names, default="object")
                 hint = SHARED_HINT.format(method=method) if kind.startswith(THREAD_WAITABLE) else ""
                 return f"`{kind}.{method}()` blocks the event loop in a coroutine: use {instead}{hint}"
         return None
