@@ -143,7 +143,9 @@ def name_bound_to(ctx: FileContext, value: cst.BaseExpression) -> Optional[Tuple
     local = list(scope.assignments[target.value])
     only = len(assignments) == 1 and len(local) == 1 and local[0].node is target
     refs = {id(a.node): a.node for binding in assignments for a in binding.references}
-    return target, list(refs.values()), only
+    # libcst keeps references in sets: order them by position so results are deterministic
+    ordered = sorted(refs.values(), key=lambda node: (ctx.position(node).start.line, ctx.position(node).start.column))
+    return target, ordered, only
 
 
 def drives_loop(ctx: FileContext, call: cst.Call) -> bool:
