@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import re
 import shutil
 import subprocess
@@ -96,4 +98,14 @@ def run_program(path: Path, python: str = sys.executable) -> str:
 
 
 def find_python(version: str) -> Optional[str]:
-    return shutil.which(f"python{version}")
+    """An interpreter for ``version`` that really runs (a pyenv shim for a version that is
+    installed but not selected exists on PATH and fails), else None."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    for python in filter(None, candidates):
+        try:
+            if subprocess.run([python, "-c", ""], capture_output=True, timeout=30).returncode == 0:
+                return python
+        except OSError:
+            continue
+    return None
