@@ -137,6 +137,13 @@ def binding_values(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.BaseE
     return tuple(values)
 
 
+def function_of(ctx: FileContext, node: Optional[cst.CSTNode]) -> Optional[cst.FunctionDef]:
+    """The innermost ``def`` holding ``node`` (found through parents, so usable from any hook)."""
+    while node is not None and not isinstance(node, cst.FunctionDef):
+        node = ctx.parent(node)
+    return node
+
+
 def self_attribute_values(
     ctx: FileContext, expr: cst.BaseExpression
 ) -> Optional[Tuple[cst.BaseExpression, ...]]:
@@ -148,7 +155,7 @@ def self_attribute_values(
     """
     if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
         return None
-    method = ctx.enclosing_function()
+    method = function_of(ctx, expr)
     if method is None or not method.params.params:
         return None
     receiver = method.params.params[0].name.value
@@ -178,3 +185,43 @@ def self_attribute_values(
 
     cls.body.visit(Finder())
     return tuple(found) if ok[0] and found else None
+
+
+_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+
+
+def is_asyncio_lock(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """``expr`` is known to be an asyncio Lock, Semaphore, BoundedSemaphore or Condition.
+
+    A name whose every binding is a constructor call, a ``self.attr`` only ever assigned one
+    in its class, or a parameter annotated with one of these classes and never rebound.
+    """
+    if isinstance(expr, cst.Attribute):
+        values = self_attribute_values(ctx, expr)
+    elif isinstance(expr, cst.Name):
+        scope = ctx.scope(expr)
+        params = [getattr(b, "node", None) for b in (scope[expr.value] if scope is not None else ())]
+        if len(params) == 1 and isinstance(params[0], cst.Param) and params[0].annotation is not None:
+            return ctx.resolves_to(params[0].annotation.annotation, _LOCKS)
+        values = binding_values(ctx, expr)
+    else:
+        return False
+    return bool(values) and all(is_call_to(ctx, value, _LOCKS) for value in values)
+
+
+def async_with_over(node: cst.With, exprs: Iterable[cst.BaseExpression]) -> cst.With:
+    """``node`` as ``async with`` whose items hold ``exprs`` (one per item, in order).
+
+    ``with (await lock):`` has its now useless parentheses (and a trailing comma in them)
+    dropped, keeping a space after ``with``.
+    """
+    items = [item.with_changes(item=expr) for item, expr in zip(node.items, exprs)]
+    new = node.with_changes(asynchronous=cst.Asynchronous(), items=items)
+    if len(items) == 1 and isinstance(node.lpar, cst.LeftParen):
+        new = new.with_changes(
+            lpar=cst.MaybeSentinel.DEFAULT,
+            rpar=cst.MaybeSentinel.DEFAULT,
+            items=[items[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)],
+            whitespace_after_with=cst.SimpleWhitespace(" "),
+        )
+    return new

@@ -3,7 +3,7 @@ from typing import List, Optional, Set
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import asyncio_names, count_comments
+from ..helpers import asyncio_names, async_with_over, count_comments, function_of, is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
 
@@ -32,7 +32,8 @@ class CoroutineDecorator(Rule):
     ``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is
     not awaitable. An operand is trusted when it calls an asyncio API or a function or
     ``self`` method of this file that is ``async def`` or decorated as a coroutine; a call to
-    a plain generator of this file makes the site report-only; any other operand
+    a plain generator of this file makes the site report-only; ``with (yield from lock):``
+    over a known asyncio lock (see AIO403) becomes ``async with lock:``; any other operand
     (``reader.read()``, a future in a variable) makes the fix unsafe.
 
     ## Limitations
@@ -60,7 +61,7 @@ class CoroutineDecorator(Rule):
                 or m.matches(parent, m.Attribute(attr=m.Name()))
                 and parent.attr.value in GENERATOR_METHODS
                 or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
-                or isinstance(parent, cst.From) and not self._is_coroutine(_function_of(self.ctx, parent))
+                or isinstance(parent, cst.From) and not self._is_coroutine(function_of(self.ctx, parent))
             ):
                 func = call.func
                 self._iterated.add(func.value if isinstance(func, cst.Name) else func.attr.value)
@@ -91,13 +92,16 @@ class CoroutineDecorator(Rule):
         kinds = [self._operand(y.value.item) for y in yields]
         if "generator" in kinds:
             return self.report(node, f"{message} (not rewritten: it delegates to a plain generator)")
-        body = node.body.visit(_YieldFromToAwait(self.ctx, yields))
+        locks = {y for y, kind in zip(yields, kinds) if kind == "lock"}
+        body = node.body.visit(_YieldFromToAwait(self.ctx, yields, locks))
         decorators = [d for d in node.decorators if d is not decorator]
         if decorators and node.decorators[0] is decorator:
             decorators[0] = decorators[0].with_changes(leading_lines=decorator.leading_lines)
         new = node.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators, body=body)
         if not decorators:
             new = new.with_changes(leading_lines=[*node.leading_lines, *decorator.leading_lines])
+        if count_comments(new) < count_comments(node):
+            return self.report(node, f"{message} (not rewritten: a comment would be lost)")
         fix = self.fix(node).replace(node, new)
         if isinstance(decorator.decorator, cst.Name):
             module = next(iter(self.ctx.qualified_names(decorator.decorator))).rpartition(".")[0]
@@ -115,6 +119,8 @@ class CoroutineDecorator(Rule):
 
     def _operand(self, expr: cst.BaseExpression) -> str:
         """"awaitable", "generator" (a plain generator function of this file) or "unknown"."""
+        if is_asyncio_lock(self.ctx, expr):
+            return "lock"  # in `with (yield from lock):` it becomes `async with lock:`
         if not isinstance(expr, cst.Call):
             return "unknown"
         if any(name.startswith("asyncio.") for name in self.ctx.qualified_names(expr.func)):
@@ -124,7 +130,7 @@ class CoroutineDecorator(Rule):
             scope = self.ctx.scope(expr.func)
             defs = [b.node for b in scope[expr.func.value]] if scope is not None else []
         elif m.matches(expr.func, m.Attribute(m.Name("self") | m.Name("cls"))):
-            cls = self.ctx.parent(self.ctx.parent(_function_of(self.ctx, expr)))
+            cls = self.ctx.parent(self.ctx.parent(function_of(self.ctx, expr)))
             body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
             defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
         if not defs or not all(isinstance(d, cst.FunctionDef) for d in defs):
@@ -152,17 +158,17 @@ def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
     return _own(body, cst.Yield)  # type: ignore[return-value]
 
 
-def _function_of(ctx, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
-    while node is not None and not isinstance(node, cst.FunctionDef):
-        node = ctx.parent(node)
-    return node
-
-
 class _YieldFromToAwait(cst.CSTTransformer):
-    def __init__(self, ctx, yields: List[cst.Yield]) -> None:
+    def __init__(self, ctx, yields: List[cst.Yield], locks: Set[cst.Yield]) -> None:
         super().__init__()
         self._ctx = ctx
         self._yields = set(yields)
+        self._locks = locks
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.With:
+        if original.asynchronous is None and all(item.item in self._locks for item in original.items):
+            return async_with_over(updated, [item.item.expression for item in updated.items])
+        return updated
 
     def leave_Yield(self, original: cst.Yield, updated: cst.Yield) -> cst.BaseExpression:
         if original not in self._yields or not isinstance(updated.value, cst.From):

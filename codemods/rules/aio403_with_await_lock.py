@@ -3,11 +3,9 @@ from typing import Optional
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import asyncio_names, binding_values, count_comments, is_call_to, self_attribute_values
+from ..helpers import async_with_over, count_comments, is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
-
-LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
 
 
 class WithAwaitLock(Rule):
@@ -52,11 +50,11 @@ class WithAwaitLock(Rule):
         if any(kind == "yield" for _, kind in locks):
             message = "`with (yield from lock):` stopped working in Python 3.9: use `async with lock:`"
         if not all(lock is not None and kind == "await" for lock, kind in locks):
-            if any(lock is not None and self._is_lock(lock) for lock, _ in locks):
+            if any(lock is not None and is_asyncio_lock(self.ctx, lock) for lock, _ in locks):
                 why = "make the function `async def` first (AIO402)" if "yield" in message else "mixed items"
                 self.report(node, f"{message} (not rewritten: {why})")
             return
-        if not all(self._is_lock(lock) for lock, _ in locks):
+        if not all(is_asyncio_lock(self.ctx, lock) for lock, _ in locks):
             if all(isinstance(lock, (cst.Name, cst.Attribute)) for lock, _ in locks) and not any(
                 item.asname for item in node.items
             ):
@@ -64,15 +62,7 @@ class WithAwaitLock(Rule):
             return
         if not self.ctx.in_coroutine():
             return
-        items = [item.with_changes(item=lock) for item, (lock, _) in zip(node.items, locks)]
-        new = node.with_changes(asynchronous=cst.Asynchronous(), items=items)
-        if len(items) == 1 and isinstance(node.lpar, cst.LeftParen):  # `with (await lock):`
-            new = new.with_changes(
-                lpar=cst.MaybeSentinel.DEFAULT,
-                rpar=cst.MaybeSentinel.DEFAULT,
-                items=[items[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)],
-                whitespace_after_with=cst.SimpleWhitespace(" "),
-            )
+        new = async_with_over(node, [lock for lock, _ in locks])
         fix = self.fix(node).replace(node, new)
         if count_comments(node) > count_comments(new):
             self.report(node, f"{message} (not rewritten: a comment would be lost)")
@@ -95,7 +85,7 @@ class WithAwaitLock(Rule):
         if rest or not m.matches(stmt, release) or not stmt.body[0].value.func.value.deep_equals(found["lock"]):
             return
         message = "`await lock.acquire()` with `try`/`finally: lock.release()`: use `async with lock:`"
-        if not self._is_lock(found["lock"]):
+        if not is_asyncio_lock(self.ctx, found["lock"]):
             self.report(acquire, f"{message} (not rewritten: not known to be an asyncio lock)")
             return
         if node.handlers or node.orelse is not None:
@@ -114,26 +104,6 @@ class WithAwaitLock(Rule):
             self.report(acquire, f"{message} (not rewritten: a comment would be lost)")
             return
         self.report(acquire, message, fix=fix)
-
-    def _is_lock(self, expr: cst.BaseExpression) -> bool:
-        if isinstance(expr, cst.Attribute):
-            values = self_attribute_values(self.ctx, expr)
-        elif isinstance(expr, cst.Name):
-            if self._annotated_lock(expr):
-                return True
-            values = binding_values(self.ctx, expr)
-        else:
-            return False
-        return bool(values) and all(is_call_to(self.ctx, value, LOCKS) for value in values)
-
-    def _annotated_lock(self, name: cst.Name) -> bool:
-        """A parameter annotated as an asyncio lock, and never rebound."""
-        scope = self.ctx.scope(name)
-        bindings = list(scope[name.value]) if scope is not None else []
-        params = [getattr(b, "node", None) for b in bindings]
-        return len(params) == 1 and isinstance(params[0], cst.Param) and params[0].annotation is not None and (
-            self.ctx.resolves_to(params[0].annotation.annotation, LOCKS)
-        )
 
 
 def _awaited(expr: cst.BaseExpression) -> tuple:
