@@ -27,11 +27,13 @@ class WithAwaitLock(Rule):
     with the lock held, as before). Sites that would lose a comment are reported only.
 
     ## Limitations
-    ``with await x as y:`` is left alone for unknown ``x``: awaiting something that returns a
-    plain context manager (a connection pool) is common and correct. Without ``as`` an
-    unknown name or attribute is reported without a fix. ``with (yield from lock):`` can only
-    become ``async with`` in an ``async def``: convert the coroutine first (AIO402); until then
-    it is reported. An acquire whose ``finally`` does more than release is left alone.
+    ``with await x:`` is left alone, unreported, when ``x`` is not known to be a lock: awaiting
+    something that returns a plain context manager (``with (await pool):`` in aioredis) is
+    common and correct. An unknown object in the acquire/``finally``-release shape is
+    reported without a fix. ``with (yield from lock):`` lives in a generator, where ``async
+    with`` is a syntax error: it is reported here, and AIO402 rewrites it to ``async with`` when
+    it turns the generator into ``async def``. An acquire whose ``finally`` does more than
+    release is left alone.
     """
 
     code = "AIO403"
@@ -55,11 +57,7 @@ class WithAwaitLock(Rule):
                 self.report(node, f"{message} (not rewritten: {why})")
             return
         if not all(is_asyncio_lock(self.ctx, lock) for lock, _ in locks):
-            if all(isinstance(lock, (cst.Name, cst.Attribute)) for lock, _ in locks) and not any(
-                item.asname for item in node.items
-            ):
-                self.report(node, f"{message} (if this is an asyncio lock: its type is not known here)")
-            return
+            return  # `with await pool:` on an object whose await returns a context manager
         if not self.ctx.in_coroutine():
             return
         new = async_with_over(node, [lock for lock, _ in locks])
