@@ -32,7 +32,8 @@ class CoroutineDecorator(Rule):
     ``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is
     not awaitable. An operand is trusted when it calls an asyncio API or a function or
     ``self`` method of this file that is ``async def`` or decorated as a coroutine; a call to
-    a plain generator of this file makes the site report-only; ``with (yield from lock):``
+    a plain generator of this file makes the site report-only; ``acquire()``/``wait()`` of a
+    known asyncio lock is trusted, and ``with (yield from lock):``
     over a known asyncio lock (see AIO403) becomes ``async with lock:``; any other operand
     (``reader.read()``, a future in a variable) makes the fix unsafe.
 
@@ -118,13 +119,17 @@ class CoroutineDecorator(Rule):
         )
 
     def _operand(self, expr: cst.BaseExpression) -> str:
-        """"awaitable", "generator" (a plain generator function of this file) or "unknown"."""
+        """"awaitable", "lock", "generator" (a plain generator function of this file) or "unknown"."""
         if is_asyncio_lock(self.ctx, expr):
             return "lock"  # in `with (yield from lock):` it becomes `async with lock:`
         if not isinstance(expr, cst.Call):
             return "unknown"
-        if any(name.startswith("asyncio.") for name in self.ctx.qualified_names(expr.func)):
+        names = self.ctx.qualified_names(expr.func)
+        if names and all(name.startswith("asyncio.") for name in names):
             return "awaitable"
+        if m.matches(expr.func, m.Attribute(attr=m.Name("acquire") | m.Name("wait") | m.Name("wait_for"))):
+            if is_asyncio_lock(self.ctx, expr.func.value):
+                return "awaitable"  # `yield from self._cond.wait()`
         defs: List[cst.CSTNode] = []
         if isinstance(expr.func, cst.Name):
             scope = self.ctx.scope(expr.func)
