@@ -3,7 +3,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from ..helpers import (
-    asyncio_names, binding_values, is_call_to, keyword_arg, loses_comments, self_attribute_values,
+    asyncio_names, binding_values, count_comments, is_call_to, keyword_arg, loses_comments, self_attribute_values,
 )
 from ..model import Safety
 from ..rule import Fix, Rule
@@ -77,14 +77,18 @@ class LoopArgument(Rule):
         message = f"`loop=` was removed from `{self.ctx.code_for(node.func)}` in Python 3.10"
         index = node.args.index(arg)
         fix = self.fix(node)
-        fix.remove(arg)
-        if index == len(node.args) - 1 and index > 0:
+        if len(node.args) == 1:  # `Lock(\n    loop=loop,\n)` -> `Lock()`
+            fix.replace(node, node.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace("")))
+        elif index == len(node.args) - 1:  # the previous argument ends the call as `loop=` did
             before = node.args[index - 1]
-            fix.replace(before, before.with_changes(comma=arg.comma))
+            fix.remove(arg)
+            fix.replace(before, before.with_changes(comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg))
             if loses_comments(before, [before.value]):
                 self.report(node, f"{message} (a comment is in the way: remove it by hand)")
                 return
-        if loses_comments(arg, []):
+        else:
+            fix.remove(arg)
+        if loses_comments(arg, []) or count_comments(node.whitespace_before_args):
             self.report(node, f"{message} (a comment is in the way: remove it by hand)")
             return
         safe, assign = self._current_loop(arg.value)
