@@ -35,12 +35,12 @@ class LoopArgument(Rule):
     Removing ``loop=`` changes behaviour only when the loop passed is not the one the code
     runs on. Safe when the value is ``None``, a call to ``asyncio.get_event_loop()`` or
     ``get_running_loop()``, or a name (or a ``self.attr`` of the class) whose every binding is
-    such a call. Any other value
-    (``self._loop``, a parameter, ``new_event_loop()``) is an unsafe fix: a different loop
-    would have been used (and, in most such programs, a "different loop" error raised).
+    such a call. Any other value (a parameter, a ``self._loop`` set from one,
+    ``new_event_loop()``) makes the fix unsafe: if it was not the loop the code runs on, the
+    old code used that other loop (and usually failed with a "different loop" error).
 
     A ``name = asyncio.get_running_loop()`` inside the coroutine is removed too when the
-    removed arguments were its only uses. ``name = asyncio.get_event_loop()`` is always kept:
+    removed arguments were its only uses (and none of them is kept by a ``# noqa``). ``name = asyncio.get_event_loop()`` is always kept:
     outside a running loop it creates and sets the thread's loop (and warns or raises on
     3.12+/3.14+), a side effect later code may rely on.
 
@@ -48,8 +48,8 @@ class LoopArgument(Rule):
     ``loop=`` is kept where it is still accepted (``ensure_future``, ``Future``, ``Task``,
     ``all_tasks``, ``run_coroutine_threadsafe``, ``loop.create_server``...) and on
     ``StreamReader``/``StreamReaderProtocol``/``StreamWriter``, which still take it. Calls
-    through ``**kwargs``, user subclasses of ``Queue``/``Lock`` and sites whose argument
-    holds a comment are reported without a fix.
+    through ``**kwargs`` and user subclasses of ``Queue``/``Lock`` are not seen. A site where
+    the removal would drop a comment is reported without a fix.
     """
 
     code = "AIO401"
