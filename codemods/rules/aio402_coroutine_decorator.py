@@ -43,7 +43,8 @@ class CoroutineDecorator(Rule):
     decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
     any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
     decorator line holding a comment. ``yield from`` inside a nested function belongs to that
-    function.
+    function. Signature lines aligned with the opening parenthesis are not re-indented: after
+    ``async`` they sit six columns to the left (same code, off alignment).
     """
 
     code = "AIO402"
