@@ -685,3 +685,124 @@ def report_moved_to_thread(rule, call: cst.Call, message: str, *, unsafe: bool =
     fix = rule.fix(call)
     fix.replace(call, await_to_thread(fix, call))
     rule.report(call, message, fix=fix, unsafe=unsafe)
+
+
+def binding_values(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.BaseExpression, ...]]:
+    """The values of every binding ``name`` can refer to where it stands.
+
+    Only when each binding is a plain ``name = value`` / ``name: T = value`` with a single
+    target; None when any is something else (parameter, import, loop target, ``+=``,
+    tuple unpacking, walrus...) or the name is unbound here.
+    """
+    scope = ctx.scope(name)
+    if scope is None:
+        return None
+    bindings = scope[name.value]
+    if not bindings:
+        return None
+    values = []
+    for binding in bindings:
+        target = getattr(binding, "node", None)
+        if not isinstance(target, cst.Name):
+            return None
+        parent = ctx.parent(target)
+        if isinstance(parent, cst.AssignTarget):
+            assign = ctx.parent(parent)
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                return None
+            values.append(assign.value)
+        elif isinstance(parent, cst.AnnAssign) and parent.target is target and parent.value is not None:
+            values.append(parent.value)
+        else:
+            return None
+    return tuple(values)
+
+
+def function_of(ctx: FileContext, node: Optional[cst.CSTNode]) -> Optional[cst.FunctionDef]:
+    """The innermost ``def`` holding ``node`` (found through parents, so usable from any hook)."""
+    while node is not None and not isinstance(node, cst.FunctionDef):
+        node = ctx.parent(node)
+    return node
+
+
+def self_attribute_values(
+    ctx: FileContext, expr: cst.BaseExpression
+) -> Optional[Tuple[cst.BaseExpression, ...]]:
+    """For ``self.attr`` in a method: the values of every ``self.attr = value`` in its class.
+
+    ``self`` is the first parameter of the enclosing method, whose parent is a class body.
+    None when ``expr`` is not such an attribute, or the class assigns it in any other way
+    (augmented, unpacked, with another receiver name) or never.
+    """
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        return None
+    method = function_of(ctx, expr)
+    if method is None or not method.params.params:
+        return None
+    receiver = method.params.params[0].name.value
+    block = ctx.parent(method)
+    cls = ctx.parent(block) if block is not None else None
+    if expr.value.value != receiver or not isinstance(cls, cst.ClassDef):
+        return None
+    attr = expr.attr.value
+    found: list = []
+    ok = [True]
+
+    class Finder(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if node.attr.value != attr or not isinstance(node.value, cst.Name):
+                return
+            parent = ctx.parent(node)
+            if isinstance(parent, cst.AssignTarget):
+                assign = ctx.parent(parent)
+                if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and node.value.value == receiver:
+                    found.append(assign.value)
+                else:
+                    ok[0] = False
+            elif isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.Element, cst.Del)) and (
+                getattr(parent, "target", None) is node or isinstance(parent, (cst.Element, cst.Del))
+            ):
+                ok[0] = False
+
+    cls.body.visit(Finder())
+    return tuple(found) if ok[0] and found else None
+
+
+_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+
+
+def is_asyncio_lock(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """``expr`` is known to be an asyncio Lock, Semaphore, BoundedSemaphore or Condition.
+
+    A name whose every binding is a constructor call, a ``self.attr`` only ever assigned one
+    in its class, or a parameter annotated with one of these classes and never rebound.
+    """
+    if isinstance(expr, cst.Attribute):
+        values = self_attribute_values(ctx, expr)
+    elif isinstance(expr, cst.Name):
+        scope = ctx.scope(expr)
+        params = [getattr(b, "node", None) for b in (scope[expr.value] if scope is not None else ())]
+        if len(params) == 1 and isinstance(params[0], cst.Param) and params[0].annotation is not None:
+            return ctx.resolves_to(params[0].annotation.annotation, _LOCKS)
+        values = binding_values(ctx, expr)
+    else:
+        return False
+    return bool(values) and all(is_call_to(ctx, value, _LOCKS) for value in values)
+
+
+def async_with_over(node: cst.With, exprs: Iterable[cst.BaseExpression]) -> cst.With:
+    """``node`` as ``async with`` whose items hold ``exprs`` (one per item, in order).
+
+    ``with (await lock):`` has its now useless parentheses (and a trailing comma in them)
+    dropped, keeping a space after ``with``.
+    """
+    items = [item.with_changes(item=expr) for item, expr in zip(node.items, exprs)]
+    new = node.with_changes(asynchronous=cst.Asynchronous(), items=items)
+    if len(items) == 1 and isinstance(node.lpar, cst.LeftParen):
+        new = new.with_changes(
+            lpar=cst.MaybeSentinel.DEFAULT,
+            rpar=cst.MaybeSentinel.DEFAULT,
+            items=[items[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)],
+            whitespace_after_with=cst.SimpleWhitespace(" "),
+        )
+    return new
