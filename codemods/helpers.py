@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers as m
 
 from .context import FileContext
+
+if TYPE_CHECKING:
+    from .rule import Fix
 
 # Small statements whose whole value is one expression a rule may rewrite in place.
 ValueStatement = Union[cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return]
@@ -104,3 +107,38 @@ def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
     if result and result[-1].comma is not cst.MaybeSentinel.DEFAULT:
         result[-1] = result[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return result
+
+
+def awaited(ctx: FileContext, node: cst.BaseExpression, call: cst.BaseExpression) -> cst.Await:
+    """``await call``, to stand where ``node`` stands.
+
+    Keeps ``node``'s own parentheses, and adds some where the parent binds tighter than
+    ``await`` (``x.attr``, ``x[i]``, ``x()``): ``input().strip()`` becomes
+    ``(await asyncio.to_thread(input)).strip()``.
+    """
+    parent = ctx.parent(node)
+    binds_tighter = (
+        isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node
+    ) or (isinstance(parent, cst.Call) and parent.func is node)
+    lpar, rpar = list(node.lpar), list(node.rpar)
+    if binds_tighter and not lpar:
+        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+    return cst.Await(expression=call.with_changes(lpar=[], rpar=[]), lpar=lpar, rpar=rpar)
+
+
+def to_thread_call(
+    func_ref: cst.BaseExpression, function: cst.BaseExpression, args: Iterable[cst.Arg] = ()
+) -> cst.Call:
+    """``asyncio.to_thread(function, *args)``, with ``func_ref`` spelling ``asyncio.to_thread``
+    (from ``Fix.ref``) and the original arguments kept as written."""
+    return cst.Call(func=func_ref, args=[cst.Arg(function), *args])
+
+
+def remove_callee_import_if_unused(fix: "Fix", func: cst.BaseExpression, qualified: str) -> None:
+    """Schedule removal of the import that binds ``func`` (``time.sleep`` or ``sleep``, resolving
+    to ``qualified``) in case the rewrite leaves it unused."""
+    module, _, obj = qualified.rpartition(".")
+    if isinstance(func, cst.Name):
+        fix.remove_import_if_unused(module, obj, func.value if func.value != obj else None)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and "." not in module:
+        fix.remove_import_if_unused(module, None, func.value.value if func.value.value != module else None)
