@@ -209,3 +209,18 @@ def test_deep_nesting_does_not_raise() -> None:
     source = b"x = " + b"(" * 5000 + b"old_api" + b")" * 5000 + b"\n"
     result = run(source)
     assert result.skipped is not None
+
+
+def test_attribute_of_a_call_is_not_the_callee() -> None:
+    """libcst gives `input().strip` the qualified name of `input`; the context must not."""
+
+    class FindsInput(RenameOldApi):
+        __doc__ = RenameOldApi.__doc__
+        trigger_words = ("input",)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if self.ctx.resolves_to(node.func, {"builtins.input"}):
+                self.report(node, "input")
+
+    result = run(b"input().strip()\nopen(p).read()\nx[0].y()\n", fix=False, rules=(FindsInput,))
+    assert [(f.line, f.column, f.end_column) for f in result.findings] == [(1, 1, 8)]
