@@ -340,17 +340,41 @@ def _assigned_before(ctx: FileContext, node: cst.CSTNode, name: str, block: cst.
         if isinstance(parent, (cst.IndentedBlock, cst.SimpleStatementLine)) and node in siblings:
             if any(_binds(s, name) for s in siblings[: siblings.index(node)]):
                 return True
-        if node is getattr(parent, "body", None) and (
-            isinstance(parent, cst.For) and name in _target_names(parent.target)
-            or isinstance(parent, cst.With) and any(
-                i.asname is not None and name in _target_names(i.asname.name) for i in parent.items
-            )
-            or isinstance(parent, cst.ExceptHandler) and parent.name is not None
-            and name in _target_names(parent.name.name)
-        ):
+        if _binds_for_body(parent, node, name):
             return True
         node = parent
     return False
+
+
+def _binds_for_body(parent: cst.CSTNode, body: cst.CSTNode, name: str) -> bool:
+    """``parent`` is a ``for``/``with``/``except`` that binds ``name`` for its ``body``."""
+    return body is getattr(parent, "body", None) and (
+        isinstance(parent, cst.For) and name in _target_names(parent.target)
+        or isinstance(parent, cst.With) and any(
+            i.asname is not None and name in _target_names(i.asname.name) for i in parent.items
+        )
+        or isinstance(parent, cst.ExceptHandler) and parent.name is not None
+        and name in _target_names(parent.name.name)
+    )
+
+
+def only_used_once_in(ctx: FileContext, target: cst.Name, statement: cst.CSTNode) -> bool:
+    """The name ``target`` binds in ``statement`` is read exactly once there, and is read
+    elsewhere only under a ``for``/``with``/``except`` that binds it again."""
+    scope = ctx.scope(target)
+    if scope is None:
+        return False
+    inside = 0
+    for access in scope.accesses[target.value]:
+        if is_within(ctx, access.node, statement):
+            inside += 1
+            continue
+        node = access.node
+        while node is not None and not _binds_for_body(ctx.parent(node), node, target.value):
+            node = ctx.parent(node)
+        if node is None:
+            return False
+    return inside == 1
 
 
 def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:

@@ -4,8 +4,8 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from ..helpers import (
-    assigned_values, awaited, count_comments, is_pathlib_path, thread_helper_exports, to_thread_call,
-    without_trailing_comma,
+    assigned_values, awaited, count_comments, is_pathlib_path, only_used_once_in, thread_helper_exports,
+    to_thread_call, without_trailing_comma,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -48,7 +48,8 @@ class BlockingFileIo(Rule):
     become ``Path(p).read_text()`` & co., which open with the same mode, encoding and errors
     (and universal newlines), and close the file at once. Unsafe when ``p`` is not certainly a
     ``str`` or ``Path`` (``Path`` rejects bytes paths and file descriptors), and for a write
-    whose data is computed by a call (it now runs before the file is truncated, not after).
+    whose data is computed by a call (it now runs before the file is truncated, not after;
+    likewise a ``TypeError`` for data of the wrong type now leaves the file untouched).
     A ``with`` block moved into a local helper is unsafe: its code runs in another thread
     while other tasks run, so objects it shares with them can change under it; if it raises
     halfway, none of the names it assigned are bound afterwards.
@@ -116,7 +117,7 @@ class BlockingFileIo(Rule):
         args = list(opener.args)
         if isinstance(func, cst.Attribute) and func.attr.value == "open":
             path = func.value
-        elif self.ctx.resolves_to(func, {"builtins.open", "io.open"}) and args and not args[0].keyword:
+        elif self.ctx.resolves_to(func, {"builtins.open", "io.open"}) and args and not (args[0].keyword or args[0].star):
             path = args.pop(0).value
         else:
             return None
@@ -135,6 +136,8 @@ class BlockingFileIo(Rule):
         risky = not self._str_or_path(path) or any(not isinstance(a.value, (cst.Name, cst.BaseString)) for a in data)
         if not is_pathlib_path(self.ctx, path):
             path = cst.Call(func=fix.ref("pathlib.Path"), args=[cst.Arg(path)])
+        elif not isinstance(path, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not path.lpar:
+            path = path.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         bound = cst.Attribute(value=path, attr=cst.Name(f"{method}_{kind}"))
         return to_thread_call(fix.ref("asyncio.to_thread"), bound, without_trailing_comma([*data, *keywords.values()])), risky
 
@@ -213,7 +216,7 @@ class BlockingFileIo(Rule):
             and isinstance(call.func, cst.Attribute)
             and isinstance(call.func.value, cst.Name)
             and call.func.value.value == handle
-            and self._references(item.asname.name) == 1
+            and only_used_once_in(self.ctx, item.asname.name, node)
         ):
             return None
         whole = self._whole_file(fix, item.item, call.func.attr.value, call.args)
@@ -223,11 +226,6 @@ class BlockingFileIo(Rule):
         if count_comments(new) < count_comments(node):
             return None
         return new, whole[1]
-
-    def _references(self, name: cst.Name) -> int:
-        scope = self.ctx.scope(name)
-        found = [a for a in scope.assignments[name.value] if getattr(a, "node", None) is name] if scope else []
-        return len(found[0].references) if len(found) == 1 else -1
 
     def _helper_name(self, opener: cst.Call, node: cst.With) -> str:
         func = opener.func
