@@ -141,6 +141,12 @@ class BlockingFileIo(Rule):
         bound = cst.Attribute(value=path, attr=cst.Name(f"{method}_{kind}"))
         return to_thread_call(fix.ref("asyncio.to_thread"), bound, without_trailing_comma([*data, *keywords.values()])), risky
 
+    def _verb(self, opener: cst.Call) -> str:
+        is_path = isinstance(opener.func, cst.Attribute) and opener.func.attr.value == "open"
+        positional = [a for a in opener.args if a.keyword is None][0 if is_path else 1 :]
+        modes = [a for a in opener.args if a.keyword is not None and a.keyword.value == "mode"] + positional[:1]
+        return "write" if any(set(self._literal(a.value) or "") & set("wax+") for a in modes) else "read"
+
     @staticmethod
     def _literal(expr: cst.BaseExpression) -> Optional[str]:
         if isinstance(expr, cst.SimpleString) and "b" not in expr.prefix.lower():
@@ -178,7 +184,7 @@ class BlockingFileIo(Rule):
         if exports is None:
             self.report(openers[0], f"{message}; not moved to a thread because {reason}")
             return
-        helper = self._helper_name(openers[0], node)
+        helper = self._helper_name(openers, node)
         body = [node.with_changes(leading_lines=[]), fix.parse_statement(f"return {', '.join(exports)}")]
         if not exports:
             body.pop()
@@ -227,14 +233,15 @@ class BlockingFileIo(Rule):
             return None
         return new, whole[1]
 
-    def _helper_name(self, opener: cst.Call, node: cst.With) -> str:
+    def _helper_name(self, openers: Sequence[cst.Call], node: cst.With) -> str:
+        verbs = {self._verb(o) for o in openers}
+        verb = verbs.pop() if len(verbs) == 1 else "copy"
+        opener = openers[0]
         func = opener.func
         path = func.value if isinstance(func, cst.Attribute) and func.attr.value == "open" else None
         args = [a for a in opener.args if a.keyword is None]
         if path is None and args:
             path = args.pop(0).value
-        modes = [self._literal(a.value) or "" for a in opener.args if a.keyword is None or a.keyword.value == "mode"]
-        verb = "write" if any(set(m) & set("wax+") for m in modes) else "read"
         noun = _identifier(path)
         if noun in GENERIC:
             function = self.ctx.enclosing_function()
