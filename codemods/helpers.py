@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from typing import TYPE_CHECKING, Iterable, List, Optional, Set, Tuple, Union
 
 import libcst as cst
@@ -10,7 +12,7 @@ import libcst.matchers as m
 from .context import FileContext
 
 if TYPE_CHECKING:
-    from .rule import Fix
+    from .rule import Fix, Rule
 
 # Small statements whose whole value is one expression a rule may rewrite in place.
 ValueStatement = Union[cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return]
@@ -381,3 +383,36 @@ def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
     yield node
     for child in node.children:
         yield from _walk(child)
+
+
+OTHER_ASYNC_LIBRARIES = ("trio", "anyio", "curio")
+
+
+@functools.lru_cache(maxsize=8)
+def other_async_library(module: cst.Module) -> Optional[str]:
+    """The first of trio/anyio/curio the file imports: its coroutines may run on that library's
+    loop, where an asyncio call (``asyncio.sleep``, ``asyncio.to_thread``) fails."""
+    stack: List[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Import):
+            names = [cst.helpers.get_full_name_for_node(alias.name) or "" for alias in node.names]
+        elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+            names = [cst.helpers.get_full_name_for_node(node.module) or ""]
+        elif isinstance(node, cst.BaseExpression):
+            continue
+        else:
+            stack.extend(reversed(node.children))
+            continue
+        for name in names:
+            if name.split(".")[0] in OTHER_ASYNC_LIBRARIES:
+                return name.split(".")[0]
+    return None
+
+
+def reported_for_other_library(rule: "Rule", node: cst.CSTNode, message: str) -> bool:
+    """Report ``node`` without a fix, and say so, when the file uses trio/anyio/curio."""
+    library = other_async_library(rule.ctx.module)
+    if library:
+        rule.report(node, f"{message} (no automatic fix: the file uses {library})")
+    return library is not None

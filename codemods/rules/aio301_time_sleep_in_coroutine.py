@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import awaited, remove_callee_import_if_unused
+from ..helpers import awaited, reported_for_other_library, remove_callee_import_if_unused
 from ..model import Safety
 from ..rule import Rule
 
@@ -36,7 +36,8 @@ class TimeSleepInCoroutine(Rule):
     ``lambda``, class body or generator expression. Calls with keyword or starred
     arguments, and ``await time.sleep(x)`` (a ``TypeError`` after the sleep), are
     reported without a fix. ``time.sleep`` passed as a value (for example to
-    ``run_in_executor``) is not a call and is left alone.
+    ``run_in_executor``) is not a call and is left alone. In a file that imports trio, anyio
+    or curio (whose loops cannot run ``asyncio.sleep``) sites are reported without a fix.
     """
 
     code = "AIO301"
@@ -51,6 +52,8 @@ class TimeSleepInCoroutine(Rule):
             return
         message = "`time.sleep()` blocks the event loop: use `await asyncio.sleep()`"
         simple = len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None
+        if reported_for_other_library(self, node, message):
+            return
         if not simple or self.ctx.is_awaited(node):
             self.report(node, message)
             return

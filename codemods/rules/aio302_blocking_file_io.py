@@ -4,13 +4,13 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from ..helpers import (
-    assigned_values, awaited, count_comments, is_pathlib_path, only_used_once_in, thread_helper_exports,
-    to_thread_call, without_trailing_comma,
+    assigned_values, awaited, count_comments, is_pathlib_path, only_used_once_in, reported_for_other_library,
+    thread_helper_exports, to_thread_call, without_trailing_comma,
 )
 from ..model import Safety
 from ..rule import Rule
 
-OPENERS = {"builtins.open", "io.open", "os.fdopen"}
+OPENERS = {"builtins.open", "io.open", "io.open_code", "os.fdopen"}
 PATH_IO = {"open", "read_text", "read_bytes", "write_text", "write_bytes"}
 MODES = {"": ("read", "text"), "r": ("read", "text"), "rt": ("read", "text"), "tr": ("read", "text"),
          "rb": ("read", "bytes"), "br": ("read", "bytes"), "w": ("write", "text"), "wt": ("write", "text"),
@@ -60,14 +60,15 @@ class BlockingFileIo(Rule):
     used afterwards assigned at its top level); otherwise, like ``open(p).readlines()``, it is
     reported. ``Path`` objects are recognised only when built in the same expression or
     assigned from ``Path(...)`` in the same function. ``aiofiles.open``, ``anyio.open_file``,
-    ``trio.open_file`` and a user's own ``open`` are left alone.
+    ``trio.open_file`` and a user's own ``open`` are left alone; in a file that imports trio,
+    anyio or curio, sites are reported without a fix.
     """
 
     code = "AIO302"
     name = "blocking-file-io"
     min_python = (3, 9)
     safety = Safety.SAFE
-    equivalent_codes = ("ASYNC230",)
+    equivalent_codes = ("ASYNC230", "ASYNC231")
     trigger_words = ("open", "read_", "write_")
 
     def __init__(self, ctx) -> None:
@@ -87,7 +88,7 @@ class BlockingFileIo(Rule):
             return
         parent = self.ctx.parent(node)
         message = f"`{self.ctx.code_for(node.func)}()` blocks the event loop"
-        if isinstance(parent, cst.WithItem):
+        if isinstance(parent, cst.WithItem) or reported_for_other_library(self, node, message):
             return  # visit_With decides
         fix = self.fix(node)
         to_thread = fix.ref("asyncio.to_thread")
@@ -169,6 +170,8 @@ class BlockingFileIo(Rule):
         if not openers:
             return
         message = f"`{self.ctx.code_for(openers[0].func)}()` in `with` blocks the event loop"
+        if reported_for_other_library(self, openers[0], message):
+            return
         if len(openers) != len(node.items) or any(
             i.asname is not None and not isinstance(i.asname.name, cst.Name) for i in node.items
         ):

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import awaited, to_thread_call
+from ..helpers import awaited, reported_for_other_library, to_thread_call
 from ..model import Safety
 from ..rule import Rule
 
@@ -32,7 +32,8 @@ class BlockingInput(Rule):
     ## Limitations
     Only calls lexically inside an ``async def`` body, not in a nested ``def``,
     ``lambda``, class body or generator expression; a local function or method named
-    ``input`` is left alone. ``input`` passed as a value is not a call and is left alone.
+    ``input`` is left alone. ``input`` passed as a value is not a call and is left alone. In a
+    file that imports trio, anyio or curio, sites are reported without a fix.
     """
 
     code = "AIO305"
@@ -46,6 +47,8 @@ class BlockingInput(Rule):
         if not self.ctx.in_coroutine() or not self.ctx.resolves_to(node.func, INPUT):
             return
         message = "`input()` blocks the event loop: use `await asyncio.to_thread(input, ...)`"
+        if reported_for_other_library(self, node, message):
+            return
         if self.ctx.is_awaited(node):
             self.report(node, message)
             return
