@@ -134,6 +134,8 @@ class BlockingFileIo(Rule):
         data = list(method_args)
         if len(data) != (method == "write") or any(a.keyword or a.star for a in data):
             return None
+        if isinstance(path, (cst.BaseString, cst.Integer)) and not self._str_or_path(path):
+            return None  # a bytes path or a file descriptor: Path() would reject it
         risky = not self._str_or_path(path) or any(not isinstance(a.value, (cst.Name, cst.BaseString)) for a in data)
         if not is_pathlib_path(self.ctx, path):
             path = cst.Call(func=fix.ref("pathlib.Path"), args=[cst.Arg(path)])
@@ -156,7 +158,9 @@ class BlockingFileIo(Rule):
         return None
 
     def _str_or_path(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
-        if isinstance(expr, (cst.FormattedString, cst.ConcatenatedString)) or self._literal(expr) is not None:
+        if isinstance(expr, cst.ConcatenatedString):
+            return self._str_or_path(expr.left) and self._str_or_path(expr.right)
+        if isinstance(expr, cst.FormattedString) or self._literal(expr) is not None:
             return True
         if is_pathlib_path(self.ctx, expr) or (isinstance(expr, cst.Call) and self.ctx.resolves_to(expr.func, {"builtins.str"})):
             return True
