@@ -416,3 +416,22 @@ def reported_for_other_library(rule: "Rule", node: cst.CSTNode, message: str) ->
     if library:
         rule.report(node, f"{message} (no automatic fix: the file uses {library})")
     return library is not None
+
+
+TIMEOUT_SCOPES = asyncio_names("timeout", "timeout_at") | {"async_timeout.timeout", "async_timeout.timeout_at"}
+
+
+def in_timeout_block(ctx: FileContext, node: cst.CSTNode) -> bool:
+    """``node`` is in the body of an ``async with asyncio.timeout(...)`` (or ``async_timeout``) of
+    its own function: a new ``await`` there is a point where the timeout can now fire."""
+    child, parent = node, ctx.parent(node)
+    while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if (
+            isinstance(parent, cst.With)
+            and parent.asynchronous is not None
+            and child is parent.body
+            and any(is_call_to(ctx, item.item, TIMEOUT_SCOPES) for item in parent.items)
+        ):
+            return True
+        child, parent = parent, ctx.parent(parent)
+    return False

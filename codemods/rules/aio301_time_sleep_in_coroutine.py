@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import awaited, reported_for_other_library, remove_callee_import_if_unused
+from ..helpers import awaited, in_timeout_block, reported_for_other_library, remove_callee_import_if_unused
 from ..model import Safety
 from ..rule import Rule
 
@@ -26,7 +26,9 @@ class TimeSleepInCoroutine(Rule):
     Safe. The sleep now lets other tasks run, which is the point; it also becomes a
     place where the task can be cancelled (``CancelledError`` is raised there). Code
     that relied on the loop being blocked, so that no other task could run between
-    the statements before and after the sleep, sees other tasks interleave there.
+    the statements before and after the sleep, sees other tasks interleave there. Inside
+    ``async with asyncio.timeout(...)`` (or ``async_timeout``) the timeout can now expire
+    during the sleep rather than at the next ``await``: those sites are unsafe.
     ``time.sleep`` raises ``ValueError`` for a negative or NaN delay; ``asyncio.sleep``
     returns at once for a negative one. The value, when used, stays ``None``.
     ``import time`` / ``from time import sleep`` is removed when nothing else uses it.
@@ -61,4 +63,4 @@ class TimeSleepInCoroutine(Rule):
         sleep = node.with_changes(func=fix.ref("asyncio.sleep"))
         fix.replace(node, awaited(self.ctx, node, sleep))
         remove_callee_import_if_unused(fix, node.func, "time.sleep")
-        self.report(node, message, fix=fix)
+        self.report(node, message, fix=fix, unsafe=in_timeout_block(self.ctx, node))

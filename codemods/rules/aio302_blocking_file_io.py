@@ -4,8 +4,8 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from ..helpers import (
-    assigned_values, awaited, count_comments, is_pathlib_path, only_used_once_in, reported_for_other_library,
-    thread_helper_exports, to_thread_call, without_trailing_comma,
+    assigned_values, awaited, count_comments, in_timeout_block, is_pathlib_path, only_used_once_in,
+    reported_for_other_library, thread_helper_exports, to_thread_call, without_trailing_comma,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -43,7 +43,9 @@ class BlockingFileIo(Rule):
     ## Fix safety
     ``open``, ``os.fdopen`` and ``Path`` methods called through ``to_thread`` get the same
     arguments, evaluated at the same time, and return or raise the same; other tasks now run
-    during the I/O (contextvars are copied into the thread). Safe.
+    during the I/O (contextvars are copied into the thread). Safe, except inside
+    ``async with asyncio.timeout(...)``: the timeout can now expire while the thread still
+    does the I/O, which then completes unobserved, so those sites are unsafe.
     Whole-file reads and writes (``open(p).read()``, ``with open(p) as f: return f.read()``)
     become ``Path(p).read_text()`` & co., which open with the same mode, encoding and errors
     (and universal newlines), and close the file at once. Unsafe when ``p`` is not certainly a
@@ -104,10 +106,11 @@ class BlockingFileIo(Rule):
                 self.report(node, f"{message}; no automatic fix for `.{method}` on the open file")
                 return
             fix.replace(call, awaited(self.ctx, call, whole[0]))
-            self.report(node, f"{message}: read or write the whole file in a thread", fix=fix, unsafe=whole[1])
+            unsafe = whole[1] or in_timeout_block(self.ctx, node)
+            self.report(node, f"{message}: read or write the whole file in a thread", fix=fix, unsafe=unsafe)
             return
         fix.replace(node, awaited(self.ctx, node, to_thread_call(to_thread, node.func, node.args)))
-        self.report(node, f"{message}: run it with `asyncio.to_thread`", fix=fix)
+        self.report(node, f"{message}: run it with `asyncio.to_thread`", fix=fix, unsafe=in_timeout_block(self.ctx, node))
 
     def _whole_file(
         self, fix, opener: cst.Call, method: str, method_args: Sequence[cst.Arg]
@@ -185,7 +188,8 @@ class BlockingFileIo(Rule):
         single = self._single_statement(fix, node)
         if single is not None:
             fix.replace(node, single[0])
-            self.report(openers[0], f"{message}: read or write the whole file in a thread", fix=fix, unsafe=single[1])
+            unsafe = single[1] or in_timeout_block(self.ctx, node)
+            self.report(openers[0], f"{message}: read or write the whole file in a thread", fix=fix, unsafe=unsafe)
             return
         exports, reason = thread_helper_exports(self.ctx, node)
         if exports is None:
