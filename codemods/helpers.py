@@ -269,7 +269,7 @@ def thread_helper_exports(
     block.visit(scan)
     if scan.reason:
         return None, scan.reason
-    statements = list(block.body.body) if isinstance(block.body, cst.IndentedBlock) else []
+    statements = list(block.body.body) if isinstance(block.body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else []
 
     def top_index(node: cst.CSTNode) -> Tuple[int, bool]:
         """(index of the top-level statement of ``block`` holding ``node``, unconditional?)"""
@@ -339,7 +339,7 @@ def _assigned_before(ctx: FileContext, node: cst.CSTNode, name: str, block: cst.
         if parent is None:
             return False
         siblings = getattr(parent, "body", None)
-        if isinstance(parent, (cst.IndentedBlock, cst.SimpleStatementLine)) and node in siblings:
+        if isinstance(parent, (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)) and node in siblings:
             if any(_binds(s, name) for s in siblings[: siblings.index(node)]):
                 return True
         if _binds_for_body(parent, node, name):
