@@ -604,6 +604,100 @@ RULES = [{'code': 'AIO101',
           'and a bound ``cm`` used any other way (``remaining`` and ``timeout`` from async-timeout 3,\n'
           'passed to a function, rebound, bound to an attribute). ``async_timeout.Timeout`` is left\n'
           'alone. async-timeout before 2.0 treated ``timeout(0)`` as no timeout; that is not checked.'},
+ {'code': 'AIO301',
+  'name': 'blocking-sleep',
+  'key': 'aio301_time_sleep_in_coroutine',
+  'summary': 'Use ``await asyncio.sleep(x)`` instead of ``time.sleep(x)`` in a coroutine.',
+  'min_python': (3, 7),
+  'safety': 'safe',
+  'equivalent_codes': ('ASYNC251',),
+  'trigger_words': ('sleep',),
+  'docs': 'Use ``await asyncio.sleep(x)`` instead of ``time.sleep(x)`` in a coroutine.\n'
+          '\n'
+          '## Why\n'
+          '``time.sleep`` blocks the whole event loop: no other task, callback or I/O runs\n'
+          'until it returns. ``await asyncio.sleep(x)`` suspends only the current task.\n'
+          'Linters flag the call (flake8-async/ruff ``ASYNC251``) but suggest trio or anyio;\n'
+          'this rule rewrites it with the standard library, always with ``await`` (a quick fix\n'
+          'that drops ``await`` makes the sleep silently disappear).\n'
+          '\n'
+          '```\n'
+          'async def poll():\n'
+          '    time.sleep(0.5)               ->    await asyncio.sleep(0.5)\n'
+          '```\n'
+          '\n'
+          '## Fix safety\n'
+          'Safe. The sleep now lets other tasks run, which is the point; it also becomes a\n'
+          'place where the task can be cancelled (``CancelledError`` is raised there). Code\n'
+          'that relied on the loop being blocked, so that no other task could run between\n'
+          'the statements before and after the sleep, sees other tasks interleave there. Inside\n'
+          '``async with asyncio.timeout(...)`` (or ``async_timeout``) the timeout can now expire\n'
+          'during the sleep rather than at the next ``await``: those sites are unsafe.\n'
+          '``time.sleep`` raises ``ValueError`` for a negative or NaN delay; ``asyncio.sleep``\n'
+          'returns at once for a negative one. The value, when used, stays ``None``.\n'
+          '``import time`` / ``from time import sleep`` is removed when nothing else uses it.\n'
+          '\n'
+          '## Limitations\n'
+          'Only calls lexically inside an ``async def`` body, not in a nested ``def``,\n'
+          '``lambda``, class body or generator expression. Calls with keyword or starred\n'
+          'arguments, and ``await time.sleep(x)`` (a ``TypeError`` after the sleep), are\n'
+          'reported without a fix. ``time.sleep`` passed as a value (for example to\n'
+          '``run_in_executor``) is not a call and is left alone. In a file that imports trio, anyio\n'
+          'or curio (whose loops cannot run ``asyncio.sleep``) sites are reported without a fix.'},
+ {'code': 'AIO302',
+  'name': 'blocking-file-io',
+  'key': 'aio302_blocking_file_io',
+  'summary': 'Run file I/O in a worker thread with ``await asyncio.to_thread(...)`` in a coroutine.',
+  'min_python': (3, 9),
+  'safety': 'safe',
+  'equivalent_codes': ('ASYNC230', 'ASYNC231'),
+  'trigger_words': ('open', 'read_', 'write_'),
+  'docs': 'Run file I/O in a worker thread with ``await asyncio.to_thread(...)`` in a coroutine.\n'
+          '\n'
+          '## Why\n'
+          '``open()``, ``read()``, ``write()`` and ``Path.read_text()`` block the event loop on\n'
+          'the disk (or a network file system) while every other task waits. Linters flag\n'
+          'them (``ASYNC230``) but point to aiofiles, anyio or trio; ``asyncio.to_thread`` (3.9)\n'
+          'is the standard-library fix:\n'
+          '\n'
+          '```\n'
+          'data = open(path).read()          ->  data = await '
+          'asyncio.to_thread(pathlib.Path(path).read_text)\n'
+          'with open(cfg) as f:              ->  def _read_cfg():\n'
+          '    header = f.readline()                 with open(cfg) as f:\n'
+          '    rest = f.read()                           header = f.readline()\n'
+          '                                              rest = f.read()\n'
+          '                                          return header, rest\n'
+          '\n'
+          '                                      header, rest = await asyncio.to_thread(_read_cfg)\n'
+          'f = open(path, "rb")              ->  f = await asyncio.to_thread(open, path, "rb")\n'
+          'p.read_text()                     ->  await asyncio.to_thread(p.read_text)\n'
+          '```\n'
+          '\n'
+          '## Fix safety\n'
+          '``open``, ``os.fdopen`` and ``Path`` methods called through ``to_thread`` get the same\n'
+          'arguments, evaluated at the same time, and return or raise the same; other tasks now run\n'
+          'during the I/O (contextvars are copied into the thread). Safe, except inside\n'
+          '``async with asyncio.timeout(...)``: the timeout can now expire while the thread still\n'
+          'does the I/O, which then completes unobserved, so those sites are unsafe.\n'
+          'Whole-file reads and writes (``open(p).read()``, ``with open(p) as f: return f.read()``)\n'
+          'become ``Path(p).read_text()`` & co., which open with the same mode, encoding and errors\n'
+          '(and universal newlines), and close the file at once. Unsafe when ``p`` is not certainly a\n'
+          '``str`` or ``Path`` (``Path`` rejects bytes paths and file descriptors), and for a write\n'
+          'whose data is computed by a call (it now runs before the file is truncated, not after;\n'
+          'likewise a ``TypeError`` for data of the wrong type now leaves the file untouched).\n'
+          'A ``with`` block moved into a local helper is unsafe: its code runs in another thread\n'
+          'while other tasks run, so objects it shares with them can change under it; if it raises\n'
+          'halfway, none of the names it assigned are bound afterwards.\n'
+          '\n'
+          '## Limitations\n'
+          '``open`` inside ``with`` is fixed only when the whole block can move to a thread (no\n'
+          '``await``, ``return``, ``yield``, ``break``, ``continue``, ``global``, asyncio names; names\n'
+          'used afterwards assigned at its top level); otherwise, like ``open(p).readlines()``, it is\n'
+          'reported. ``Path`` objects are recognised only when built in the same expression or\n'
+          'assigned from ``Path(...)`` in the same function. ``aiofiles.open``, ``anyio.open_file``,\n'
+          "``trio.open_file`` and a user's own ``open`` are left alone; in a file that imports trio,\n"
+          'anyio or curio, sites are reported without a fix.'},
  {'code': 'AIO303',
   'name': 'blocking-filesystem-call',
   'key': 'aio303_blocking_filesystem_call',
@@ -667,6 +761,41 @@ RULES = [{'code': 'AIO101',
           '``os.P_WAIT``. The native alternative, ``asyncio.create_subprocess_exec`` + ``communicate()``,\n'
           'is not offered as a fix: its result is no ``CompletedProcess`` and ``text=``, ``check=`` and\n'
           '``timeout=`` have no direct equivalent.'},
+ {'code': 'AIO305',
+  'name': 'blocking-input',
+  'key': 'aio305_blocking_input',
+  'summary': 'Run ``input()`` in a worker thread with ``await asyncio.to_thread(input, ...)`` in a '
+             'coroutine.',
+  'min_python': (3, 9),
+  'safety': 'unsafe',
+  'equivalent_codes': ('ASYNC250',),
+  'trigger_words': ('input',),
+  'docs': 'Run ``input()`` in a worker thread with ``await asyncio.to_thread(input, ...)`` in a coroutine.\n'
+          '\n'
+          '## Why\n'
+          '``input()`` blocks the event loop until the user presses Enter: timers, network\n'
+          'handlers and every other task stop while the prompt waits.\n'
+          '``await asyncio.to_thread(input, prompt)`` waits for the line in a worker thread\n'
+          'and lets the loop keep running.\n'
+          '\n'
+          '```\n'
+          'async def ask():\n'
+          '    name = input("name? ")        ->    name = await asyncio.to_thread(input, "name? ")\n'
+          '```\n'
+          '\n'
+          '## Fix safety\n'
+          'Unsafe. The prompt, the line read, ``EOFError`` and the returned string are the\n'
+          'same, but the read now happens in another thread while other tasks run (and may\n'
+          'print over the prompt). Ctrl-C no longer interrupts ``input()`` itself: the main\n'
+          'thread gets the ``KeyboardInterrupt`` (``asyncio.run`` cancels the main task), while\n'
+          'the worker thread stays blocked in the read, and the program waits for it at exit\n'
+          '(``asyncio.run`` joins the default executor) until a line or end of file arrives.\n'
+          '\n'
+          '## Limitations\n'
+          'Only calls lexically inside an ``async def`` body, not in a nested ``def``,\n'
+          '``lambda``, class body or generator expression; a local function or method named\n'
+          '``input`` is left alone. ``input`` passed as a value is not a call and is left alone. In a\n'
+          'file that imports trio, anyio or curio, sites are reported without a fix.'},
  {'code': 'AIO306',
   'name': 'blocking-http-client',
   'key': 'aio306_blocking_http_client',
@@ -734,6 +863,149 @@ RULES = [{'code': 'AIO101',
           'unbounded queue never blocks on ``put``). ``with lock:`` on a thread lock is not reported\n'
           '(often a brief, deliberate critical section shared with threads). Objects on ``self``,\n'
           'names bound more than once and string annotations are not identified.'},
+ {'code': 'AIO401',
+  'name': 'loop-argument',
+  'key': 'aio401_loop_argument',
+  'summary': 'Drop the ``loop=`` argument that asyncio APIs no longer accept.',
+  'min_python': (3, 7),
+  'safety': 'safe',
+  'equivalent_codes': (),
+  'trigger_words': ('loop',),
+  'docs': 'Drop the ``loop=`` argument that asyncio APIs no longer accept.\n'
+          '\n'
+          '## Why\n'
+          '``sleep``, ``gather``, ``wait_for``, ``wait``, ``shield``, ``as_completed``, the queues,\n'
+          'locks, events, conditions and semaphores, ``open_connection``/``start_server`` (and the\n'
+          'unix variants) and ``create_subprocess_exec``/``_shell`` lost their ``loop`` parameter in\n'
+          '3.10 (deprecated since 3.8): passing it raises ``TypeError``. Since 3.7 they use the\n'
+          'running loop (primitives bind to it on first use), so the argument is not needed.\n'
+          '\n'
+          '## Fix safety\n'
+          'Removing ``loop=`` changes behaviour only when the loop passed is not the one the code\n'
+          'runs on. Safe when the value is ``None``, a call to ``asyncio.get_event_loop()`` or\n'
+          '``get_running_loop()``, or a name (or a ``self.attr`` of the class) whose every binding is\n'
+          'such a call. Any other value (a parameter, a ``self._loop`` set from one,\n'
+          '``new_event_loop()``) makes the fix unsafe: if it was not the loop the code runs on, the\n'
+          'old code used that other loop (and usually failed with a "different loop" error).\n'
+          '\n'
+          'A ``name = asyncio.get_running_loop()`` inside the coroutine is removed too when the\n'
+          'removed arguments were its only uses (and none of them is kept by a ``# noqa``). ``name = '
+          'asyncio.get_event_loop()`` is always kept:\n'
+          "outside a running loop it creates and sets the thread's loop (and warns or raises on\n"
+          '3.12+/3.14+), a side effect later code may rely on.\n'
+          '\n'
+          '## Limitations\n'
+          '``loop=`` is kept where it is still accepted (``ensure_future``, ``Future``, ``Task``,\n'
+          '``all_tasks``, ``run_coroutine_threadsafe``, ``loop.create_server``...) and on\n'
+          '``StreamReader``/``StreamReaderProtocol``/``StreamWriter``, which still take it. Calls\n'
+          'through ``**kwargs`` and user subclasses of ``Queue``/``Lock`` are not seen. A site where\n'
+          'the removal would drop a comment is reported without a fix.'},
+ {'code': 'AIO402',
+  'name': 'generator-based-coroutine',
+  'key': 'aio402_coroutine_decorator',
+  'summary': 'Turn ``@asyncio.coroutine`` generators into ``async def`` with ``await``.',
+  'min_python': (3, 5),
+  'safety': 'safe',
+  'equivalent_codes': (),
+  'trigger_words': ('coroutine',),
+  'docs': 'Turn ``@asyncio.coroutine`` generators into ``async def`` with ``await``.\n'
+          '\n'
+          '## Why\n'
+          'Generator-based coroutines were deprecated in 3.8 and ``asyncio.coroutine`` was removed in\n'
+          '3.11 (``AttributeError`` at import time). ``async def`` with ``await`` in place of each\n'
+          '``yield from`` is the same coroutine in native form.\n'
+          '\n'
+          '## Fix safety\n'
+          'Callers that ``await`` it, ``yield from`` it inside another ``@asyncio.coroutine`` or\n'
+          '``@types.coroutine`` function, or hand it to ``ensure_future``/``gather``/``run`` keep\n'
+          'working unchanged. A caller that iterates the call (``for``, ``next``, ``.send``), or that\n'
+          'uses ``yield from`` in an undecorated generator, would break: such callers in the same\n'
+          'file make the site report-only; callers in other modules cannot be seen.\n'
+          '``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is\n'
+          'not awaitable. An operand is trusted when it calls an asyncio API or a function or\n'
+          '``self`` method of this file that is ``async def`` or decorated as a coroutine; a call to\n'
+          'a plain generator of this file makes the site report-only; ``acquire()``/``wait()`` of a\n'
+          'known asyncio lock is trusted, and ``with (yield from lock):``\n'
+          'over a known asyncio lock (see AIO403) becomes ``async with lock:``; any other operand\n'
+          '(``reader.read()``, a future in a variable) makes the fix unsafe.\n'
+          '\n'
+          '## Limitations\n'
+          'Left alone and reported: a bare ``yield`` or ``yield value``, a function without\n'
+          '``yield from`` that returns a value (the decorator awaited a returned future), other\n'
+          'decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or\n'
+          'any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a\n'
+          'decorator line holding a comment. ``yield from`` inside a nested function belongs to that\n'
+          'function. Signature lines aligned with the opening parenthesis are not re-indented: after\n'
+          '``async`` they sit six columns to the left (same code, off alignment).'},
+ {'code': 'AIO403',
+  'name': 'with-await-lock',
+  'key': 'aio403_with_await_lock',
+  'summary': 'Use ``async with lock:`` instead of ``with await lock:`` or a hand-written acquire/release.',
+  'min_python': (3, 5),
+  'safety': 'safe',
+  'equivalent_codes': (),
+  'trigger_words': ('await', 'yield from', 'acquire'),
+  'docs': 'Use ``async with lock:`` instead of ``with await lock:`` or a hand-written acquire/release.\n'
+          '\n'
+          '## Why\n'
+          '``with await lock:`` and ``with (yield from lock):`` relied on ``Lock.__await__``, which was\n'
+          "removed in 3.9 (``TypeError: object Lock can't be used in 'await' expression``).\n"
+          '``await lock.acquire()`` followed by ``try: ... finally: lock.release()`` still works but\n'
+          'is the long spelling of ``async with lock:``.\n'
+          '\n'
+          '## Fix safety\n'
+          'Safe: ``async with`` acquires and releases exactly as both old forms did, and\n'
+          "``__aenter__`` returns ``None`` as the old context manager's ``__enter__`` did. Only objects\n"
+          'known to be an asyncio ``Lock``, ``Semaphore``, ``BoundedSemaphore`` or ``Condition`` are\n'
+          'rewritten: a name whose every binding is such a constructor call, a ``self.attr`` only ever\n'
+          'assigned one in its class, or a parameter annotated with one of these classes. A ``try``\n'
+          'with ``except``/``else`` clauses is kept inside the ``async with`` (its handlers still run\n'
+          'with the lock held, as before). Sites that would lose a comment are reported only.\n'
+          '\n'
+          '## Limitations\n'
+          '``with await x:`` is left alone, unreported, when ``x`` is not known to be a lock: awaiting\n'
+          'something that returns a plain context manager (``with (await pool):`` in aioredis) is\n'
+          'common and correct. An unknown object in the acquire/``finally``-release shape is\n'
+          'reported without a fix. ``with (yield from lock):`` lives in a generator, where ``async\n'
+          'with`` is a syntax error: it is reported here, and AIO402 rewrites it to ``async with`` when\n'
+          'it turns the generator into ``async def``. An acquire whose ``finally`` does more than\n'
+          'release is left alone.'},
+ {'code': 'AIO404',
+  'name': 'task-all-tasks-current-task',
+  'key': 'aio404_task_class_methods',
+  'summary': 'Replace ``asyncio.Task.all_tasks()`` / ``asyncio.Task.current_task()`` with the module '
+             'functions.',
+  'min_python': (3, 7),
+  'safety': 'safe',
+  'equivalent_codes': (),
+  'trigger_words': ('all_tasks', 'current_task'),
+  'docs': 'Replace ``asyncio.Task.all_tasks()`` / ``asyncio.Task.current_task()`` with the module '
+          'functions.\n'
+          '\n'
+          '## Why\n'
+          'The class methods were deprecated in 3.7 and removed in 3.9: calling them raises\n'
+          '``AttributeError``. ``asyncio.all_tasks()`` and ``asyncio.current_task()`` (3.7+) replace\n'
+          'them and take the same optional ``loop`` argument, which the rewrite keeps as written.\n'
+          '\n'
+          '## Fix safety\n'
+          'Without a loop argument the old methods used ``get_event_loop()``; the functions use\n'
+          '``get_running_loop()`` and raise ``RuntimeError`` when no loop is running.\n'
+          '\n'
+          '- ``current_task()`` inside a coroutine, or with a loop argument anywhere: safe (same\n'
+          '  loop, same answer).\n'
+          '- ``all_tasks()`` returns only *pending* tasks, the old method also finished ones that were\n'
+          '  still alive. Safe only where that cannot matter: inside a coroutine (or with a loop\n'
+          '  argument) as the iterable of a ``for`` loop whose body only calls ``.cancel()`` on the\n'
+          '  loop variable, perhaps under an ``if`` whose test calls nothing (cancelling a finished\n'
+          '  task does nothing). Unsafe elsewhere (``len()``,\n'
+          '  ``gather(*...)``, sets kept for later can change).\n'
+          '- Outside a coroutine without a loop argument (a sync callback, shutdown code after the\n'
+          '  loop stopped): unsafe, the new call raises unless a loop is running in this thread.\n'
+          '  Passing that loop explicitly (``asyncio.all_tasks(loop)``) is the manual fix.\n'
+          '\n'
+          '## Limitations\n'
+          'Only calls are rewritten; a bare reference (``get = asyncio.Task.all_tasks``) is reported\n'
+          'without a fix. Subclasses of ``Task`` and a user class named ``Task`` are left alone.'},
  {'code': 'AIO405',
   'name': 'asyncio-timeout-error-alias',
   'key': 'aio405_asyncio_timeout_error',
