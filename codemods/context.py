@@ -40,7 +40,11 @@ class FileContext:
         return self._scopes.get(node)
 
     def qualified_names(self, node: cst.CSTNode) -> Set[str]:
-        """Fully qualified names ``node`` may refer to (``{"asyncio.sleep"}`` for ``aio.sleep``)."""
+        """Fully qualified names ``node`` may refer to (``{"asyncio.sleep"}`` for ``aio.sleep``).
+
+        An attribute of a call is named after the call: ``asyncio.get_event_loop_policy().
+        set_child_watcher`` (libcst itself would say "asyncio.get_event_loop_policy.
+        set_child_watcher", and "builtins.input" for ``input().strip``)."""
         scope = self._scopes.get(node)
         if scope is None:
             return set()
@@ -48,7 +52,8 @@ class FileContext:
         while isinstance(base, cst.Attribute):
             base = base.value
         if base is not node and not isinstance(base, cst.Name):
-            # libcst names `input().strip` after its base call: "builtins.input".
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
+                return {f"{name}().{node.attr.value}" for name in self.qualified_names(node.value.func)}
             return set()
         return {q.name for q in scope.get_qualified_names_for(node)}
 

@@ -287,3 +287,16 @@ def test_attribute_of_a_call_is_not_the_callee() -> None:
 
     result = run(b"input().strip()\nopen(p).read()\nx[0].y()\n", fix=False, rules=(FindsInput,))
     assert [(f.line, f.column, f.end_column) for f in result.findings] == [(1, 1, 8)]
+
+
+def test_attribute_of_a_call_is_named_after_the_call() -> None:
+    source = b"import asyncio\nasyncio.get_event_loop_policy().set_child_watcher(None)\nasyncio.get_event_loop().x.y()\n"
+    module = cst.parse_module(source.decode())
+    from libcst.metadata import MetadataWrapper
+
+    from asyncio_upgrade.codemods.context import FileContext
+
+    ctx = FileContext(MetadataWrapper(module, unsafe_skip_copy=True), Settings())
+    calls = [stmt.body[0].value for stmt in module.body[1:]]
+    assert ctx.qualified_names(calls[0].func) == {"asyncio.get_event_loop_policy().set_child_watcher"}
+    assert ctx.qualified_names(calls[1].func) == set()

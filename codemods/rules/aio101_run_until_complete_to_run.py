@@ -84,7 +84,7 @@ class RunUntilCompleteToRun(Rule):
         self.set_loop_calls[0] += is_call_to(self.ctx, node, SET_LOOP)
         name = self.ctx.call_name(node) or ""
         if self.ctx.enclosing_function() is None and name.startswith("asyncio.") \
-                and not any(name == n or name.startswith(f"{n}.") for n in _LOOP_SETUP):
+                and not any(name == n or name.startswith((f"{n}.", f"{n}().")) for n in _LOOP_SETUP):
             self.module_asyncio_calls += 1
         if node.args or not (default or is_call_to(self.ctx, node, LOOP_MAKERS)):
             return

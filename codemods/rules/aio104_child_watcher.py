@@ -18,7 +18,7 @@ from ..rule import Rule
 WATCHERS = asyncio_names(
     "SafeChildWatcher", "FastChildWatcher", "ThreadedChildWatcher", "MultiLoopChildWatcher", "PidfdChildWatcher"
 )
-POLICY_METHODS = {f"{p}.{m}" for p in asyncio_names("get_event_loop_policy") for m in ("get_child_watcher", "set_child_watcher")}
+POLICY_METHODS = {f"{p}().{m}" for p in asyncio_names("get_event_loop_policy") for m in ("get_child_watcher", "set_child_watcher")}
 GET = asyncio_names("get_child_watcher") | {n for n in POLICY_METHODS if n.endswith(".get_child_watcher")}
 SET = asyncio_names("set_child_watcher") | {n for n in POLICY_METHODS if n.endswith(".set_child_watcher")}
 API = WATCHERS | GET | SET | asyncio_names("AbstractChildWatcher")
