@@ -104,3 +104,68 @@ def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
     if result and result[-1].comma is not cst.MaybeSentinel.DEFAULT:
         result[-1] = result[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return result
+
+
+# -- event loops created outside coroutines (AIO101, AIO102) ------------------------------
+
+LOOP_GETTERS = asyncio_names("get_event_loop")
+LOOP_MAKERS = asyncio_names("new_event_loop")
+
+
+def method_call_on(ctx: FileContext, name: cst.Name) -> Optional[Tuple[str, cst.Call]]:
+    """For a reference ``obj`` used as ``obj.method(...)``: (method, the call)."""
+    attribute = ctx.parent(name)
+    if not isinstance(attribute, cst.Attribute) or attribute.value is not name:
+        return None
+    call = ctx.parent(attribute)
+    if not isinstance(call, cst.Call) or call.func is not attribute:
+        return None
+    return attribute.attr.value, call
+
+
+def name_bound_to(ctx: FileContext, value: cst.BaseExpression) -> Optional[Tuple[cst.Name, list, bool]]:
+    """For ``name = value`` (or ``name: T = value``) as a whole statement: the target,
+    the references to every binding of ``name`` in its scope, and whether this is the
+    only binding."""
+    assign = ctx.parent(value)
+    if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+        target = assign.targets[0].target
+    elif isinstance(assign, cst.AnnAssign):
+        target = assign.target
+    else:
+        return None
+    scope = ctx.scope(target)
+    if assign.value is not value or not isinstance(target, cst.Name) or scope is None:
+        return None
+    assignments = list(scope[target.value])  # through `global` and `nonlocal`
+    local = list(scope.assignments[target.value])
+    only = len(assignments) == 1 and len(local) == 1 and local[0].node is target
+    refs = {id(a.node): a.node for binding in assignments for a in binding.references}
+    return target, list(refs.values()), only
+
+
+def drives_loop(ctx: FileContext, call: cst.Call) -> bool:
+    """``call`` makes a loop that ``run_until_complete`` is then called on, directly
+    (``get_event_loop().run_until_complete(...)``) or through the name it is bound to."""
+    attribute = ctx.parent(call)
+    if isinstance(attribute, cst.Attribute) and attribute.attr.value == "run_until_complete":
+        return isinstance(ctx.parent(attribute), cst.Call)
+    bound = name_bound_to(ctx, call)
+    if bound is None:
+        return False
+    return any(
+        isinstance(ref, cst.Name) and (method_call_on(ctx, ref) or ("", None))[0] == "run_until_complete"
+        for ref in bound[1]
+    )
+
+
+def replacement_loses_comments(edits: dict) -> bool:
+    """Do the replacements of an edit map hold fewer comments than the nodes they replace?"""
+    before = sum(count_comments(old) for old in edits)
+    after = 0
+    for new in edits.values():
+        if isinstance(new, cst.FlattenSentinel):
+            after += sum(count_comments(n) for n in new.nodes)
+        elif isinstance(new, cst.CSTNode):
+            after += count_comments(new)
+    return after < before

@@ -1,0 +1,355 @@
+import libcst as cst
+import libcst.matchers as m
+
+from ..helpers import (
+    LOOP_GETTERS, LOOP_MAKERS, asyncio_names, block_body, count_comments, is_call_to, method_call_on,
+    name_bound_to, replacement_loses_comments,
+)
+from ..model import Safety
+from ..rule import Rule
+
+SET_LOOP = asyncio_names("set_event_loop")
+NOT_COROUTINES = asyncio_names(
+    "gather", "ensure_future", "shield", "create_task", "Task", "Future", "wrap_future", "as_completed",
+    "run_coroutine_threadsafe",
+)
+COROUTINE_FUNCTIONS = asyncio_names(
+    "sleep", "wait_for", "wait", "open_connection", "start_server", "create_subprocess_exec",
+    "create_subprocess_shell", "to_thread", "open_unix_connection", "start_unix_server",
+)
+_MAIN_TEST = m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())])
+_NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+
+
+class NoFix(Exception):
+    """This site is reported without a fix, for the reason given."""
+
+
+class RunUntilCompleteToRun(Rule):
+    """Run an entry point with ``asyncio.run()`` instead of driving an event loop by hand.
+
+    ## Why
+    ``loop = asyncio.get_event_loop()`` + ``loop.run_until_complete(main())`` + ``loop.close()``
+    is the pre-3.7 way to run a program. ``get_event_loop()`` without a running loop warns since
+    3.12 and raises since 3.14, and the hand-made version leaks pending tasks, async generators
+    and the default executor. ``asyncio.run(main())`` (several runs: ``asyncio.Runner``, 3.11)
+    does all of it. ``loop.set_debug(x)`` becomes ``debug=x``.
+
+    ## Fix safety
+    ``asyncio.run`` and ``asyncio.Runner`` run on a fresh loop, current while it runs, then cancel
+    the tasks still pending (the original left them pending), finalize async generators and (3.9+)
+    shut down the default executor, waiting for its jobs, close the loop and leave no current
+    loop: ``get_event_loop()`` outside a coroutine raises afterwards. They need a coroutine. On
+    3.7, ``asyncio.run`` also turns debug mode off unless ``debug=True`` is passed.
+    Safe when all of these hold: each run's argument is a call to an undecorated ``async def``
+    of this file or to an asyncio coroutine function; this file has no other ``get_event_loop()``
+    outside a coroutine; a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
+    runs nothing between its creation and the run; and either the original leaves that current
+    loop closed (``close()`` right after the run, in the ``finally``, or right after the ``try``)
+    or nothing runs after the site (the end of the module, or of a final ``if __name__ ==
+    "__main__":`` block). Otherwise the fix is unsafe, and the finding says which condition
+    failed. A safe fix still differs in the ways listed first, and code elsewhere that later asks
+    for the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
+    modules bound to the default loop before the run would be on another loop.
+
+    ## Limitations
+    Report only: a loop used for anything else (``run_forever``, ``call_soon``, passed to a
+    function, used in another function, bound twice), ``gather(...)``/``ensure_future(...)``
+    arguments, several entry points on the default loop, runs in different blocks, a rewrite
+    that would lose a comment, and several runs below a 3.11 target. Module-level loops another
+    module imports are not seen. Runs inside a coroutine are another rule's business.
+    """
+
+    code = "AIO101"
+    name = "run-until-complete-entry-point"
+    min_python = (3, 7)
+    safety = Safety.SAFE
+    trigger_words = ("run_until_complete",)
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.sites: list = []  # (report node, uses default loop, edits or NoFix, unsafe reasons)
+        self.default_loop_calls = 0
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.in_coroutine():
+            return
+        default = is_call_to(self.ctx, node, LOOP_GETTERS)
+        self.default_loop_calls += default
+        if node.args or not (default or is_call_to(self.ctx, node, LOOP_MAKERS)):
+            return
+        parent = self.ctx.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr.value == "run_until_complete":
+            run = self.ctx.parent(parent)
+            if isinstance(run, cst.Call) and run.func is parent:
+                self._plan(run, default, lambda: self._one_liner(run, default))
+        elif name_bound_to(self.ctx, node) is not None:
+            _, refs, only = name_bound_to(self.ctx, node)
+            runs = [c for c in (method_call_on(self.ctx, r) for r in refs) if c and c[0] == "run_until_complete"]
+            if runs:
+                self._plan(runs[0][1], default, lambda: self._variable(node, refs, default, only))
+
+    def _plan(self, anchor, default, build) -> None:
+        if any(site[0] is anchor for site in self.sites):
+            return  # a loop name bound more than once: reported once
+        self.unsafe = []
+        try:
+            result = build()
+        except NoFix as reason:
+            result = reason
+        self.sites.append((anchor, default, result, self.unsafe))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        shared = sum(default for _, default, _, _ in self.sites)
+        for anchor, default, result, unsafe in self.sites:
+            if default and shared > 1:
+                result = NoFix(f"{shared} entry points share the default loop; use one `asyncio.Runner`")
+            if self.default_loop_calls > shared:
+                unsafe.append("`get_event_loop()` is used elsewhere here, and raises after `asyncio.run`")
+            message = "event loop driven by hand: use `asyncio.run()`"
+            if isinstance(result, NoFix):
+                self.report(anchor, f"{message} (no automatic fix: {result})")
+                continue
+            fix, runner = result
+            if runner:
+                message = "several `run_until_complete` on one loop: use `asyncio.Runner`"
+            if unsafe:
+                message += f" (unsafe: {'; '.join(dict.fromkeys(unsafe))})"
+            self.report(anchor, message, fix=fix, unsafe=bool(unsafe), min_python=(3, 11) if runner else None)
+
+    # -- building the fix ----------------------------------------------------------------
+    def _run_call(self, fix, run, debug=None, runner=False):
+        """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``."""
+        if len(run.args) != 1 or run.args[0].keyword or run.args[0].star:
+            raise NoFix("`run_until_complete` takes one argument")
+        arg = run.args[0]
+        if is_call_to(self.ctx, arg.value, NOT_COROUTINES):
+            raise NoFix("the argument is a future, and `asyncio.run` needs a coroutine")
+        if not self._is_coroutine(arg.value):
+            self.unsafe.append("the argument may not be a coroutine")
+        if runner:
+            return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")))
+        args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+        if debug is not None:
+            args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
+        return run.with_changes(func=fix.ref("asyncio.run"), args=args)
+
+    def _is_coroutine(self, value) -> bool:
+        if not isinstance(value, cst.Call):
+            return False
+        if is_call_to(self.ctx, value, COROUTINE_FUNCTIONS):
+            return True
+        scope = self.ctx.scope(value.func)
+        if not isinstance(value.func, cst.Name) or scope is None:
+            return False
+        found = [a.node for a in scope[value.func.value]]
+        return bool(found) and all(
+            isinstance(f, cst.FunctionDef) and f.asynchronous and not f.decorators for f in found
+        )
+
+    def _one_liner(self, run, default):
+        try:
+            line = self._statement_of(run)
+        except NoFix:
+            self.unsafe.append("code after it may use the current event loop, which `asyncio.run` unsets")
+        else:
+            self._check_ends_script(self.ctx.parent(line), [line])
+        fix = self.fix(run)
+        edits = {run: self._run_call(fix, run)}
+        return self._finish(fix, edits), False
+
+    def _finish(self, fix, edits):
+        if replacement_loses_comments(edits):
+            raise NoFix("the rewrite would lose a comment")
+        for old, new in edits.items():
+            fix.replace(old, new)
+        for name in ("get_event_loop", "new_event_loop", "set_event_loop"):
+            fix.remove_import_if_unused("asyncio", name)
+        return fix
+
+    def _line_of(self, call, kinds=(cst.Expr,)):
+        small = self.ctx.parent(call)
+        line = self.ctx.parent(small)
+        if isinstance(small, kinds) and small.value is call and isinstance(line, cst.SimpleStatementLine) \
+                and len(line.body) == 1:
+            return line
+        raise NoFix("the loop is used inside a larger statement")
+
+    def _shuts_down_asyncgens(self, run, refs) -> bool:
+        """``run`` is ``loop.run_until_complete(loop.shutdown_asyncgens())`` on this loop."""
+        if not isinstance(run, cst.Call) or not m.matches(run, m.Call(
+                func=m.Attribute(attr=m.Name("run_until_complete")),
+                args=[m.Arg(m.Call(func=m.Attribute(attr=m.Name("shutdown_asyncgens")), args=[]), keyword=None)])):
+            return False
+        return run.func.value in refs and run.args[0].value.func.value in refs
+
+    def _check_ends_script(self, block, tail) -> None:
+        """Afterwards, ``asyncio.run`` leaves no current loop (``get_event_loop()`` raises) where
+        the original left the current loop alone or open: unsafe unless nothing runs after it,
+        i.e. ``tail`` ends the module or a final ``if __name__ == "__main__":`` block."""
+        stmts = block_body(block)
+        main = self.ctx.parent(block)
+        if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
+                and m.matches(main.test, _MAIN_TEST):
+            module = self.ctx.parent(main)
+        else:
+            main, module = None, block
+        if not (stmts and stmts[-1] in tail and isinstance(module, cst.Module) and module.body[-1] is (main or
+                                                                                                  stmts[-1])):
+            self.unsafe.append("code after it may use the current event loop, which `asyncio.run` unsets")
+
+    def _statement_of(self, node):
+        while not isinstance(node, cst.SimpleStatementLine):
+            if isinstance(node, (cst.BaseCompoundStatement, cst.Module)):
+                raise NoFix("the loop runs in the header of a compound statement")
+            if isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                self.unsafe.append("it may run later, or several times")
+            node = self.ctx.parent(node)
+        return node
+
+    def _variable(self, make, refs, default, only):
+        if not only:
+            raise NoFix("the loop's name is bound more than once, or declared `global`")
+        creation = self._line_of(make, (cst.Assign, cst.AnnAssign))
+        block = self.ctx.parent(creation)
+        stmts = block_body(block)
+        if not stmts:
+            raise NoFix("the loop is not created in a block")
+        runs, prefix, closes, cleanups, debug, made_current = [], [], [], [], None, False
+        for ref in refs:
+            use = method_call_on(self.ctx, ref) if isinstance(ref, cst.Name) else None
+            arg = self.ctx.parent(ref)
+            if self.ctx.scope(ref) is not self.ctx.scope(make):
+                raise NoFix("the loop is used in another function")
+            if use and use[0] == "run_until_complete" and self._shuts_down_asyncgens(use[1], refs):
+                cleanups.append(self._line_of(use[1]))
+            elif use and use[0] == "shutdown_asyncgens" and self._shuts_down_asyncgens(
+                    self.ctx.parent(self.ctx.parent(use[1])), refs):
+                continue  # the argument of a cleanup run
+            elif use and use[0] == "run_until_complete":
+                runs.append((use[1], self._statement_of(use[1])))
+            elif use and use[0] == "close" and not use[1].args:
+                closes.append(self._line_of(use[1]))
+            elif use and use[0] == "set_debug" and len(use[1].args) == 1 and debug is None:
+                prefix.append(self._line_of(use[1]))
+                debug = use[1].args[0].value
+            elif isinstance(arg, cst.Arg) and is_call_to(self.ctx, self.ctx.parent(arg), SET_LOOP) \
+                    and len(self.ctx.parent(arg).args) == 1 and not made_current:
+                prefix.append(self._line_of(self.ctx.parent(arg)))
+                made_current = True
+            else:
+                passed = isinstance(arg, cst.Arg)
+                raise NoFix(f"the loop is also used for `{use[0]}`" if use else
+                            "the loop is passed to a function" if passed else "the loop is used elsewhere")
+        if len(closes) > 1 or any(self.ctx.parent(p) is not block for p in prefix):
+            raise NoFix("the loop is used elsewhere")
+        if len({id(line) for _, line in runs}) < len(runs):
+            raise NoFix("several runs on one line")
+        runs.sort(key=lambda r: (self.ctx.position(r[0]).start.line, self.ctx.position(r[0]).start.column))
+        run_block = self.ctx.parent(runs[0][1])
+        if any(self.ctx.parent(line) is not run_block for _, line in runs):
+            raise NoFix("the runs are in different blocks")
+        trial = self.ctx.parent(run_block) if run_block is not block else None
+        if trial is not None and not (isinstance(trial, cst.Try) and trial.body is run_block
+                                      and self.ctx.parent(trial) is block):
+            raise NoFix("the run is not in the block that creates the loop")
+        inner = list(block_body(run_block))
+        first = inner.index(runs[0][1])
+        last = inner.index(runs[-1][1])
+        start = stmts.index(creation)
+        head = stmts.index(trial if trial else runs[0][1])
+        if head <= start or not all(start < stmts.index(p) < head for p in prefix):
+            raise NoFix("the loop is set up after it runs")
+        if head - start - 1 > len(prefix) or (first > 0 and trial is not None):
+            if default or made_current:
+                self.unsafe.append("other statements run between the loop's creation and the run")
+        close = closes[0] if closes else None
+        closing = [*cleanups, close] if close else cleanups  # `run_until_complete(shutdown_asyncgens())`
+        final = list(trial.finalbody.body.body) if trial is not None and trial.finalbody else []
+        after_try = False
+        if closing:
+            if close is None or len(cleanups) > 1:
+                raise NoFix("the loop is cleaned up but not closed")
+            if trial is None and inner[last + 1:last + 1 + len(closing)] == closing:
+                pass
+            elif closing[0] in final and final[final.index(closing[0]):][:len(closing)] == closing:
+                pass
+            elif trial is not None and list(stmts[head + 1:head + 1 + len(closing)]) == closing:
+                after_try = True
+            else:
+                raise NoFix("the loop is closed elsewhere")
+        if not (close and (default or made_current)):
+            tail = [*closing, trial] if trial else [*closing, *(line for _, line in runs)]
+            self._check_ends_script(block, tail)
+
+        fix = self.fix(runs[0][0])
+        runner = len(runs) > 1
+        if runner and self.ctx.settings.target_version < (3, 11):
+            raise NoFix("several runs on one loop need `asyncio.Runner` (Python 3.11)")
+        scope = self.ctx.scope(creation)
+        if runner and ("runner" in scope or scope.accesses["runner"]):
+            raise NoFix("the name `runner` is taken")
+        calls = {line: (call, self._run_call(fix, call, debug, runner)) for call, line in runs}
+
+        def rewritten(line):
+            call, new = calls[line]
+            return line.deep_replace(call, new)
+
+        lines = {}  # statements of the run block -> replacement
+        if trial is None:
+            lines.update({line: cst.RemoveFromParent() for line in closing})
+        if runner:
+            body = [rewritten(line) if line in calls else line for line in inner[first:last + 1]]
+            keyword = [cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)] if debug is not None else []
+            lines[inner[first]] = cst.With(
+                [cst.WithItem(cst.Call(fix.ref("asyncio.Runner"), keyword), asname=cst.AsName(cst.Name("runner")))],
+                cst.IndentedBlock([body[0].with_changes(leading_lines=()), *body[1:]]),
+                leading_lines=inner[first].leading_lines,
+            )
+            lines.update({line: cst.RemoveFromParent() for line in inner[first + 1:last + 1]})
+        else:
+            lines[inner[first]] = rewritten(inner[first])
+
+        edits = {}
+        if trial is None:
+            edits.update(lines)
+        else:
+            new_inner = [lines.get(s, s) for s in inner if not isinstance(lines.get(s), cst.RemovalSentinel)]
+            finalbody = trial.finalbody
+            if closing and not after_try:
+                moved = {}
+                _carry(moved, final, closing)
+                rest = [moved.get(s, s) for s in final if s not in closing]
+                finalbody = finalbody.with_changes(body=finalbody.body.with_changes(body=rest)) if rest else None
+            if finalbody is None and not trial.handlers:
+                new_inner[0] = new_inner[0].with_changes(
+                    leading_lines=[*trial.leading_lines, *new_inner[0].leading_lines])
+                edits[trial] = cst.FlattenSentinel(new_inner)
+            else:
+                body = trial.body.with_changes(body=new_inner)
+                edits[trial] = trial.with_changes(body=body, finalbody=finalbody)
+            if after_try:
+                edits.update({line: cst.RemoveFromParent() for line in closing})
+        for line in [creation, *prefix]:
+            edits[line] = cst.RemoveFromParent()
+        _carry(edits, stmts, [creation, *prefix])
+        if closing and (trial is None or after_try):
+            _carry(edits, stmts, closing)
+        return self._finish(fix, edits), runner
+
+
+def _carry(edits, stmts, removed) -> None:
+    """Blank lines and comments above the ``removed`` statements move to the next kept one."""
+    carried = [line for s in stmts if s in removed for line in s.leading_lines]
+    last = max(stmts.index(s) for s in removed)
+    following = next((s for s in stmts[last + 1:] if s not in removed), None)
+    target = edits.get(following, following)
+    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
+        return
+    if isinstance(target, cst.FlattenSentinel):
+        nodes = list(target.nodes)
+        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
+        edits[following] = cst.FlattenSentinel(nodes)
+    else:
+        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
