@@ -169,3 +169,49 @@ def replacement_loses_comments(edits: dict) -> bool:
         elif isinstance(new, cst.CSTNode):
             after += count_comments(new)
     return after < before
+
+
+def import_binding(
+    ctx: FileContext, name: cst.Name
+) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
+    """How ``name`` is bound when a single import binds it: ``(module, obj, asname)``.
+
+    ``import a.b as x`` -> ``("a.b", None, "x")``; ``from a import b`` -> ``("a", "b", None)``.
+    The triple is what ``Fix.remove_import_if_unused`` takes. None for any other binding
+    (an assignment, several bindings, a star or relative import).
+    """
+    from libcst.metadata import ImportAssignment
+
+    scope = ctx.scope(name)
+    if scope is None:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1 or not isinstance(assignments[0], ImportAssignment):
+        return None
+    statement = assignments[0].node
+    if isinstance(statement, cst.ImportFrom):
+        if statement.relative or statement.module is None or isinstance(statement.names, cst.ImportStar):
+            return None
+        module = cst.helpers.get_full_name_for_node(statement.module)
+    else:
+        module = None
+    for alias in statement.names:  # type: ignore[union-attr]
+        full = cst.helpers.get_full_name_for_node(alias.name) or ""
+        bound = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname else full
+        asname = bound if alias.asname else None
+        if isinstance(statement, cst.Import) and (bound == name.value or full.split(".")[0] == name.value):
+            return full, None, asname
+        if module and bound == name.value:
+            return module, full, asname
+    return None
+
+
+def needs_parentheses(expr: cst.BaseExpression) -> bool:
+    """``expr`` needs parentheses to follow ``await`` or ``-`` (it is not an atom or a call)."""
+    if expr.lpar:
+        return False
+    return not isinstance(
+        expr,
+        (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
+         cst.List, cst.Tuple, cst.Dict, cst.Set),
+    )

@@ -1,0 +1,133 @@
+from typing import Optional
+
+import libcst as cst
+import libcst.matchers as m
+
+from ..helpers import import_binding, needs_parentheses
+from ..model import Safety
+from ..rule import Fix, Rule
+
+FACTORIES = {"async_timeout.timeout": "asyncio.timeout", "async_timeout.timeout_at": "asyncio.timeout_at"}
+# async_timeout's keyword for each factory, and asyncio's.
+KEYWORDS = {"async_timeout.timeout": ("delay", "delay"), "async_timeout.timeout_at": ("deadline", "when")}
+NATIVE = {"when", "reschedule"}  # asyncio.Timeout's own API (also on async_timeout 5): kept as is
+
+
+class AsyncTimeoutPackage(Rule):
+    """Use ``asyncio.timeout()`` / ``asyncio.timeout_at()`` instead of the ``async_timeout`` package.
+
+    ## Why
+    ``async_timeout`` was the model for ``asyncio.timeout`` (3.11). On 3.11+ the standard one
+    needs no dependency, and async-timeout 5 is itself a thin subclass of ``asyncio.Timeout``.
+
+    ## Fix safety
+    ``async with async_timeout.timeout(t)`` becomes ``async with asyncio.timeout(t)`` (and
+    ``timeout_at(deadline)`` becomes ``asyncio.timeout_at(deadline)``); the unused
+    ``async_timeout`` import is dropped. Both fire at the same loop time and raise the same
+    ``TimeoutError``. One thing differs from async-timeout 4: when the task is also cancelled from
+    outside just as the timeout fires, async-timeout 4 turned that cancellation into
+    ``TimeoutError``, while ``asyncio.timeout`` lets the ``CancelledError`` through (a fix).
+    The context object bound with ``as cm`` is an ``asyncio.Timeout`` afterwards, so its uses
+    are rewritten in the same fix, per attribute:
+    - ``cm.expired`` (a property) becomes ``cm.expired()`` (a method in asyncio; the bare
+      attribute would always be true); ``cm.deadline`` becomes ``cm.when()``;
+      ``cm.reject()`` becomes ``cm.reschedule(None)``; ``cm.update(d)`` becomes
+      ``cm.reschedule(d)``. These are exactly what async-timeout 5 does on 3.11+: safe.
+    - ``cm.shift(d)`` becomes ``cm.reschedule(cm.when() + d)``: unsafe, because with no deadline
+      it raises ``TypeError`` where async-timeout raised ``RuntimeError``.
+    - ``cm.expired()``, ``cm.when()``, ``cm.reschedule(d)`` already work on both and stay.
+
+    ## Limitations
+    Reported without a fix: a call that is not directly an ``async with`` item (a sync ``with``,
+    which ``asyncio.timeout`` does not support, or a stored timeout object), ``loop=``, ``*args``,
+    and a bound ``cm`` used any other way (``remaining`` and ``timeout`` from async-timeout 3,
+    passed to a function, rebound, bound to an attribute). ``async_timeout.Timeout`` is left
+    alone. async-timeout before 2.0 treated ``timeout(0)`` as no timeout; that is not checked.
+    """
+
+    code = "AIO211"
+    name = "async-timeout-package"
+    min_python = (3, 11)
+    safety = Safety.SAFE
+    trigger_words = ("async_timeout",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = self.ctx.call_name(node)
+        if name not in FACTORIES:
+            return
+        message = f"`{name}()`: use `{FACTORIES[name]}()`"
+        item = self.ctx.parent(node)
+        statement = self.ctx.parent(item)
+        fix = self.fix(node)
+        args = _renamed_args(node, *KEYWORDS[name])
+        unsafe: Optional[bool] = False
+        if not isinstance(item, cst.WithItem) or not isinstance(statement, cst.With) or statement.asynchronous is None:
+            why = "not an `async with` item"
+        elif args is None:
+            why = "arguments asyncio does not take"
+        elif item.asname is not None and (unsafe := self._rewrite_uses(fix, item.asname.name)) is None:
+            why = "the timeout object is used in a way asyncio lacks"
+        else:
+            why = None
+        if why is not None:
+            self.report(node, f"{message} (no automatic fix: {why})")
+            return
+        fix.replace(node, node.with_changes(func=fix.ref(FACTORIES[name]), args=args))
+        head = node.func
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        binding = import_binding(self.ctx, head) if isinstance(head, cst.Name) else None
+        if binding is not None:
+            fix.remove_import_if_unused(*binding)
+        self.report(node, message, fix=fix, unsafe=unsafe)
+
+    def _rewrite_uses(self, fix: Fix, target: cst.BaseExpression) -> Optional[bool]:
+        """Edit every use of ``as target``; True if one is unsafe, None if one cannot be done."""
+        scope = self.ctx.scope(target)
+        if not isinstance(target, cst.Name) or scope is None or len(scope.assignments[target.value]) != 1:
+            return None
+        unsafe = False
+        (assignment,) = scope.assignments[target.value]
+        for access in assignment.references:
+            attr = self.ctx.parent(access.node)
+            if not isinstance(attr, cst.Attribute) or attr.value is not access.node:
+                return None
+            call = self.ctx.parent(attr)
+            call = call if isinstance(call, cst.Call) and call.func is attr else None
+            method = attr.with_changes(lpar=[], rpar=[])
+            name = attr.attr.value
+            if name in NATIVE and call is not None or name == "expired" and call is not None and not call.args:
+                continue
+            if isinstance(self.ctx.parent(attr), (cst.AssignTarget, cst.AugAssign, cst.Del)):
+                return None
+            if name in ("expired", "deadline") and call is None:
+                new_name = cst.Name("expired" if name == "expired" else "when")
+                fix.replace(attr, cst.Call(method.with_changes(attr=new_name), lpar=attr.lpar, rpar=attr.rpar))
+                continue
+            if call is None or any(arg.keyword or arg.star for arg in call.args) or m.findall(call, m.Name(target.value))[1:]:
+                return None
+            if name == "reject" and not call.args:
+                argument = cst.Name("None")
+            elif name == "update" and len(call.args) == 1:
+                argument = call.args[0].value
+            elif name == "shift" and len(call.args) == 1:
+                delay = call.args[0].value
+                if needs_parentheses(delay):
+                    delay = delay.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                when = cst.Call(method.with_changes(attr=cst.Name("when")))
+                argument, unsafe = cst.BinaryOperation(when, cst.Add(), delay), True
+            else:
+                return None
+            arg = call.args[0].with_changes(value=argument) if call.args else cst.Arg(argument)
+            fix.replace(call, call.with_changes(func=method.with_changes(attr=cst.Name("reschedule")), args=[arg]))
+        return unsafe
+
+
+def _renamed_args(call: cst.Call, old: str, new: str) -> Optional[list]:
+    """The call's single argument, its keyword renamed from async_timeout's to asyncio's."""
+    if len(call.args) != 1 or call.args[0].star:
+        return None
+    arg = call.args[0]
+    if arg.keyword is None:
+        return [arg]
+    return [arg.with_changes(keyword=cst.Name(new))] if arg.keyword.value == old else None
