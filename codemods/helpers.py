@@ -215,3 +215,77 @@ def needs_parentheses(expr: cst.BaseExpression) -> bool:
         (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
          cst.List, cst.Tuple, cst.Dict, cst.Set),
     )
+
+
+def binding_values(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.BaseExpression, ...]]:
+    """The values of every binding ``name`` can refer to where it stands.
+
+    Only when each binding is a plain ``name = value`` / ``name: T = value`` with a single
+    target; None when any is something else (parameter, import, loop target, ``+=``,
+    tuple unpacking, walrus...) or the name is unbound here.
+    """
+    scope = ctx.scope(name)
+    if scope is None:
+        return None
+    bindings = scope[name.value]
+    if not bindings:
+        return None
+    values = []
+    for binding in bindings:
+        target = getattr(binding, "node", None)
+        if not isinstance(target, cst.Name):
+            return None
+        parent = ctx.parent(target)
+        if isinstance(parent, cst.AssignTarget):
+            assign = ctx.parent(parent)
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                return None
+            values.append(assign.value)
+        elif isinstance(parent, cst.AnnAssign) and parent.target is target and parent.value is not None:
+            values.append(parent.value)
+        else:
+            return None
+    return tuple(values)
+
+
+def self_attribute_values(
+    ctx: FileContext, expr: cst.BaseExpression
+) -> Optional[Tuple[cst.BaseExpression, ...]]:
+    """For ``self.attr`` in a method: the values of every ``self.attr = value`` in its class.
+
+    ``self`` is the first parameter of the enclosing method, whose parent is a class body.
+    None when ``expr`` is not such an attribute, or the class assigns it in any other way
+    (augmented, unpacked, with another receiver name) or never.
+    """
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        return None
+    method = ctx.enclosing_function()
+    if method is None or not method.params.params:
+        return None
+    receiver = method.params.params[0].name.value
+    block = ctx.parent(method)
+    cls = ctx.parent(block) if block is not None else None
+    if expr.value.value != receiver or not isinstance(cls, cst.ClassDef):
+        return None
+    attr = expr.attr.value
+    found: list = []
+    ok = [True]
+
+    class Finder(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if node.attr.value != attr or not isinstance(node.value, cst.Name):
+                return
+            parent = ctx.parent(node)
+            if isinstance(parent, cst.AssignTarget):
+                assign = ctx.parent(parent)
+                if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and node.value.value == receiver:
+                    found.append(assign.value)
+                else:
+                    ok[0] = False
+            elif isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.Element, cst.Del)) and (
+                getattr(parent, "target", None) is node or isinstance(parent, (cst.Element, cst.Del))
+            ):
+                ok[0] = False
+
+    cls.body.visit(Finder())
+    return tuple(found) if ok[0] and found else None

@@ -1,0 +1,137 @@
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from ..helpers import (
+    asyncio_names, binding_values, is_call_to, keyword_arg, loses_comments, self_attribute_values,
+)
+from ..model import Safety
+from ..rule import Fix, Rule
+from ..suppress import find_suppressions, is_suppressed
+
+# APIs whose `loop` parameter was removed in 3.10 (passing it raises TypeError).
+LOOPLESS = asyncio_names(
+    "sleep", "gather", "wait_for", "wait", "shield", "as_completed",
+    "Queue", "PriorityQueue", "LifoQueue",
+    "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore",
+    "open_connection", "start_server", "open_unix_connection", "start_unix_server",
+    "create_subprocess_exec", "create_subprocess_shell",
+)
+CURRENT_LOOP = asyncio_names("get_event_loop", "get_running_loop")
+RUNNING_LOOP = asyncio_names("get_running_loop")
+
+
+class LoopArgument(Rule):
+    """Drop the ``loop=`` argument that asyncio APIs no longer accept.
+
+    ## Why
+    ``sleep``, ``gather``, ``wait_for``, ``wait``, ``shield``, ``as_completed``, the queues,
+    locks, events, conditions and semaphores, ``open_connection``/``start_server`` (and the
+    unix variants) and ``create_subprocess_exec``/``_shell`` lost their ``loop`` parameter in
+    3.10 (deprecated since 3.8): passing it raises ``TypeError``. Since 3.7 they use the
+    running loop (primitives bind to it on first use), so the argument is not needed.
+
+    ## Fix safety
+    Removing ``loop=`` changes behaviour only when the loop passed is not the one the code
+    runs on. Safe when the value is ``None``, a call to ``asyncio.get_event_loop()`` or
+    ``get_running_loop()``, or a name (or a ``self.attr`` of the class) whose every binding is
+    such a call. Any other value
+    (``self._loop``, a parameter, ``new_event_loop()``) is an unsafe fix: a different loop
+    would have been used (and, in most such programs, a "different loop" error raised).
+
+    A ``name = asyncio.get_running_loop()`` inside the coroutine is removed too when the
+    removed arguments were its only uses. ``name = asyncio.get_event_loop()`` is always kept:
+    outside a running loop it creates and sets the thread's loop (and warns or raises on
+    3.12+/3.14+), a side effect later code may rely on.
+
+    ## Limitations
+    ``loop=`` is kept where it is still accepted (``ensure_future``, ``Future``, ``Task``,
+    ``all_tasks``, ``run_coroutine_threadsafe``, ``loop.create_server``...) and on
+    ``StreamReader``/``StreamReaderProtocol``/``StreamWriter``, which still take it. Calls
+    through ``**kwargs``, user subclasses of ``Queue``/``Lock`` and sites whose argument
+    holds a comment are reported without a fix.
+    """
+
+    code = "AIO401"
+    name = "loop-argument"
+    min_python = (3, 7)
+    safety = Safety.SAFE
+    trigger_words = ("loop",)
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        # Per function: `x = get_running_loop()` -> (value, fix, call) of the removed `loop=x`.
+        self._uses: List[Dict[cst.Assign, list]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._uses.append({})
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        for assign, sites in self._uses.pop().items():
+            self._drop_binding(assign, sites)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        arg = keyword_arg(node, "loop")
+        if arg is None or not is_call_to(self.ctx, node, LOOPLESS):
+            return
+        message = f"`loop=` was removed from `{self.ctx.code_for(node.func)}` in Python 3.10"
+        index = node.args.index(arg)
+        fix = self.fix(node)
+        fix.remove(arg)
+        if index == len(node.args) - 1 and index > 0:
+            before = node.args[index - 1]
+            fix.replace(before, before.with_changes(comma=arg.comma))
+            if loses_comments(before, [before.value]):
+                self.report(node, f"{message} (a comment is in the way: remove it by hand)")
+                return
+        if loses_comments(arg, []):
+            self.report(node, f"{message} (a comment is in the way: remove it by hand)")
+            return
+        safe, assign = self._current_loop(arg.value)
+        self.report(node, message, fix=fix, unsafe=not safe)
+        if assign is not None and self._uses and self.ctx.in_coroutine():
+            self._uses[-1].setdefault(assign, []).append((arg.value, fix, node))
+
+    def _current_loop(self, value: cst.BaseExpression) -> Tuple[bool, Optional[cst.Assign]]:
+        """Is ``value`` the current loop, and the ``x = get_running_loop()`` it names."""
+        if isinstance(value, cst.Name) and value.value == "None" and not binding_values(self.ctx, value):
+            return True, None
+        if is_call_to(self.ctx, value, CURRENT_LOOP):
+            return True, None
+        if isinstance(value, cst.Attribute):
+            values = self_attribute_values(self.ctx, value)
+            return bool(values) and all(is_call_to(self.ctx, v, CURRENT_LOOP) for v in values), None
+        if not isinstance(value, cst.Name):
+            return False, None
+        values = binding_values(self.ctx, value)
+        if not values or not all(is_call_to(self.ctx, v, CURRENT_LOOP) for v in values):
+            return False, None
+        assign = self.ctx.parent(values[0])
+        if len(values) == 1 and is_call_to(self.ctx, values[0], RUNNING_LOOP) and isinstance(assign, cst.Assign):
+            return True, assign
+        return True, None
+
+    def _drop_binding(self, assign: cst.Assign, sites: List[Tuple[cst.Name, Fix, cst.Call]]) -> None:
+        """Remove ``x = get_running_loop()`` when the fixes remove every use of ``x``."""
+        target = assign.targets[0].target
+        scope = self.ctx.scope(target)
+        line = self.ctx.parent(assign)
+        if scope is None or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return
+        if self.ctx.scope(assign.value) is not scope or loses_comments(line, []):
+            return
+        used = {access.node for binding in scope[target.value] for access in binding.references}
+        if used != {value for value, _, _ in sites}:
+            return
+        noqa = find_suppressions(self.ctx.module.code)
+        codes = frozenset((self.code,))
+        for _, _, call in sites:
+            where = self.ctx.position(call)
+            if is_suppressed(noqa, (where.start.line, where.end.line), codes):
+                return
+        # One fix for the group, shared by every site: the first to land removes all the
+        # arguments and the binding; the others overlap it and find nothing left next pass.
+        merged = {old: new for _, fix, _ in sites for old, new in fix.edits.items()}
+        merged[line] = cst.RemoveFromParent()
+        for _, fix, _ in sites:
+            fix.edits = dict(merged)

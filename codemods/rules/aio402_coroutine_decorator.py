@@ -1,0 +1,177 @@
+from typing import List, Optional, Set
+
+import libcst as cst
+import libcst.matchers as m
+
+from ..helpers import asyncio_names, count_comments
+from ..model import Safety
+from ..rule import Rule
+
+DECORATOR = asyncio_names("coroutine")
+COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
+STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
+ITERATORS = {"next", "iter", "list", "tuple", "set", "sorted", "enumerate", "zip", "map"}
+GENERATOR_METHODS = {"send", "throw", "close", "__next__", "__iter__", "gi_frame", "gi_running"}
+SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+class CoroutineDecorator(Rule):
+    """Turn ``@asyncio.coroutine`` generators into ``async def`` with ``await``.
+
+    ## Why
+    Generator-based coroutines were deprecated in 3.8 and ``asyncio.coroutine`` was removed in
+    3.11 (``AttributeError`` at import time). ``async def`` with ``await`` in place of each
+    ``yield from`` is the same coroutine in native form.
+
+    ## Fix safety
+    Callers that ``await`` it, ``yield from`` it inside another ``@asyncio.coroutine`` or
+    ``@types.coroutine`` function, or hand it to ``ensure_future``/``gather``/``run`` keep
+    working unchanged. A caller that iterates the call (``for``, ``next``, ``.send``), or that
+    uses ``yield from`` in an undecorated generator, would break: such callers in the same
+    file make the site report-only; callers in other modules cannot be seen.
+    ``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is
+    not awaitable. An operand is trusted when it calls an asyncio API or a function or
+    ``self`` method of this file that is ``async def`` or decorated as a coroutine; a call to
+    a plain generator of this file makes the site report-only; any other operand
+    (``reader.read()``, a future in a variable) makes the fix unsafe.
+
+    ## Limitations
+    Left alone and reported: a bare ``yield`` or ``yield value``, a function without
+    ``yield from`` that returns a value (the decorator awaited a returned future), other
+    decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
+    any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
+    decorator line holding a comment. ``yield from`` inside a nested function belongs to that
+    function.
+    """
+
+    code = "AIO402"
+    name = "generator-based-coroutine"
+    min_python = (3, 5)
+    safety = Safety.SAFE
+    trigger_words = ("coroutine",)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._iterated: Set[str] = set()  # names of functions whose calls are used as generators
+        for call in m.findall(node, m.Call(func=m.Name() | m.Attribute())):
+            parent = self.ctx.parent(call)
+            outer = self.ctx.parent(parent)
+            if (
+                isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call
+                or m.matches(parent, m.Attribute(attr=m.Name()))
+                and parent.attr.value in GENERATOR_METHODS
+                or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
+                or isinstance(parent, cst.From) and not self._is_coroutine(_function_of(self.ctx, parent))
+            ):
+                func = call.func
+                self._iterated.add(func.value if isinstance(func, cst.Name) else func.attr.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.resolves_to(node.func, DECORATOR) and not isinstance(self.ctx.parent(node), cst.Decorator):
+            self.report(node, "`asyncio.coroutine()` was removed in Python 3.11: use `async def`")
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        found = [d for d in node.decorators if self.ctx.resolves_to(d.decorator, DECORATOR)]
+        if node.asynchronous is not None or not found:
+            return
+        message = "`@asyncio.coroutine` was removed in Python 3.11: use `async def` and `await`"
+        decorator = found[0]
+        yields = _own_yields(node.body)
+        if node.decorators[-1] is not decorator or not all(
+            self.ctx.resolves_to(d.decorator, STACKABLE) for d in node.decorators[:-1]
+        ):
+            return self.report(node, f"{message} (not rewritten: other decorators)")
+        if any(not isinstance(y.value, cst.From) for y in yields):
+            return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
+        if not yields and any(r.value is not None for r in _own(node.body, cst.Return)):
+            return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
+        if node.name.value in self._iterated:
+            return self.report(node, f"{message} (not rewritten: a caller here uses it as a generator)")
+        if count_comments(decorator):
+            return self.report(node, f"{message} (not rewritten: the decorator line holds a comment)")
+        kinds = [self._operand(y.value.item) for y in yields]
+        if "generator" in kinds:
+            return self.report(node, f"{message} (not rewritten: it delegates to a plain generator)")
+        body = node.body.visit(_YieldFromToAwait(self.ctx, yields))
+        decorators = [d for d in node.decorators if d is not decorator]
+        if decorators and node.decorators[0] is decorator:
+            decorators[0] = decorators[0].with_changes(leading_lines=decorator.leading_lines)
+        new = node.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators, body=body)
+        if not decorators:
+            new = new.with_changes(leading_lines=[*node.leading_lines, *decorator.leading_lines])
+        fix = self.fix(node).replace(node, new)
+        if isinstance(decorator.decorator, cst.Name):
+            module = next(iter(self.ctx.qualified_names(decorator.decorator))).rpartition(".")[0]
+            bound = decorator.decorator.value
+            fix.remove_import_if_unused(module, "coroutine", None if bound == "coroutine" else bound)
+        unknown = "unknown" in kinds
+        why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
+        self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _is_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
+        return func is not None and (
+            func.asynchronous is not None
+            or any(self.ctx.resolves_to(d.decorator, COROUTINE_DECORATORS) for d in func.decorators)
+        )
+
+    def _operand(self, expr: cst.BaseExpression) -> str:
+        """"awaitable", "generator" (a plain generator function of this file) or "unknown"."""
+        if not isinstance(expr, cst.Call):
+            return "unknown"
+        if any(name.startswith("asyncio.") for name in self.ctx.qualified_names(expr.func)):
+            return "awaitable"
+        defs: List[cst.CSTNode] = []
+        if isinstance(expr.func, cst.Name):
+            scope = self.ctx.scope(expr.func)
+            defs = [b.node for b in scope[expr.func.value]] if scope is not None else []
+        elif m.matches(expr.func, m.Attribute(m.Name("self") | m.Name("cls"))):
+            cls = self.ctx.parent(self.ctx.parent(_function_of(self.ctx, expr)))
+            body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
+            defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
+        if not defs or not all(isinstance(d, cst.FunctionDef) for d in defs):
+            return "unknown"
+        if all(self._is_coroutine(d) for d in defs):
+            return "awaitable"
+        return "generator" if any(_own_yields(d.body) for d in defs) else "unknown"
+
+
+def _own(body: cst.CSTNode, kind: type) -> List[cst.CSTNode]:
+    """Nodes of ``kind`` in ``body`` that belong to it, not to a nested def, lambda or class."""
+    found: List[cst.CSTNode] = []
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, kind):
+                found.append(node)
+            return not isinstance(node, SCOPES)
+
+    body.visit(Finder())
+    return found
+
+
+def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
+    return _own(body, cst.Yield)  # type: ignore[return-value]
+
+
+def _function_of(ctx, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+    while node is not None and not isinstance(node, cst.FunctionDef):
+        node = ctx.parent(node)
+    return node
+
+
+class _YieldFromToAwait(cst.CSTTransformer):
+    def __init__(self, ctx, yields: List[cst.Yield]) -> None:
+        super().__init__()
+        self._ctx = ctx
+        self._yields = set(yields)
+
+    def leave_Yield(self, original: cst.Yield, updated: cst.Yield) -> cst.BaseExpression:
+        if original not in self._yields or not isinstance(updated.value, cst.From):
+            return updated
+        item = updated.value.item
+        if not isinstance(item, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not item.lpar:
+            item = item.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        lpar, rpar = updated.lpar, updated.rpar
+        whole = m.Assign() | m.AnnAssign() | m.AugAssign() | m.Return() | m.Expr() | m.Arg()
+        if m.matches(self._ctx.parent(original), whole) and not sum(map(count_comments, (*lpar, *rpar))):
+            lpar, rpar = (), ()  # `x = (yield from f())`, `g((yield from f()))`: no parens needed
+        return cst.Await(expression=item, lpar=lpar, rpar=rpar)
