@@ -8,6 +8,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from .context import FileContext
+from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple, Union
 
 # Small statements whose whole value is one expression a rule may rewrite in place.
 ValueStatement = Union[cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return]
@@ -289,3 +290,99 @@ def self_attribute_values(
 
     cls.body.visit(Finder())
     return tuple(found) if ok[0] and found else None
+
+
+if TYPE_CHECKING:
+    from .rule import Fix
+
+
+def from_import_binding(ctx: FileContext, name: cst.BaseExpression) -> Optional[Tuple[str, str, Optional[str]]]:
+    """``(module, obj, asname)`` of the only ``from module import obj as asname`` binding
+    the bare ``name`` where it stands, for ``Fix.remove_import_if_unused``; else None."""
+    scope = ctx.scope(name)
+    if not isinstance(name, cst.Name) or scope is None:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1 or not isinstance(assignments[0].node, cst.ImportFrom):
+        return None
+    stmt = assignments[0].node
+    if stmt.relative or stmt.module is None or isinstance(stmt.names, cst.ImportStar):
+        return None
+    module = cst.helpers.get_full_name_for_node(stmt.module)
+    for alias in stmt.names:
+        obj = cst.helpers.get_full_name_for_node(alias.name)
+        asname = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname is not None else None
+        if (asname or obj) == name.value and module and obj:
+            return module, obj, asname
+    return None
+
+
+def only_small_statement(stmt: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
+    """The small statement of a line holding exactly one (``x = f()``), else None."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        return stmt.body[0]
+    return None
+
+
+def pass_line() -> cst.SimpleStatementLine:
+    """A ``pass`` line, to stand in for the last statement removed from a block."""
+    return cst.SimpleStatementLine([cst.Pass()])
+
+
+def remove_unused_from_imports(ctx: FileContext, fix: "Fix", removed: cst.CSTNode, names: Iterable[str]) -> None:
+    """Schedule removing ``from x import y`` bindings of ``names`` used in the ``removed`` code,
+    should no other use remain."""
+    wanted = set(names)
+    for name in m.findall(removed, m.Name()):
+        binding = ctx.resolves_to(name, wanted) and from_import_binding(ctx, name)
+        if binding:
+            fix.remove_import_if_unused(*binding)
+
+
+def append_keyword_arg(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with ``keyword=value`` added after its last argument, laid out like the
+    arguments before it (one per line stays one per line)."""
+    new = cst.Arg(
+        value=value,
+        keyword=cst.Name(keyword),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+    if not call.args:
+        return call.with_changes(args=[new])
+    args = list(call.args)
+    last = args[-1]
+    if last.comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return call.with_changes(args=[*args, new])
+    before_last = args[-2].comma.whitespace_after if len(args) > 1 else call.whitespace_before_args
+    if isinstance(before_last, cst.ParenthesizedWhitespace):  # same indent, without its comment
+        before_last = before_last.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    elif isinstance(before_last, cst.SimpleWhitespace) and not before_last.value:
+        before_last = cst.SimpleWhitespace(" ")
+    args[-1] = last.with_changes(comma=cst.Comma(last.comma.whitespace_before, before_last))
+    return call.with_changes(args=[*args, new.with_changes(comma=last.comma)])
+
+
+class ReportsApiUses:
+    """Mixin for a rule: report every expression that names one of ``REPORTED_API``
+    (import statements aside), except while ``api_uses_muted()`` says so."""
+
+    REPORTED_API: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not isinstance(self.ctx.parent(node), (cst.ImportAlias, cst.AsName)):  # type: ignore[attr-defined]
+            self.saw_reference(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.saw_reference(node)
+
+    def api_uses_muted(self) -> bool:
+        return False
+
+    def api_use_message(self, spelling: str) -> str:
+        raise NotImplementedError
+
+    def saw_reference(self, node: cst.BaseExpression) -> None:
+        ctx: FileContext = self.ctx  # type: ignore[attr-defined]
+        if not self.api_uses_muted() and ctx.resolves_to(node, self.REPORTED_API):
+            self.report(node, self.api_use_message(ctx.code_for(node)))  # type: ignore[attr-defined]

@@ -1,0 +1,179 @@
+from typing import List, Optional, Sequence, Set
+
+import libcst as cst
+
+from ..helpers import (
+    ReportsApiUses,
+    asyncio_names,
+    block_body,
+    count_comments,
+    is_call_to,
+    only_small_statement,
+    pass_line,
+    remove_unused_from_imports,
+)
+from ..model import Safety
+from ..rule import Rule
+
+WATCHERS = asyncio_names(
+    "SafeChildWatcher", "FastChildWatcher", "ThreadedChildWatcher", "MultiLoopChildWatcher", "PidfdChildWatcher"
+)
+POLICY_METHODS = {f"{p}.{m}" for p in asyncio_names("get_event_loop_policy") for m in ("get_child_watcher", "set_child_watcher")}
+GET = asyncio_names("get_child_watcher") | {n for n in POLICY_METHODS if n.endswith(".get_child_watcher")}
+SET = asyncio_names("set_child_watcher") | {n for n in POLICY_METHODS if n.endswith(".set_child_watcher")}
+API = WATCHERS | GET | SET | asyncio_names("AbstractChildWatcher")
+
+
+class ChildWatcher(ReportsApiUses, Rule):
+    """Remove child-watcher boilerplate: asyncio picks a working watcher itself since Python 3.8.
+
+    ## Why
+    Child watchers were deprecated in 3.12 and removed in 3.14, so this code raises
+    ``AttributeError`` there. It dates from before 3.8, when subprocesses in a loop outside
+    the main thread needed a watcher attached by hand. The standing-alone install shapes
+    are deleted (a block left empty gets ``pass``):
+
+    ```python
+    watcher = asyncio.SafeChildWatcher()      # deleted, with the next two lines
+    watcher.attach_loop(loop)
+    asyncio.set_child_watcher(watcher)
+    asyncio.get_child_watcher().attach_loop(loop)            # deleted
+    asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())  # deleted
+    ```
+
+    Every other use of the child-watcher API is reported.
+
+    ## Fix safety
+    Unsafe: subprocesses still work the same, but how their exit is noticed changes.
+    Without the boilerplate, 3.8–3.11 use ``ThreadedChildWatcher`` (one waiting thread per
+    subprocess) and 3.12+ use ``PidfdChildWatcher`` where the kernel supports pidfd. A removed
+    ``SafeChildWatcher``, ``FastChildWatcher`` or ``MultiLoopChildWatcher`` installed a SIGCHLD
+    handler (on the loop, or process-wide) that is no longer installed, and
+    ``FastChildWatcher`` no longer reaps children it did not start (which fixes
+    ``subprocess`` calls that failed with ``ECHILD``). A deleted ``watcher`` variable at module
+    level can no longer be imported by other modules.
+
+    ## Limitations
+    Only whole statements in an indented block or at module level are deleted: the
+    three-line install with a watcher variable used nowhere else (``attach_loop`` optional,
+    in either order), ``get_child_watcher().attach_loop(name)`` and
+    ``set_child_watcher(Watcher())`` (also through ``get_event_loop_policy()``). Lines with or
+    under a comment, watchers stored on ``self``, ``with`` blocks, custom watchers and
+    ``attach_loop`` arguments that are not plain names are reported only.
+    """
+
+    code = "AIO104"
+    name = "child-watcher"
+    min_python = (3, 8)
+    safety = Safety.UNSAFE
+    trigger_words = ("ChildWatcher", "child_watcher")
+    REPORTED_API = API
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._handled: Set[cst.CSTNode] = set()
+        self._inside_handled = 0
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._scan_block(node)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._scan_block(node)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._inside_handled += node in self._handled
+
+    def leave_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._inside_handled -= node in self._handled
+
+    def api_uses_muted(self) -> bool:
+        return bool(self._inside_handled)
+
+    def api_use_message(self, spelling: str) -> str:
+        return f"`{spelling}`: child watchers were removed in Python 3.14; asyncio picks one itself"
+
+    def _scan_block(self, block: cst.CSTNode) -> None:
+        body = block_body(block)
+        groups = []
+        i = 0
+        while i < len(body):
+            group = self._boilerplate(body, i)
+            if group:
+                groups.append(group)
+                self._handled.update(group)
+            i += len(group) or 1
+        message = "child-watcher boilerplate: asyncio picks a watcher itself since 3.8 (removed 3.14)"
+        fixable = []
+        for group in groups:
+            if any(count_comments(stmt) for stmt in group):
+                self.report(group[0].body[0], message + " (left alone: it holds a comment)")
+            else:
+                fixable.append(group)
+        empties = isinstance(block, cst.IndentedBlock) and sum(map(len, fixable)) == len(body)
+        for group in fixable:
+            fix = self.fix(group[0])
+            for stmt in group:
+                fix.remove(stmt)
+                remove_unused_from_imports(self.ctx, fix, stmt, API)
+            if empties and group is fixable[-1]:
+                fix.replace(group[-1], pass_line())
+            self.report(group[0].body[0], message, fix=fix)
+
+    def _boilerplate(self, body: Sequence[cst.BaseStatement], i: int) -> List[cst.BaseStatement]:
+        first = only_small_statement(body[i])
+        if isinstance(first, cst.Expr):
+            call = first.value
+            if self._is_attach(call, lambda value: is_call_to(self.ctx, value, GET) and not value.args):
+                return [body[i]]
+            if is_call_to(self.ctx, call, SET) and self._only_arg(call, self._new_watcher):
+                return [body[i]]
+            return []
+        if not (isinstance(first, cst.Assign) and len(first.targets) == 1 and self._new_watcher(first.value)):
+            return []
+        name = first.targets[0].target
+        if not isinstance(name, cst.Name):
+            return []
+
+        def is_name(value: cst.BaseExpression) -> bool:
+            return isinstance(value, cst.Name) and value.value == name.value
+
+        group = [body[i]]
+        attached = installed = 0
+        for stmt in body[i + 1 : i + 3]:
+            expr = only_small_statement(stmt)
+            call = expr.value if isinstance(expr, cst.Expr) else None
+            if not attached and self._is_attach(call, is_name):
+                attached = 1
+            elif not installed and is_call_to(self.ctx, call, SET) and self._only_arg(call, is_name):
+                installed = 1
+            else:
+                break
+            group.append(stmt)
+        if not installed or not self._used_only_in(name, group):
+            return []
+        return group
+
+    def _new_watcher(self, value: cst.BaseExpression) -> bool:
+        return is_call_to(self.ctx, value, WATCHERS) and not value.args
+
+    @staticmethod
+    def _only_arg(call: cst.Call, accept) -> bool:
+        return len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None and accept(call.args[0].value)
+
+    def _is_attach(self, call: Optional[cst.BaseExpression], receiver) -> bool:
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return False
+        if call.func.attr.value != "attach_loop" or not receiver(call.func.value):
+            return False
+        return self._only_arg(call, lambda v: isinstance(v, cst.Name) or (
+            isinstance(v, cst.Attribute) and isinstance(v.value, cst.Name)))
+
+    def _used_only_in(self, name: cst.Name, group: List[cst.BaseStatement]) -> bool:
+        scope = self.ctx.scope(name)
+        bindings = list(scope[name.value]) if scope is not None else []
+        if len(bindings) != 1 or bindings[0].node is not name:
+            return False
+        first = self.ctx.position(group[0]).start.line
+        last = self.ctx.position(group[-1]).end.line
+        lines = [self.ctx.position(ref.node).start.line for ref in bindings[0].references]
+        return len(lines) == len(group) - 1 and all(first <= line <= last for line in lines)

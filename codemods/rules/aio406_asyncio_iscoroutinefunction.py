@@ -1,0 +1,66 @@
+import libcst as cst
+
+from ..helpers import asyncio_names, from_import_binding
+from ..model import Safety
+from ..rule import Rule
+
+ISCOROUTINEFUNCTION = asyncio_names("iscoroutinefunction")
+
+
+class AsyncioIscoroutinefunction(Rule):
+    """Use ``inspect.iscoroutinefunction`` instead of the deprecated ``asyncio.iscoroutinefunction``.
+
+    ## Why
+    ``asyncio.iscoroutinefunction`` is deprecated since Python 3.14 and will be removed in
+    3.16; it only existed to recognise generator-based ``@asyncio.coroutine`` functions,
+    which were removed in 3.11. ``inspect.iscoroutinefunction`` is the supported check:
+
+    ```python
+    if asyncio.iscoroutinefunction(handler):   # before
+    if inspect.iscoroutinefunction(handler):   # after (import inspect added or reused)
+    ```
+
+    A ``from asyncio import iscoroutinefunction`` that is no longer used is removed.
+
+    ## Fix safety
+    Unsafe: the two functions disagree on some objects. ``asyncio.iscoroutinefunction``
+    also returns True for any callable whose ``_is_coroutine`` attribute is the private
+    ``asyncio.coroutines._is_coroutine`` marker. Besides the legacy ``@asyncio.coroutine``
+    decorator (gone since 3.11), that marker is set by ``asgiref.sync.markcoroutinefunction``
+    on Python < 3.12 (Django's ``sync_to_async`` wrappers and async views) and by
+    Cython-compiled ``async def`` functions; for those ``inspect.iscoroutinefunction``
+    returns False, so a dispatcher may call an async handler without awaiting it.
+    ``unittest.mock.AsyncMock`` is a coroutine function to both (checked on 3.10–3.13).
+    Functions marked with ``inspect.markcoroutinefunction`` (3.12) are coroutine functions
+    to both, because ``asyncio``'s version asks ``inspect`` first. Apply the fix when no
+    callables carrying the private marker reach the check (always true for pure-Python
+    code on a 3.12+ target whose dependencies use ``inspect.markcoroutinefunction``).
+
+    ## Limitations
+    Only calls are rewritten; a bare reference (``check = asyncio.iscoroutinefunction``)
+    is left alone. ``import asyncio`` is kept even when the rewrite leaves it unused.
+    ``asyncio.iscoroutine`` is not deprecated and is not touched.
+    """
+
+    code = "AIO406"
+    name = "asyncio-iscoroutinefunction"
+    min_python = (3, 7)
+    safety = Safety.UNSAFE
+    trigger_words = ("iscoroutinefunction",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        if not self.ctx.resolves_to(func, ISCOROUTINEFUNCTION):
+            return
+        fix = self.fix(node)
+        fix.replace(func, fix.ref("inspect.iscoroutinefunction"))
+        binding = from_import_binding(self.ctx, func)
+        if binding is not None:
+            fix.remove_import_if_unused(*binding)
+        self.report(
+            node,
+            "`asyncio.iscoroutinefunction` is deprecated (3.14): use `inspect.iscoroutinefunction`",
+            fix=fix,
+        )
