@@ -386,3 +386,158 @@ class ReportsApiUses:
         ctx: FileContext = self.ctx  # type: ignore[attr-defined]
         if not self.api_uses_muted() and ctx.resolves_to(node, self.REPORTED_API):
             self.report(node, self.api_use_message(ctx.code_for(node)))  # type: ignore[attr-defined]
+
+
+GATHER = asyncio_names("gather")
+
+
+TASK_GROUP = asyncio_names("TaskGroup")
+
+
+CREATE_TASK = asyncio_names("create_task")
+
+
+# asyncio functions defined with ``async def``: calling one makes a coroutine object.
+ASYNCIO_COROUTINE_FUNCTIONS = asyncio_names(
+    "sleep", "wait_for", "wait", "to_thread", "open_connection", "start_server",
+    "open_unix_connection", "start_unix_server", "create_subprocess_exec", "create_subprocess_shell",
+)
+
+
+def _is_coroutine_function_def(node: cst.CSTNode) -> bool:
+    """An undecorated ``async def`` that does not ``yield`` (an async generator would)."""
+    if not isinstance(node, cst.FunctionDef) or node.asynchronous is None or node.decorators:
+        return False
+
+    class FindYield(cst.CSTVisitor):
+        found = False
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            self.found = True
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False  # a nested def's yield is its own
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    finder = FindYield()
+    node.body.visit(finder)
+    return not finder.found
+
+
+def is_coroutine_call(ctx: FileContext, node: cst.CSTNode) -> bool:
+    """``node`` is a call that provably returns a coroutine object: a call of a plain name
+    bound only to undecorated, non-generator ``async def``s of this file, or of a known
+    asyncio coroutine function. Methods, imports and anything else are not proven."""
+    if not isinstance(node, cst.Call):
+        return False
+    if ctx.resolves_to(node.func, ASYNCIO_COROUTINE_FUNCTIONS):
+        return True
+    if not isinstance(node.func, cst.Name):
+        return False
+    scope = ctx.scope(node.func)
+    if scope is None:
+        return False
+    assignments = scope[node.func.value]
+    return bool(assignments) and all(
+        isinstance(a, cst.metadata.Assignment) and _is_coroutine_function_def(a.node) for a in assignments
+    )
+
+
+def names_in(*nodes: Optional[cst.CSTNode]) -> Set[str]:
+    """Every identifier spelled anywhere in ``nodes`` (to choose new names that clash with none)."""
+    found: Set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    for node in nodes:
+        if node is not None:
+            node.visit(Collect())
+    return found
+
+
+def fresh_name(base: str, taken: Set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``… whichever is not in ``taken``; then mark it taken."""
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def contains_await(node: cst.CSTNode) -> bool:
+    """``node`` holds an ``await``, ``async for`` or ``yield`` (it can suspend) outside nested defs."""
+
+    class Find(cst.CSTVisitor):
+        found = False
+
+        def visit_Await(self, node: cst.Await) -> None:
+            self.found = True
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            self.found = True
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            if node.asynchronous is not None:
+                self.found = True
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    finder = Find()
+    node.visit(finder)
+    return finder.found
+
+
+def task_group_item(ctx: FileContext, node: cst.CSTNode) -> Optional[cst.WithItem]:
+    """The ``asyncio.TaskGroup()`` item of an ``async with`` statement, if it has one."""
+    if not isinstance(node, cst.With) or node.asynchronous is None:
+        return None
+    for item in node.items:
+        if is_call_to(ctx, item.item, TASK_GROUP):
+            return item
+    return None
+
+
+def only_statement(block: cst.BaseSuite) -> Optional[cst.BaseSmallStatement]:
+    """The single small statement of a block that holds nothing else."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        smalls = block.body
+    elif (
+        isinstance(block, cst.IndentedBlock)
+        and len(block.body) == 1
+        and isinstance(block.body[0], cst.SimpleStatementLine)
+    ):
+        smalls = block.body[0].body
+    else:
+        return None
+    return smalls[0] if len(smalls) == 1 else None
+
+
+def first_await(node: cst.CSTNode) -> Optional[cst.Await]:
+    """The first ``await`` in ``node`` in source order, outside nested defs and lambdas."""
+
+    class Find(cst.CSTVisitor):
+        found: Optional[cst.Await] = None
+
+        def visit_Await(self, node: cst.Await) -> bool:
+            if self.found is None:
+                self.found = node
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    finder = Find()
+    node.visit(finder)
+    return finder.found
