@@ -268,7 +268,7 @@ def is_running_loop(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     return is_loop_from(ctx, expr, GET_RUNNING_LOOP | GET_EVENT_LOOP if ctx.in_coroutine() else GET_RUNNING_LOOP)
 
 
-def method_call_on(node: cst.CSTNode, method: str) -> Optional[cst.BaseExpression]:
+def method_receiver(node: cst.CSTNode, method: str) -> Optional[cst.BaseExpression]:
     """The receiver of ``receiver.method(...)``, else None."""
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == method:
         return node.func.value

@@ -8,7 +8,7 @@ from ..helpers import (
     is_running_loop,
     keyword_arg,
     loses_comments,
-    method_call_on,
+    method_receiver,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -53,7 +53,7 @@ class EnsureFutureOfCoroutine(Rule):
     trigger_words = ("ensure_future", "create_task", "Task")
 
     def visit_Call(self, node: cst.Call) -> None:
-        receiver = method_call_on(node, "create_task")
+        receiver = method_receiver(node, "create_task")
         if receiver is not None and innermost_def(self.ctx) is not None and is_running_loop(self.ctx, receiver):
             if self._create_task_args(node, allowed=CREATE_TASK_KEYWORDS):
                 self._rewrite(node, "`loop.create_task()` on the running loop: use `asyncio.create_task()`")

@@ -12,7 +12,7 @@ from ..helpers import (
     fresh_name,
     innermost_def,
     is_loop_from,
-    method_call_on,
+    method_receiver,
     names_in,
     statement_holding,
 )
@@ -69,7 +69,7 @@ class DanglingTask(Rule):
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
-        receiver = method_call_on(call, "create_task")
+        receiver = method_receiver(call, "create_task")
         if not isinstance(call, cst.Call) or not (
             self.ctx.resolves_to(call.func, TASK_CREATORS)
             or receiver is not None and is_loop_from(self.ctx, receiver, GET_RUNNING_LOOP | GET_EVENT_LOOP)

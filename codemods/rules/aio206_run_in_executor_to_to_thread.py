@@ -7,7 +7,7 @@ from ..helpers import (
     has_star_args,
     is_literal,
     is_running_loop,
-    method_call_on,
+    method_receiver,
 )
 from ..model import Safety
 from ..rule import Fix, Rule
@@ -48,7 +48,7 @@ class RunInExecutorDefault(Rule):
     trigger_words = ("run_in_executor",)
 
     def visit_Call(self, node: cst.Call) -> None:
-        loop = method_call_on(node, "run_in_executor")
+        loop = method_receiver(node, "run_in_executor")
         if loop is None or not self.ctx.in_coroutine() or not is_running_loop(self.ctx, loop):
             return
         args = node.args

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, local_binding, method_call_on
+from ..helpers import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, local_binding, method_receiver
 from ..model import Safety
 from ..rule import Rule
 
@@ -63,7 +63,7 @@ class AsyncioCoroutineNotAwaited(Rule):
         self.report(call, f"{message}: add `await`", fix=fix)
 
     def _is_stream_writer_call(self, call: cst.Call) -> bool:
-        writer = next((method_call_on(call, m) for m in STREAM_WRITER_COROUTINES if method_call_on(call, m)), None)
+        writer = next((method_receiver(call, m) for m in STREAM_WRITER_COROUTINES if method_receiver(call, m)), None)
         if not isinstance(writer, cst.Name) or not self.ctx.in_coroutine():
             return False
         binding = local_binding(self.ctx, writer)
