@@ -9,6 +9,7 @@ import libcst.matchers as m
 
 from .context import FileContext
 from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple, Union
+from typing import Collection, Iterable, Optional, Set, Tuple, Union
 
 # Small statements whose whole value is one expression a rule may rewrite in place.
 ValueStatement = Union[cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return]
@@ -541,3 +542,67 @@ def first_await(node: cst.CSTNode) -> Optional[cst.Await]:
     finder = Find()
     node.visit(finder)
     return finder.found
+
+
+GET_RUNNING_LOOP = asyncio_names("get_running_loop")
+
+
+GET_EVENT_LOOP = asyncio_names("get_event_loop")
+
+
+def innermost_def(ctx: FileContext) -> Optional[cst.FunctionDef]:
+    """The ``def`` whose own body holds the node being visited (None inside a lambda,
+    class body or generator expression, and at module level)."""
+    inner = ctx.body_stack[-1] if ctx.body_stack else None
+    return inner if isinstance(inner, cst.FunctionDef) else None
+
+
+def local_binding(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.Assign, cst.Name]]:
+    """The one ``Assign`` that binds ``name`` in the function whose body holds it, with the
+    target ``Name`` it binds (also inside a tuple target). None for parameters, globals,
+    names bound twice or by ``for``/``with``/``import``, and uses in nested functions."""
+    func = innermost_def(ctx)
+    scope = ctx.scope(name)
+    if func is None or scope is None:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1 or type(assignments[0]) is not cst.metadata.Assignment:
+        return None
+    (assignment,) = assignments
+    target = assignment.node
+    owner = getattr(assignment.scope, "node", None)
+    if owner is not func or not isinstance(target, cst.Name):
+        return None
+    node: Optional[cst.CSTNode] = ctx.parent(target)
+    while isinstance(node, (cst.Element, cst.Tuple, cst.List, cst.AssignTarget)):
+        node = ctx.parent(node)
+    return (node, target) if isinstance(node, cst.Assign) and len(node.targets) == 1 else None
+
+
+def local_value(ctx: FileContext, name: cst.Name) -> Optional[cst.BaseExpression]:
+    """The value of ``name = value``, the only binding of local ``name`` (see ``local_binding``)."""
+    binding = local_binding(ctx, name)
+    if binding is None or binding[0].targets[0].target is not binding[1]:
+        return None
+    return binding[0].value
+
+
+def is_loop_from(ctx: FileContext, expr: cst.BaseExpression, getters: Collection[str]) -> bool:
+    """``expr`` is the loop one of ``getters`` returns, called with no arguments on the spot
+    or bound once to a local of the function being visited (see ``local_binding``)."""
+    if isinstance(expr, cst.Name):
+        expr = local_value(ctx, expr)  # type: ignore[assignment]
+    return isinstance(expr, cst.Call) and not expr.args and ctx.resolves_to(expr.func, getters)
+
+
+def is_running_loop(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """``expr`` is provably the running loop: ``asyncio.get_running_loop()``, or in a
+    coroutine ``asyncio.get_event_loop()`` (see ``is_loop_from``)."""
+    return is_loop_from(ctx, expr, GET_RUNNING_LOOP | GET_EVENT_LOOP if ctx.in_coroutine() else GET_RUNNING_LOOP)
+
+
+def method_receiver(node: cst.CSTNode, method: str) -> Optional[cst.BaseExpression]:
+    """The receiver of ``receiver.method(...)``, else None."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == method:
+        return node.func.value
+    return None
