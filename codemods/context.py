@@ -44,6 +44,12 @@ class FileContext:
         scope = self._scopes.get(node)
         if scope is None:
             return set()
+        base = node
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if base is not node and not isinstance(base, cst.Name):
+            # libcst names `input().strip` after its base call: "builtins.input".
+            return set()
         return {q.name for q in scope.get_qualified_names_for(node)}
 
     def resolves_to(self, node: cst.CSTNode, names: Collection[str]) -> bool:

@@ -267,3 +267,18 @@ def test_unformatted_file_gets_only_the_edit() -> None:
     assert result.new_source == source.replace(
         b"asyncio.old_api('x')", b"a_rather_long_helper_function_name_for_wrapping(asyncio.old_api('x'))"
     )
+
+
+def test_attribute_of_a_call_is_not_the_callee() -> None:
+    """libcst gives `input().strip` the qualified name of `input`; the context must not."""
+
+    class FindsInput(RenameOldApi):
+        __doc__ = RenameOldApi.__doc__
+        trigger_words = ("input",)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if self.ctx.resolves_to(node.func, {"builtins.input"}):
+                self.report(node, "input")
+
+    result = run(b"input().strip()\nopen(p).read()\nx[0].y()\n", fix=False, rules=(FindsInput,))
+    assert [(f.line, f.column, f.end_column) for f in result.findings] == [(1, 1, 8)]

@@ -1,0 +1,64 @@
+import libcst as cst
+
+from ..helpers import awaited, reported_for_other_library, remove_callee_import_if_unused
+from ..model import Safety
+from ..rule import Rule
+
+TIME_SLEEP = {"time.sleep"}
+
+
+class TimeSleepInCoroutine(Rule):
+    """Use ``await asyncio.sleep(x)`` instead of ``time.sleep(x)`` in a coroutine.
+
+    ## Why
+    ``time.sleep`` blocks the whole event loop: no other task, callback or I/O runs
+    until it returns. ``await asyncio.sleep(x)`` suspends only the current task.
+    Linters flag the call (flake8-async/ruff ``ASYNC251``) but suggest trio or anyio;
+    this rule rewrites it with the standard library, always with ``await`` (a quick fix
+    that drops ``await`` makes the sleep silently disappear).
+
+    ```
+    async def poll():
+        time.sleep(0.5)               ->    await asyncio.sleep(0.5)
+    ```
+
+    ## Fix safety
+    Safe. The sleep now lets other tasks run, which is the point; it also becomes a
+    place where the task can be cancelled (``CancelledError`` is raised there). Code
+    that relied on the loop being blocked, so that no other task could run between
+    the statements before and after the sleep, sees other tasks interleave there.
+    ``time.sleep`` raises ``ValueError`` for a negative or NaN delay; ``asyncio.sleep``
+    returns at once for a negative one. The value, when used, stays ``None``.
+    ``import time`` / ``from time import sleep`` is removed when nothing else uses it.
+
+    ## Limitations
+    Only calls lexically inside an ``async def`` body, not in a nested ``def``,
+    ``lambda``, class body or generator expression. Calls with keyword or starred
+    arguments, and ``await time.sleep(x)`` (a ``TypeError`` after the sleep), are
+    reported without a fix. ``time.sleep`` passed as a value (for example to
+    ``run_in_executor``) is not a call and is left alone. In a file that imports trio, anyio
+    or curio (whose loops cannot run ``asyncio.sleep``) sites are reported without a fix.
+    """
+
+    code = "AIO301"
+    name = "blocking-sleep"
+    min_python = (3, 7)
+    safety = Safety.SAFE
+    equivalent_codes = ("ASYNC251",)
+    trigger_words = ("sleep",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_coroutine() or not self.ctx.resolves_to(node.func, TIME_SLEEP):
+            return
+        message = "`time.sleep()` blocks the event loop: use `await asyncio.sleep()`"
+        simple = len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None
+        if reported_for_other_library(self, node, message):
+            return
+        if not simple or self.ctx.is_awaited(node):
+            self.report(node, message)
+            return
+        fix = self.fix(node)
+        sleep = node.with_changes(func=fix.ref("asyncio.sleep"))
+        fix.replace(node, awaited(self.ctx, node, sleep))
+        remove_callee_import_if_unused(fix, node.func, "time.sleep")
+        self.report(node, message, fix=fix)
