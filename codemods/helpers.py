@@ -120,7 +120,7 @@ def await_needs_parens(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     return False
 
 
-def to_thread_call(fix, call: cst.Call) -> cst.Await:
+def await_to_thread(fix, call: cst.Call) -> cst.Await:
     """``await asyncio.to_thread(<callee>, <args>)`` to put in place of ``call``.
 
     Every argument is kept as written (its spacing and comments too); the callee is
@@ -142,7 +142,7 @@ def to_thread_call(fix, call: cst.Call) -> cst.Await:
     return cst.Await(expression=inner, lpar=lpar, rpar=rpar)
 
 
-def binding_values(ctx: FileContext, name: cst.Name) -> Optional[list]:
+def binding_sources(ctx: FileContext, name: cst.Name) -> Optional[list]:
     """What each binding of ``name`` visible here assigns, or None if one is not understood.
 
     Understood: ``x = value`` (also chained) and ``with value as x`` give ``value``; a
@@ -175,7 +175,7 @@ def bound_to_call(ctx: FileContext, expr: cst.BaseExpression, names: Collection[
     is annotated with one of ``names``, for classes such as ``pathlib.Path``)."""
     if isinstance(expr, cst.Call):
         return is_call_to(ctx, expr, names)
-    values = binding_values(ctx, expr) if isinstance(expr, cst.Name) else None
+    values = binding_sources(ctx, expr) if isinstance(expr, cst.Name) else None
     return bool(values) and all(
         ctx.resolves_to(declared_type(ctx, v), names)
         if isinstance(v, cst.Annotation)
@@ -205,17 +205,17 @@ def declared_type(ctx: FileContext, annotation: cst.Annotation) -> cst.BaseExpre
 PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 
 
-def is_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> bool:
+def is_known_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> bool:
     """``expr`` is a concrete ``pathlib.Path`` we can identify: ``Path(...)``, a name bound
     only to ``Path(...)`` (or a parameter annotated ``Path``), or ``<such a path> / part``."""
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
-        return is_pathlib_path(ctx, expr.left)
+        return is_known_pathlib_path(ctx, expr.left)
     if isinstance(expr, cst.Name) and _depth < 4:
-        values = binding_values(ctx, expr)
+        values = binding_sources(ctx, expr)
         return bool(values) and all(
             ctx.resolves_to(declared_type(ctx, v), PATHLIB_PATHS)
             if isinstance(v, cst.Annotation)
-            else is_pathlib_path(ctx, v, _depth + 1)
+            else is_known_pathlib_path(ctx, v, _depth + 1)
             for v in values  # type: ignore[union-attr]
         )
     return is_call_to(ctx, expr, PATHLIB_PATHS)
@@ -237,5 +237,5 @@ def blocking_call_site(ctx: FileContext, call: cst.Call) -> bool:
 def report_moved_to_thread(rule, call: cst.Call, message: str, *, unsafe: bool = False) -> None:
     """Report ``call`` with the fix ``await asyncio.to_thread(<callee>, <args>)``."""
     fix = rule.fix(call)
-    fix.replace(call, to_thread_call(fix, call))
+    fix.replace(call, await_to_thread(fix, call))
     rule.report(call, message, fix=fix, unsafe=unsafe)

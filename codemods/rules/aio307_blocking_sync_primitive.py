@@ -8,7 +8,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..helpers import (
-    binding_values,
+    binding_sources,
     blocking_call_site,
     bound_to_call,
     declared_type,
@@ -121,7 +121,7 @@ class BlockingSyncPrimitive(Rule):
 
     def _constructor(self, target: cst.BaseExpression) -> cst.BaseExpression:
         """The ``Class(...)`` call (or the annotation) that made ``target``."""
-        values = binding_values(self.ctx, target) if isinstance(target, cst.Name) else None
+        values = binding_sources(self.ctx, target) if isinstance(target, cst.Name) else None
         value = values[0] if values else target
         return declared_type(self.ctx, value) if isinstance(value, cst.Annotation) else value
 
