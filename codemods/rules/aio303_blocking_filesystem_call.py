@@ -1,0 +1,94 @@
+"""AIO303: blocking file-system calls in a coroutine, moved to a worker thread."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..helpers import blocking_call_site, is_dotted_name, is_known_pathlib_path, report_moved_to_thread
+from ..model import Safety
+from ..rule import Rule
+
+_OS_PATH = (
+    "exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getmtime",
+    "getatime", "getctime", "samefile", "sameopenfile", "realpath",
+)
+_OS = (
+    "stat", "lstat", "listdir", "remove", "unlink", "rename", "renames", "replace", "makedirs",
+    "mkdir", "rmdir", "removedirs", "chmod", "access", "readlink", "symlink", "link", "utime",
+)
+_SHUTIL = (
+    "copy", "copy2", "copyfile", "copymode", "copystat", "copytree", "rmtree", "move",
+    "disk_usage", "make_archive", "unpack_archive",
+)
+FIXABLE = {
+    *(f"{mod}.{name}" for mod in ("os.path", "posixpath", "ntpath", "genericpath") for name in _OS_PATH),
+    *(f"os.{name}" for name in _OS),
+    *(f"shutil.{name}" for name in _SHUTIL),
+    "glob.glob",
+}
+LAZY = {"os.scandir", "os.walk", "os.fwalk", "glob.iglob"}
+PATH_METHODS = {
+    "exists", "is_file", "is_dir", "is_symlink", "is_mount", "stat", "lstat", "unlink", "mkdir",
+    "rmdir", "rename", "replace", "touch", "chmod", "resolve", "samefile", "readlink",
+    "symlink_to", "hardlink_to", "owner", "group",
+}
+PATH_LAZY = {"iterdir", "glob", "rglob", "walk"}
+
+
+class BlockingFilesystemCall(Rule):
+    """Run blocking file-system calls in a coroutine with ``await asyncio.to_thread(...)``.
+
+    ## Why
+    ``os.path.exists``, ``os.stat``, ``os.listdir``, ``shutil.copytree`` and the like wait for
+    the disk (or a network mount) while holding the event loop: no other task runs until they
+    return. ``asyncio.to_thread`` (3.9) runs the same function, with the same arguments, in the
+    default thread pool and lets the loop go on meanwhile, without a third-party library.
+    ``os.path.exists(p)`` becomes ``await asyncio.to_thread(os.path.exists, p)``; the same for
+    methods of a ``pathlib.Path`` the rule can identify (``Path(...)`` in the same expression, a
+    name bound only to ``Path(...)``, a parameter annotated ``Path``).
+
+    ## Fix safety
+    Safe. The function, its arguments and its result or exception are the same; what changes is
+    what an ``await`` always brings: other tasks run while the call is in progress (so they can
+    see a tree half copied by ``copytree``), and the task can be cancelled at that point, in which
+    case the call still finishes in its thread while the task gets ``CancelledError``. Context
+    variables are copied into the thread.
+
+    ## Limitations
+    Report only: calls returning lazy iterators (``os.scandir``, ``os.walk``, ``glob.iglob``,
+    ``Path.iterdir/glob/rglob``), where moving the call alone would move no I/O: wrap the whole
+    loop in a helper. Paths stored on ``self`` or returned by other functions are not identified.
+    File opening and reading is AIO302's.
+    """
+
+    code = "AIO303"
+    name = "blocking-filesystem-call"
+    min_python = (3, 9)
+    safety = Safety.SAFE
+    equivalent_codes = ("ASYNC240",)
+    trigger_words = ("os", "shutil", "glob", "Path")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = self._blocking_name(node) if blocking_call_site(self.ctx, node) else None
+        if name is None:
+            return
+        if name in LAZY or name.startswith("Path.") and name[5:] in PATH_LAZY:
+            self.report(
+                node,
+                f"`{name}()` does blocking file-system I/O as it is iterated in a coroutine: "
+                "collect the results in a helper run with `await asyncio.to_thread(...)`",
+            )
+            return
+        callee = f"<path>.{name[5:]}" if name.startswith("Path.") else f"{name}, ..."
+        message = f"`{name}()` blocks the event loop: use `await asyncio.to_thread({callee})`"
+        report_moved_to_thread(self, node, message)
+
+    def _blocking_name(self, node: cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in PATH_METHODS | PATH_LAZY:
+            if is_known_pathlib_path(self.ctx, func.value):
+                return f"Path.{func.attr.value}"
+        name = self.ctx.call_name(node) if is_dotted_name(func) else None
+        if name in FIXABLE or name in LAZY:
+            return name
+        return None

@@ -1,0 +1,102 @@
+"""AIO304: blocking subprocess calls in a coroutine, moved to a worker thread."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..helpers import blocking_call_site, is_dotted_name, keyword_arg, report_moved_to_thread
+from ..model import Safety
+from ..rule import Rule
+
+FIXABLE = {
+    *(
+        f"subprocess.{n}"
+        for n in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")
+    ),
+    *(f"os.{n}" for n in ("system", "wait", "wait3", "wait4", "waitid", "waitpid")),
+}
+SPAWN = {f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")}
+REPORT = {
+    "subprocess.Popen": "its `wait()`/`communicate()` block the loop",
+    "os.popen": "reading its output blocks the loop",
+    "os.posix_spawn": "waiting for the child blocks the loop",
+    "os.posix_spawnp": "waiting for the child blocks the loop",
+}
+CREATE = "`asyncio.create_subprocess_exec`/`create_subprocess_shell`"
+
+
+class BlockingSubprocess(Rule):
+    """Run blocking subprocess calls in a coroutine with ``await asyncio.to_thread(...)``.
+
+    ## Why
+    ``subprocess.run``, ``check_output``, ``os.system`` and ``os.waitpid`` hold the event loop
+    until the child exits: every other task stops meanwhile. ``await asyncio.to_thread(
+    subprocess.run, cmd, check=True)`` (3.9) keeps the call and all its arguments exactly and
+    lets the loop run. ``os.popen(cmd).read()`` becomes
+    ``await asyncio.to_thread(os.popen(cmd).read)`` (the child starts on the loop, which is
+    quick; reading until it exits moves), and ``os.spawn*(os.P_WAIT, ...)`` moves like ``run``.
+
+    ## Fix safety
+    Safe: same function, arguments, result and exceptions. As with every ``await``, other tasks
+    run while the child runs, and the task can now be cancelled (for example by a timeout) while
+    it waits: the task gets ``CancelledError`` but the thread keeps waiting for the child, which
+    is not killed. Ctrl-C interrupts the loop rather than ``subprocess.run`` (which would kill the
+    child); interpreter exit then waits for the thread. Calls passing ``preexec_fn=`` are unsafe:
+    ``preexec_fn`` is documented as unsafe when threads exist.
+
+    ## Limitations
+    Report only: ``subprocess.Popen`` (use ``asyncio.create_subprocess_exec``), ``os.popen``
+    whose output is not read at once, ``os.posix_spawn*`` and ``os.spawn*`` without
+    ``os.P_WAIT``. The native alternative, ``asyncio.create_subprocess_exec`` + ``communicate()``,
+    is not offered as a fix: its result is no ``CompletedProcess`` and ``text=``, ``check=`` and
+    ``timeout=`` have no direct equivalent.
+    """
+
+    code = "AIO304"
+    name = "blocking-subprocess"
+    min_python = (3, 9)
+    safety = Safety.SAFE
+    equivalent_codes = ("ASYNC220", "ASYNC221", "ASYNC222")
+    trigger_words = ("subprocess", "os")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not blocking_call_site(self.ctx, node):
+            return
+        if self._is_popen_read(node):
+            name = "os.popen().read"
+        elif is_dotted_name(node.func):
+            name = self.ctx.call_name(node) or ""
+        else:
+            return
+        if name == "os.popen" and self._read_at_once(node):
+            return  # reported, and fixed, at the `.read()` call
+        if name in REPORT:
+            self.report(node, f"`{name}()` in a coroutine: {REPORT[name]}; use {CREATE}")
+        elif name in SPAWN and not self._waits(node):
+            self.report(node, f"`{name}()` without `os.P_WAIT` in a coroutine: use {CREATE}")
+        elif name in FIXABLE or name in SPAWN or name == "os.popen().read":
+            message = f"`{name}()` blocks the event loop: use `await asyncio.to_thread(...)` or {CREATE}"
+            report_moved_to_thread(self, node, message, unsafe=keyword_arg(node, "preexec_fn") is not None)
+
+    def _read_at_once(self, popen: cst.Call) -> bool:
+        """``os.popen(...).read()`` (or ``.read`` passed on, as our own fix does)."""
+        attr = self.ctx.parent(popen)
+        if not (isinstance(attr, cst.Attribute) and attr.value is popen and attr.attr.value == "read"):
+            return False
+        call = self.ctx.parent(attr)
+        return not (isinstance(call, cst.Call) and call.func is attr and call.args)
+
+    def _is_popen_read(self, node: cst.Call) -> bool:
+        func = node.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "read"
+            and not node.args
+            and isinstance(func.value, cst.Call)
+            and is_dotted_name(func.value.func)
+            and self.ctx.call_name(func.value) == "os.popen"
+        )
+
+    def _waits(self, node: cst.Call) -> bool:
+        mode = keyword_arg(node, "mode") or (node.args[0] if node.args and not node.args[0].star else None)
+        return mode is not None and self.ctx.resolves_to(mode.value, {"os.P_WAIT"})

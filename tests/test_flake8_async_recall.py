@@ -1,0 +1,158 @@
+"""How many of flake8-async's own annotated blocking-call findings (ASYNC210-ASYNC251) our
+AIO30x rules find, and where we report a line they consider clean.
+
+flake8-async's sdist ships ``tests/eval_files/``: each expected finding is a trailing
+``# ASYNCxxx: COL, ARGS`` (or ``# error: ...``) comment. Files marked ``# NOASYNCIO`` are not
+checked under asyncio by flake8-async itself; those with an ``_asyncio`` twin are skipped
+(the twin is measured), the others (async240.py, async250*.py, async251_multi_library.py)
+are measured too, as their calls are library-independent. ``# ASYNCIO_NO_ERROR`` files
+expect nothing under asyncio.
+
+We match meaning, not spelling, and many eval files call ``subprocess.run()`` or
+``httpx.Client()`` without importing the module, so each file is measured twice: as written,
+and with the imports it leaves out appended at the end (which keeps line numbers; name
+resolution sees module-level imports wherever they are).
+
+Run with ``pytest -m slow tests/test_flake8_async_recall.py -s`` to see the table. The
+figures asserted below are the ones reached; they may rise, never fall.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import tarfile
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+
+from asyncio_upgrade.codemods.api import Settings, process_source
+from asyncio_upgrade.codemods.registry import rules_by_code
+
+pytestmark = pytest.mark.slow
+
+VERSION = "26.8.1"
+OURS = frozenset(code for code in rules_by_code() if re.fullmatch(r"AIO30[1-7]", code))
+ANNOTATION = re.compile(r"(error|ASYNC...)(_.*)?:([^#]*)(?=#|$)")
+MODULES = (
+    "os", "subprocess", "requests", "httpx", "httpx2", "urllib", "urllib3", "socket", "time", "io", "pathlib",
+)
+
+# (found, annotated) per flake8-async code, as reached with AIO303, AIO304, AIO306 and
+# AIO307. Misses on purpose: spellings we cannot resolve (`urlopen()` with no
+# import), os.path.normpath/relpath (no I/O), awaited calls, `Client.close()`, any method of
+# a urllib3 pool other than the request ones, unresolvable `Optional` and a client name
+# bound twice. ASYNC230-232/251 are AIO301/AIO302's (not measured here).
+AS_WRITTEN = {"ASYNC210": (27, 29), "ASYNC211": (11, 11), "ASYNC240": (15, 22)}
+WITH_IMPORTS = {
+    **AS_WRITTEN,
+    "ASYNC212": (26, 40),
+    "ASYNC220": (8, 8),
+    "ASYNC221": (24, 24),
+    "ASYNC222": (5, 5),
+}
+# Lines flake8-async considers clean where we report, each checked by hand: a request on a
+# `urllib3.PoolManager()` whose first argument is no literal HTTP verb (they guess by the
+# verb, we know the object), and `client.send()` on `client: Client = Client()` after
+# `from httpx import Client` (their "# not implemented").
+KNOWN_CLEAN_LINE_FINDINGS = {f"async211.py:{n}" for n in (19, 20, 22, 23, 24, 25, 26)} | {"async212.py:98"}
+
+
+def annotations(path: Path) -> Set[Tuple[int, str]]:
+    """(line, code) of every expected finding, parsed as flake8-async's own test does."""
+    stem_code = "ASYNC" + path.stem.split("_")[0][5:].upper()
+    found = set()
+    for lineno, line in enumerate(path.read_text().split("\n"), start=1):
+        line = line.strip()
+        if not line or line.startswith("#") or "#" not in line:
+            continue
+        for code, _variant, _args in ANNOTATION.findall(line):
+            found.add((lineno, stem_code if code == "error" else code))
+    return found
+
+
+def measured_files(folder: Path) -> List[Path]:
+    chosen = []
+    for path in sorted(folder.glob("async*.py")):
+        number = re.match(r"async(\d\d)", path.stem)
+        if not number or not 21 <= int(number.group(1)) <= 25:
+            continue
+        text = path.read_text()
+        if "# NOASYNCIO" in text and (folder / f"{path.stem}_asyncio.py").exists():
+            continue
+        chosen.append(path)
+    return chosen
+
+
+def with_missing_imports(source: str) -> str:
+    """``source`` plus ``import m`` for each module it uses as ``m.x`` without binding ``m``."""
+    bound = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    missing = [m for m in MODULES if m not in bound and re.search(rf"\b{m}\.", source)]
+    return source + "".join(f"import {m}\n" for m in missing)
+
+
+def our_lines(source: str) -> Set[int]:
+    settings = Settings(target_version=(3, 13), select=OURS, unsafe_fixes=True)
+    result = process_source(source.encode(), settings, fix=False)
+    assert result.skipped is None, result.skipped
+    return {f.line for f in result.findings}
+
+
+def measure(folder: Path, add_imports: bool) -> Tuple[Dict[str, Tuple[int, int]], List[str]]:
+    found: Counter = Counter()
+    total: Counter = Counter()
+    clean_hits = []
+    for path in measured_files(folder):
+        source = path.read_text()
+        expected = set() if "# ASYNCIO_NO_ERROR" in source else annotations(path)
+        ours = our_lines(with_missing_imports(source) if add_imports else source)
+        for line, code in expected:
+            total[code] += 1
+            found[code] += line in ours
+        annotated_lines = {line for line, _ in expected}
+        clean_hits += [f"{path.name}:{line}" for line in sorted(ours - annotated_lines)]
+    return {code: (found[code], total[code]) for code in sorted(total)}, clean_hits
+
+
+@pytest.fixture(scope="module")
+def eval_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("flake8-async")
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+               f"flake8-async=={VERSION}", "-d", str(dest)]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=180)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        pytest.skip(f"flake8-async {VERSION} sdist could not be downloaded (offline?)")
+    archive = next(dest.glob("*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        try:
+            tar.extractall(dest, filter="data")
+        except TypeError:  # Python without extraction filters
+            tar.extractall(dest)
+    folder = next(dest.glob("*/tests/eval_files"))
+    return folder
+
+
+def show(title: str, recall: Dict[str, Tuple[int, int]], clean: List[str]) -> None:
+    print(f"\n{title}")
+    for code, (hit, total) in recall.items():
+        print(f"  {code}: {hit}/{total} = {hit / total:.0%}")
+    print(f"  our findings on lines they consider clean: {len(clean)} {clean}")
+
+
+@pytest.mark.parametrize(("add_imports", "reached"), [(False, AS_WRITTEN), (True, WITH_IMPORTS)],
+                         ids=["as_written", "with_imports"])
+def test_recall_does_not_regress(eval_files: Path, add_imports: bool, reached: dict) -> None:
+    recall, clean = measure(eval_files, add_imports)
+    show("with missing imports appended" if add_imports else "as written", recall, clean)
+    for code, (hit, total) in reached.items():
+        assert recall[code][1] == total, f"{code}: the eval files changed"
+        assert recall[code][0] >= hit, f"{code}: recall fell to {recall[code][0]}/{total}"
+    assert set(clean) <= KNOWN_CLEAN_LINE_FINDINGS, sorted(set(clean) - KNOWN_CLEAN_LINE_FINDINGS)
