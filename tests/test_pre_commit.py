@@ -14,7 +14,7 @@ import yaml
 from conftest import ROOT
 
 ANTI_PATTERN = b"import time\n\n\nasync def main():\n    time.sleep(1)  # blocks the loop\n"
-FIXED = b"import time\nimport asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)  # blocks the loop\n"
+FIXED = b"import asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)  # blocks the loop\n"
 
 
 IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
