@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Collection, Dict, List, Optional, Set, Tuple
+import re
+from typing import TYPE_CHECKING, Collection, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import (
@@ -21,13 +22,22 @@ if TYPE_CHECKING:
 
 
 class FileContext:
-    def __init__(self, wrapper: MetadataWrapper, settings: Settings) -> None:
+    def __init__(self, wrapper: MetadataWrapper, settings: Settings, source: Optional[str] = None) -> None:
         self.wrapper = wrapper
+        self.source = source  # the text ``wrapper.module`` was parsed from, when known
         self.module: cst.Module = wrapper.module
         self.settings = settings
         self.reports: List["Report"] = []
-        self._scopes = wrapper.resolve(ScopeProvider)
-        self._parents = wrapper.resolve(ParentNodeProvider)
+        # Scope analysis is most of the cost of a run (ScopeProvider + ExpressionContextProvider
+        # walk the tree twice more): resolved on the first question that needs it, which for
+        # most files is never (``resolves_to`` answers "no" from the spelling when it can).
+        self._scopes: Optional[Mapping[cst.CSTNode, Optional[Scope]]] = None
+        # Parents are recorded by the engine's traversal as it goes (``note_parent``); a
+        # question about a node not reached yet resolves ParentNodeProvider once.
+        self._walk_parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        self._parents: Optional[Mapping[cst.CSTNode, cst.CSTNode]] = None
+        self._alias_names: Optional[FrozenSet[str]] = None
+        self._tails: Dict[int, Tuple[Collection[str], FrozenSet[str]]] = {}
         self._positions: Optional[Dict[cst.CSTNode, CodeRange]] = None
         # Innermost last: the FunctionDef/ClassDef/Lambda/GeneratorExp whose body we are in.
         self.body_stack: List[cst.CSTNode] = []
@@ -36,12 +46,17 @@ class FileContext:
         self.extra_metadata: Dict[type, object] = {}
 
     # -- names -------------------------------------------------------------------------
+    def _scope_map(self) -> Mapping[cst.CSTNode, Optional[Scope]]:
+        if self._scopes is None:
+            self._scopes = self.wrapper.resolve(ScopeProvider)
+        return self._scopes
+
     def scope(self, node: cst.CSTNode) -> Optional[Scope]:
-        return self._scopes.get(node)
+        return self._scope_map().get(node)
 
     def qualified_names(self, node: cst.CSTNode) -> Set[str]:
         """Fully qualified names ``node`` may refer to (``{"asyncio.sleep"}`` for ``aio.sleep``)."""
-        scope = self._scopes.get(node)
+        scope = self._scope_map().get(node)
         if scope is None:
             return set()
         base = node
@@ -54,8 +69,38 @@ class FileContext:
 
     def resolves_to(self, node: cst.CSTNode, names: Collection[str]) -> bool:
         """True when every meaning ``node`` can have is one of ``names``."""
+        if not self._may_resolve_to(node, names):
+            return False
         found = self.qualified_names(node)
         return bool(found) and found <= set(names)
+
+    def _may_resolve_to(self, node: cst.CSTNode, names: Collection[str]) -> bool:
+        """False when ``node`` cannot mean any of ``names``, decided without scope analysis.
+
+        A qualified name keeps the last component of the spelling (``aio.sleep`` ->
+        ``asyncio.sleep``, ``from asyncio import sleep`` -> ``asyncio.sleep``) except for a
+        bare name bound by ``import ... as x``, which we recognise by the text ``as x``.
+        """
+        if isinstance(node, cst.Attribute):
+            tail, bare = node.attr.value, False
+        elif isinstance(node, cst.Name):
+            tail, bare = node.value, True
+        else:
+            return True
+        entry = self._tails.get(id(names))
+        if entry is None or entry[0] is not names:
+            entry = (names, frozenset(name.rpartition(".")[2] for name in names))
+            if isinstance(names, frozenset):  # the rules' constants; a transient set is not kept
+                self._tails[id(names)] = entry
+        if tail in entry[1]:
+            return True
+        return bare and tail in self._aliases()
+
+    def _aliases(self) -> FrozenSet[str]:
+        if self._alias_names is None:
+            text = self.source if self.source is not None else self.module.code
+            self._alias_names = frozenset(_AS_NAME.findall(text))
+        return self._alias_names
 
     def call_name(self, call: cst.CSTNode) -> Optional[str]:
         """The single qualified name of a call's callee, if it has exactly one."""
@@ -68,7 +113,15 @@ class FileContext:
     def metadata(self, provider: type, node: cst.CSTNode, default: object = None) -> object:
         return self.extra_metadata[provider].get(node, default)  # type: ignore[attr-defined]
 
+    def note_parent(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
+        self._walk_parents[node] = parent
+
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        found = self._walk_parents.get(node)
+        if found is not None:
+            return found
+        if self._parents is None:
+            self._parents = self.wrapper.resolve(ParentNodeProvider)
         return self._parents.get(node)
 
     def in_coroutine(self) -> bool:
@@ -96,6 +149,9 @@ class FileContext:
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+
+_AS_NAME = re.compile(r"\bas(?:\s|\\)+(\w+)")
 
 
 class ImportTable:
