@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import TYPE_CHECKING, Collection, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
 
@@ -37,6 +38,7 @@ class FileContext:
         self._walk_parents: Dict[cst.CSTNode, cst.CSTNode] = {}
         self._parents: Optional[Mapping[cst.CSTNode, cst.CSTNode]] = None
         self._alias_names: Optional[FrozenSet[str]] = None
+        self._import_words: Optional[Collection[str]] = None
         self._tails: Dict[int, Tuple[Collection[str], FrozenSet[str]]] = {}
         self._positions: Optional[Dict[cst.CSTNode, CodeRange]] = None
         # Innermost last: the FunctionDef/ClassDef/Lambda/GeneratorExp whose body we are in.
@@ -83,6 +85,11 @@ class FileContext:
         """
         if isinstance(node, cst.Attribute):
             tail, bare = node.attr.value, False
+            head = node.value
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if not isinstance(head, cst.Name):
+                return False  # qualified_names gives nothing for `f().x`
         elif isinstance(node, cst.Name):
             tail, bare = node.value, True
         else:
@@ -92,15 +99,37 @@ class FileContext:
             entry = (names, frozenset(name.rpartition(".")[2] for name in names))
             if isinstance(names, frozenset):  # the rules' constants; a transient set is not kept
                 self._tails[id(names)] = entry
-        if tail in entry[1]:
-            return True
-        return bare and tail in self._aliases()
+        if bare:
+            return tail in entry[1] or tail in self._aliases()
+        if tail not in entry[1]:
+            return False
+        # `x.y.wait` can only mean `threading.Event.wait` if `x` is bound by an import (or
+        # is spelled like the head of a wanted name, or is a builtin).
+        name = head.value  # type: ignore[union-attr]
+        return name in self._imported() or name in _BUILTINS or any(
+            wanted.partition(".")[0] == name for wanted in names
+        )
+
+    def _text(self) -> str:
+        return self.source if self.source is not None else self.module.code
 
     def _aliases(self) -> FrozenSet[str]:
         if self._alias_names is None:
-            text = self.source if self.source is not None else self.module.code
-            self._alias_names = frozenset(_AS_NAME.findall(text))
+            self._alias_names = frozenset(_AS_NAME.findall(self._text()))
         return self._alias_names
+
+    def _imported(self) -> Collection[str]:
+        """Every word of every import statement: a superset of the names imports bind.
+        Everything counts as imported when the file has a star import."""
+        if self._import_words is None:
+            words: Set[str] = set()
+            for span in _IMPORT.findall(self._text()):
+                if "*" in span:
+                    self._import_words = _EVERYTHING
+                    return self._import_words
+                words.update(_WORD.findall(span))
+            self._import_words = frozenset(words)
+        return self._import_words
 
     def call_name(self, call: cst.CSTNode) -> Optional[str]:
         """The single qualified name of a call's callee, if it has exactly one."""
@@ -151,6 +180,16 @@ class FileContext:
         return self.module.code_for_node(node)
 
 
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERYTHING: Collection[str] = _Everything()  # type: ignore[assignment]
+_BUILTINS = frozenset(dir(builtins))
+# `import` to the end of the logical line (backslash continuations), or a parenthesised list.
+_IMPORT = re.compile(r"\bimport\b(\s*\([^)]*\)|(?:[^\n\\]|\\.)*)", re.DOTALL)
+_WORD = re.compile(r"\w+")
 _AS_NAME = re.compile(r"\bas(?:\s|\\)+(\w+)")
 
 
