@@ -105,10 +105,17 @@ class FileContext:
             return False
         # `x.y.wait` can only mean `threading.Event.wait` if `x` is bound by an import (or
         # is spelled like the head of a wanted name, or is a builtin).
+        # Its qualified name then starts with the imported module's path, so the import
+        # statements must also mention the package of some wanted name (`os.wait` in a file
+        # that never imports asyncio or threading is not `threading.Event.wait`).
         name = head.value  # type: ignore[union-attr]
-        return name in self._imported() or name in _BUILTINS or any(
-            wanted.partition(".")[0] == name for wanted in names
-        )
+        if name in _BUILTINS:
+            return True
+        packages = {wanted.partition(".")[0] for wanted in names}
+        if name in packages:
+            return True
+        imported = self._imported()
+        return name in imported and any(package in imported for package in packages)
 
     def _text(self) -> str:
         return self.source if self.source is not None else self.module.code
@@ -128,6 +135,8 @@ class FileContext:
                     self._import_words = _EVERYTHING
                     return self._import_words
                 words.update(_WORD.findall(span))
+            for module in _FROM.findall(self._text()):
+                words.update(_WORD.findall(module))
             self._import_words = frozenset(words)
         return self._import_words
 
@@ -189,6 +198,7 @@ _EVERYTHING: Collection[str] = _Everything()  # type: ignore[assignment]
 _BUILTINS = frozenset(dir(builtins))
 # `import` to the end of the logical line (backslash continuations), or a parenthesised list.
 _IMPORT = re.compile(r"\bimport\b(\s*\([^)]*\)|(?:[^\n\\]|\\.)*)", re.DOTALL)
+_FROM = re.compile(r"\bfrom(?:\s|\\)+([\w.]+)(?:\s|\\)+import\b")
 _WORD = re.compile(r"\w+")
 _AS_NAME = re.compile(r"\bas(?:\s|\\)+(\w+)")
 

@@ -55,6 +55,8 @@ def lines(source: str) -> list:
         ("from threading import Event\nEvent.wait(e)\n", [2]),
         ("from asyncio import *\nwait(x)\n", []),
         ("self.event.wait()\n", []),
+        ("import os\nos.wait()\n", []),
+        ("import os, threading\nos.wait()\n", []),
         ("def f(asyncio):\n    asyncio.wait(x)\n", []),
         ("import asyncio\n\ndef f():\n    asyncio = None\n    asyncio.wait(x)\n", []),
         ("import asyncio\nfoo().wait(x)\n", []),
