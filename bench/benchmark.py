@@ -98,8 +98,9 @@ def main() -> None:
         results["ruff check --select ASYNC (cached)"] = median_of(
             args.repeat, lambda: timed([ruff, "check", "--isolated", "--select", "ASYNC", "--exit-zero", str(corpus)], work)
         )
-    libcst_noop = [sys.executable, "-m", "libcst.tool", "codemod", "-j", jobs, "--no-format", "--hide-progress",
-                   "noop.NOOPCommand", str(corpus)]
+    # libcst.tool takes its options after the command name ("-j 2" before it is read as the command).
+    libcst_noop = [sys.executable, "-m", "libcst.tool", "codemod", "noop.NOOPCommand", "-j", jobs, "--no-format",
+                   "--hide-progress", str(corpus)]
     results["libcst.tool codemod noop"] = median_of(1, lambda: timed(libcst_noop, work))
     if args.with_flake8_async:
         results["flake8 --select ASYNC (flake8-async)"] = timed(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Collection, Dict, List, Optional, Set, Tuple
+import builtins
+import re
+from typing import TYPE_CHECKING, Collection, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import (
@@ -21,13 +23,23 @@ if TYPE_CHECKING:
 
 
 class FileContext:
-    def __init__(self, wrapper: MetadataWrapper, settings: Settings) -> None:
+    def __init__(self, wrapper: MetadataWrapper, settings: Settings, source: Optional[str] = None) -> None:
         self.wrapper = wrapper
+        self.source = source  # the text ``wrapper.module`` was parsed from, when known
         self.module: cst.Module = wrapper.module
         self.settings = settings
         self.reports: List["Report"] = []
-        self._scopes = wrapper.resolve(ScopeProvider)
-        self._parents = wrapper.resolve(ParentNodeProvider)
+        # Scope analysis is most of the cost of a run (ScopeProvider + ExpressionContextProvider
+        # walk the tree twice more): resolved on the first question that needs it, which for
+        # most files is never (``resolves_to`` answers "no" from the spelling when it can).
+        self._scopes: Optional[Mapping[cst.CSTNode, Optional[Scope]]] = None
+        # Parents are recorded by the engine's traversal as it goes (``note_parent``); a
+        # question about a node not reached yet resolves ParentNodeProvider once.
+        self._walk_parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        self._parents: Optional[Mapping[cst.CSTNode, cst.CSTNode]] = None
+        self._alias_names: Optional[FrozenSet[str]] = None
+        self._import_words: Optional[Collection[str]] = None
+        self._tails: Dict[int, Tuple[Collection[str], FrozenSet[str]]] = {}
         self._positions: Optional[Dict[cst.CSTNode, CodeRange]] = None
         # Innermost last: the FunctionDef/ClassDef/Lambda/GeneratorExp whose body we are in.
         self.body_stack: List[cst.CSTNode] = []
@@ -36,8 +48,13 @@ class FileContext:
         self.extra_metadata: Dict[type, object] = {}
 
     # -- names -------------------------------------------------------------------------
+    def _scope_map(self) -> Mapping[cst.CSTNode, Optional[Scope]]:
+        if self._scopes is None:
+            self._scopes = self.wrapper.resolve(ScopeProvider)
+        return self._scopes
+
     def scope(self, node: cst.CSTNode) -> Optional[Scope]:
-        return self._scopes.get(node)
+        return self._scope_map().get(node)
 
     def qualified_names(self, node: cst.CSTNode) -> Set[str]:
         """Fully qualified names ``node`` may refer to (``{"asyncio.sleep"}`` for ``aio.sleep``).
@@ -45,7 +62,7 @@ class FileContext:
         An attribute of a call is named after the call: ``asyncio.get_event_loop_policy().
         set_child_watcher`` (libcst itself would say "asyncio.get_event_loop_policy.
         set_child_watcher", and "builtins.input" for ``input().strip``)."""
-        scope = self._scopes.get(node)
+        scope = self._scope_map().get(node)
         if scope is None:
             return set()
         base = node
@@ -59,8 +76,74 @@ class FileContext:
 
     def resolves_to(self, node: cst.CSTNode, names: Collection[str]) -> bool:
         """True when every meaning ``node`` can have is one of ``names``."""
+        if not self._may_resolve_to(node, names):
+            return False
         found = self.qualified_names(node)
         return bool(found) and found <= set(names)
+
+    def _may_resolve_to(self, node: cst.CSTNode, names: Collection[str]) -> bool:
+        """False when ``node`` cannot mean any of ``names``, decided without scope analysis.
+
+        A qualified name keeps the last component of the spelling (``aio.sleep`` ->
+        ``asyncio.sleep``, ``from asyncio import sleep`` -> ``asyncio.sleep``) except for a
+        bare name bound by ``import ... as x``, which we recognise by the text ``as x``.
+        """
+        if isinstance(node, cst.Attribute):
+            tail, bare = node.attr.value, False
+            head = node.value
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if not isinstance(head, cst.Name):
+                return False  # qualified_names gives nothing for `f().x`
+        elif isinstance(node, cst.Name):
+            tail, bare = node.value, True
+        else:
+            return True
+        entry = self._tails.get(id(names))
+        if entry is None or entry[0] is not names:
+            entry = (names, frozenset(name.rpartition(".")[2] for name in names))
+            if isinstance(names, frozenset):  # the rules' constants; a transient set is not kept
+                self._tails[id(names)] = entry
+        if bare:
+            return tail in entry[1] or tail in self._aliases()
+        if tail not in entry[1]:
+            return False
+        # `x.y.wait` can only mean `threading.Event.wait` if `x` is bound by an import (or
+        # is spelled like the head of a wanted name, or is a builtin).
+        # Its qualified name then starts with the imported module's path, so the import
+        # statements must also mention the package of some wanted name (`os.wait` in a file
+        # that never imports asyncio or threading is not `threading.Event.wait`).
+        name = head.value  # type: ignore[union-attr]
+        if name in _BUILTINS:
+            return True
+        packages = {wanted.partition(".")[0] for wanted in names}
+        if name in packages:
+            return True
+        imported = self._imported()
+        return name in imported and any(package in imported for package in packages)
+
+    def _text(self) -> str:
+        return self.source if self.source is not None else self.module.code
+
+    def _aliases(self) -> FrozenSet[str]:
+        if self._alias_names is None:
+            self._alias_names = frozenset(_AS_NAME.findall(self._text()))
+        return self._alias_names
+
+    def _imported(self) -> Collection[str]:
+        """Every word of every import statement: a superset of the names imports bind.
+        Everything counts as imported when the file has a star import."""
+        if self._import_words is None:
+            words: Set[str] = set()
+            for span in _IMPORT.findall(self._text()):
+                if "*" in span:
+                    self._import_words = _EVERYTHING
+                    return self._import_words
+                words.update(_WORD.findall(span))
+            for module in _FROM.findall(self._text()):
+                words.update(_WORD.findall(module))
+            self._import_words = frozenset(words)
+        return self._import_words
 
     def call_name(self, call: cst.CSTNode) -> Optional[str]:
         """The single qualified name of a call's callee, if it has exactly one."""
@@ -73,7 +156,15 @@ class FileContext:
     def metadata(self, provider: type, node: cst.CSTNode, default: object = None) -> object:
         return self.extra_metadata[provider].get(node, default)  # type: ignore[attr-defined]
 
+    def note_parent(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
+        self._walk_parents[node] = parent
+
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        found = self._walk_parents.get(node)
+        if found is not None:
+            return found
+        if self._parents is None:
+            self._parents = self.wrapper.resolve(ParentNodeProvider)
         return self._parents.get(node)
 
     def in_coroutine(self) -> bool:
@@ -101,6 +192,20 @@ class FileContext:
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERYTHING: Collection[str] = _Everything()  # type: ignore[assignment]
+_BUILTINS = frozenset(dir(builtins))
+# `import` to the end of the logical line (backslash continuations), or a parenthesised list.
+_IMPORT = re.compile(r"\bimport\b(\s*\([^)]*\)|(?:[^\n\\]|\\.)*)", re.DOTALL)
+_FROM = re.compile(r"\bfrom(?:\s|\\)+([\w.]+)(?:\s|\\)+import\b")
+_WORD = re.compile(r"\w+")
+_AS_NAME = re.compile(r"\bas(?:\s|\\)+(\w+)")
 
 
 class ImportTable:

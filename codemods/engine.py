@@ -77,7 +77,7 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
         return FileResult(skipped=f"{exc}; left unchanged")
 
     result = FileResult(parsed=True)
-    ctx, reports = _run_rules(module, rules, settings)
+    ctx, reports = _run_rules(module, rules, settings, text)
     findings, applicable = _triage(ctx, reports, settings, result)
     result.findings = findings
     if not fix or not applicable:
@@ -91,11 +91,12 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
         module, codes, count = _apply(ctx, applicable)
         applied_codes |= codes
         result.fixes_applied += count
+        code = module.code
         try:
-            module = parse_module(module.code)
+            module = parse_module(code)
         except cst.ParserSyntaxError as exc:
             return _broken(result, applied_codes, f"produced code that does not parse ({exc.message})")
-        ctx, reports = _run_rules(module, rules, settings)
+        ctx, reports = _run_rules(module, rules, settings, code)
         _, applicable = _triage(ctx, reports, settings, None)
     else:
         return _broken(result, applied_codes, "kept finding new fixes (no fixed point)")
@@ -133,9 +134,12 @@ def _broken(result: FileResult, codes: Iterable[str], problem: str) -> FileResul
     return result
 
 
-def _run_rules(module: cst.Module, rules: Sequence[Type[Rule]], settings: Settings) -> Tuple[FileContext, List[Report]]:
+def _run_rules(
+    module: cst.Module, rules: Sequence[Type[Rule]], settings: Settings, source: Optional[str] = None
+) -> Tuple[FileContext, List[Report]]:
+    # A fresh tree from our own parse: no need for the wrapper's deep copy.
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    ctx = FileContext(wrapper, settings)
+    ctx = FileContext(wrapper, settings, source)
     extra = {p for rule in rules for p in rule.METADATA_DEPENDENCIES}
     if extra:
         ctx.extra_metadata = wrapper.resolve_many(extra)
@@ -326,6 +330,7 @@ class _Dispatch(cst.CSTVisitor):
     def __init__(self, rules: Sequence[Rule], ctx: FileContext) -> None:
         super().__init__()
         self._ctx = ctx
+        self._stack: List[cst.CSTNode] = []  # ancestors of the node being visited
         self._visits: Dict[type, List[_Hook]] = defaultdict(list)
         self._leaves: Dict[type, List[_Hook]] = defaultdict(list)
         for rule in rules:
@@ -336,6 +341,10 @@ class _Dispatch(cst.CSTVisitor):
                 self._leaves[node_type].extend(_guarded(rule.code, getattr(rule, n)) for n in names)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        stack = self._stack
+        if stack:
+            self._ctx.note_parent(node, stack[-1])
+        stack.append(node)
         if type(node) is cst.GeneratorExp:
             self._ctx.body_stack.append(node)
         for hook in self._visits.get(type(node), ()):
@@ -347,6 +356,7 @@ class _Dispatch(cst.CSTVisitor):
             hook(original_node)
         if type(original_node) is cst.GeneratorExp:
             self._ctx.body_stack.pop()
+        self._stack.pop()
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         if attribute == "body" and type(node) in _BODY_OWNERS:
