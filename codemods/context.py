@@ -94,7 +94,8 @@ class FileContext:
             while isinstance(head, cst.Attribute):
                 head = head.value
             if not isinstance(head, cst.Name):
-                return False  # qualified_names gives nothing for `f().x`
+                # qualified_names names only `f().x` (after the call), nothing deeper
+                return isinstance(node.value, cst.Call)
         elif isinstance(node, cst.Name):
             tail, bare = node.value, True
         else:
