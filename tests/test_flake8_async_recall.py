@@ -46,8 +46,12 @@ MODULES = (
 # AIO307. Misses on purpose: spellings we cannot resolve (`urlopen()` with no
 # import), os.path.normpath/relpath (no I/O), awaited calls, `Client.close()`, any method of
 # a urllib3 pool other than the request ones, unresolvable `Optional` and a client name
-# bound twice. ASYNC230-232/251 are AIO301/AIO302's (not measured here).
-AS_WRITTEN = {"ASYNC210": (27, 29), "ASYNC211": (11, 11), "ASYNC240": (15, 22)}
+# bound twice. With AIO301, AIO302 and AIO305: ASYNC230/231/250/251; ASYNC232 (a method of an
+# already opened file object) is not detected (AIO302's documented limitation).
+AS_WRITTEN = {
+    "ASYNC210": (27, 29), "ASYNC211": (11, 11), "ASYNC240": (15, 22),
+    "ASYNC230": (8, 9), "ASYNC231": (3, 3), "ASYNC250": (4, 4), "ASYNC251": (4, 4),
+}
 WITH_IMPORTS = {
     **AS_WRITTEN,
     "ASYNC212": (26, 40),
@@ -59,7 +63,13 @@ WITH_IMPORTS = {
 # `urllib3.PoolManager()` whose first argument is no literal HTTP verb (they guess by the
 # verb, we know the object), and `client.send()` on `client: Client = Client()` after
 # `from httpx import Client` (their "# not implemented").
-KNOWN_CLEAN_LINE_FINDINGS = {f"async211.py:{n}" for n in (19, 20, 22, 23, 24, 25, 26)} | {"async212.py:98"}
+# And `open("")` in coroutines of the ASYNC232 file, which annotates only ASYNC232: those lines are
+# ASYNC230 sites flake8-async does not check in that file (AIO302 is right to report them).
+KNOWN_CLEAN_LINE_FINDINGS = (
+    {f"async211.py:{n}" for n in (19, 20, 22, 23, 24, 25, 26)}
+    | {"async212.py:98"}
+    | {f"async232_asyncio.py:{n}" for n in (107, 112, 117, 122, 126, 131, 212, 219)}
+)
 
 
 def annotations(path: Path) -> Set[Tuple[int, str]]:
