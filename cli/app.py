@@ -174,8 +174,9 @@ class Run:
                 ],
                 [(code, names.get(code, ""), n) for code, n in sorted(tally.per_rule.items())],
             )
-        if self.verbose and self.cache is not None:
-            print(f"{tally.files} files; {self.cache.hits} answered from the cache", file=sys.stderr)
+        if self.verbose:
+            hits = f"; {self.cache.hits} answered from the cache" if self.cache is not None else ""
+            print(f"{tally.files} files{hits}", file=sys.stderr)
 
 
 def _relative(path: Path, root: Path) -> str:

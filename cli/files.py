@@ -43,8 +43,13 @@ def discover(paths: Sequence[str], exclude: Optional[pathspec.PathSpec] = None, 
 
 def _walk(top: Path, exclude: Optional[pathspec.PathSpec], root: Optional[Path]) -> Iterator[Source]:
     ignores = _inherited_gitignores(top)
+    # A folder named on the command line is processed even if it is excluded or ignored
+    # (the standard library under a pyenv checkout, a venv's site-packages): the ignore
+    # files inside it still apply.
+    if _ignored(top, True, ignores):
+        ignores = []
     if _excluded(top, True, exclude, root):
-        exclude = None  # a folder named on the command line is processed even if excluded
+        exclude = None
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         here = Path(dirpath)
         spec = _gitignore(here)

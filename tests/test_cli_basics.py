@@ -43,6 +43,18 @@ def test_walk_honours_gitignore_and_skips_environments(tmp_path: Path) -> None:
     assert rel == ["a.py", "pkg/b.py", "pkg/stub.pyi", "pkg/sub/kept.py"]
 
 
+def test_explicit_folder_is_walked_even_if_an_ignore_file_above_ignores_it(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("versions/\n")
+    lib = tmp_path / "versions" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "a.py").write_text("x = 1\n")
+    (lib / ".gitignore").write_text("b.py\n")
+    (lib / "b.py").write_text("x = 1\n")
+    assert found(lib) == [str(lib / "a.py")]
+    assert found(tmp_path) == []
+
+
 def test_explicit_file_is_processed_even_if_ignored(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("*.py\n")
     (tmp_path / "x.py").write_text("x = 1\n")

@@ -4,6 +4,7 @@ must never fail internally."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import sysconfig
@@ -23,7 +24,7 @@ CORPORA = {
 def test_no_internal_errors(corpus: str, command, tmp_path: Path) -> None:
     root = Path(CORPORA[corpus])
     done = subprocess.run(
-        [sys.executable, "-m", "asyncio_upgrade.cli", *command, "--isolated", "--no-cache",
+        [sys.executable, "-m", "asyncio_upgrade.cli", *command, "--isolated", "--no-cache", "-v",
          "--target-version", "py312", str(root)],
         capture_output=True,
         text=True,
@@ -33,5 +34,7 @@ def test_no_internal_errors(corpus: str, command, tmp_path: Path) -> None:
     internal = [line for line in done.stderr.splitlines() if "internal error" in line]
     assert not internal, "\n".join(internal[:20])
     assert "Traceback" not in done.stderr
+    files = int(re.search(r"^(\d+) files", done.stderr, re.M).group(1))
+    assert files > 200, f"only {files} files processed under {root}"
     if command == ["check"]:
         assert done.stdout.strip(), "check printed no summary"
