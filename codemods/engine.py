@@ -84,6 +84,7 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
         return result
 
     roundtrip = module.code
+    defined_before = _defined_names(module)
     applied_codes: Set[str] = set()
     for _ in range(MAX_PASSES):
         if not applicable:
@@ -104,7 +105,7 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
     new_text = splice_changes(text, roundtrip, module.code)
     if settings.black is not None and new_text != text:
         new_text = keep_black_formatting(text, new_text, settings.black) or new_text
-    problem = _verify(text, new_text)
+    problem = _verify(text, new_text, defined_before)
     if problem:
         return _broken(result, applied_codes, problem)
     result.findings = [
@@ -249,7 +250,7 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
     return module, codes, count
 
 
-def _verify(before: str, after: str) -> Optional[str]:
+def _verify(before: str, after: str, defined_before: Set[str]) -> Optional[str]:
     """Why ``after`` must not be written, or None."""
     try:
         new_module = parse_module(after)
@@ -264,7 +265,7 @@ def _verify(before: str, after: str) -> Optional[str]:
             pass  # this interpreter cannot compile the original either (newer syntax)
         else:
             return f"produced code that does not compile (line {exc.lineno}: {exc.msg})"
-    lost = _defined_names(parse_module(before)) - _defined_names(new_module)
+    lost = defined_before - _defined_names(new_module)
     if lost:
         return f"removed top-level definitions {sorted(lost)}"
     return None
