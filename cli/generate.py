@@ -75,7 +75,7 @@ def render_manifest(infos: List[RuleInfo]) -> str:
         {
             "code": i.code, "name": i.name, "key": i.key, "summary": i.summary, "min_python": i.min_python,
             "safety": i.safety.value, "equivalent_codes": i.equivalent_codes, "trigger_words": i.trigger_words,
-            "docs": i.docs,
+            "anchors": i.anchors, "needs_async_def": i.needs_async_def, "docs": i.docs,
         }
         for i in infos
     ]

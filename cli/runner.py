@@ -12,13 +12,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 
-from asyncio_upgrade.codemods.api import FileResult, Settings, process_source
+from asyncio_upgrade.codemods.api import FileResult, Settings, answered_by_text, process_source
 
 from .cache import Cache
 from .files import Source
 
 CHUNK = 512
-# Below this many files to parse, starting worker processes costs more than it saves.
+# Below this many files that need parsing, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
 
 
@@ -70,6 +70,10 @@ class Runner:
             settings = settings_for(source.path)
             key = self.cache.key(data, settings, fix) if self.cache else ""
             cached = self.cache.get(key) if self.cache else None
+            if cached is None:
+                cached = answered_by_text(data, settings)  # most files: no need for a worker
+                if cached is not None and self.cache:
+                    self.cache.put(key, cached)
             outcomes.append(Outcome(source.path, data, cached))
             if cached is None:
                 pending.append((len(outcomes) - 1, key, (str(source.path), data, settings, fix)))
@@ -102,4 +106,6 @@ class Runner:
     def _pool_map(self, items):
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.jobs)
-        return list(self._pool.map(_work, items, chunksize=max(1, len(items) // (self.jobs * 4))))
+        # Small chunks: the files that reach here all need parsing, and a few big ones can take
+        # most of the time; large chunks would leave one worker with all of them.
+        return list(self._pool.map(_work, items, chunksize=max(1, len(items) // (self.jobs * 16))))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import TYPE_CHECKING, List, Optional, Tuple, Union
 
 from .model import (  # noqa: F401  (re-exported)
     NEWEST_TARGET,
@@ -18,6 +18,10 @@ from .model import (  # noqa: F401  (re-exported)
     format_version,
     parse_version,
 )
+from .prefilter import rules_by_names, rules_by_text
+
+if TYPE_CHECKING:
+    from .source import DecodedSource
 
 
 def rule_infos() -> List[RuleInfo]:
@@ -38,27 +42,51 @@ def rule_infos() -> List[RuleInfo]:
 def process_source(data: bytes, settings: Settings, *, fix: bool) -> FileResult:
     """Check (``fix=False``) or fix one source. Never raises.
 
-    Sources that contain none of the selected rules' trigger words are answered here,
+    Sources that no selected rule can fire on (``codemods/prefilter.py``) are answered here,
     without importing libcst.
     """
-    if settings.prefilter and not _may_trigger(data, settings):
-        return FileResult()
-    from .engine import process_source as run
-
-    return run(data, settings, fix=fix)
-
-
-def _may_trigger(data: bytes, settings: Settings) -> bool:
     try:
-        text = decode_text(data)
-    except ValueError:
-        return True  # let the engine report it
-    return any(
-        word in text
-        for info in _infos()
-        if settings.select is None or info.code in settings.select
-        for word in info.trigger_words
-    )
+        prepared = _prepare(data, settings)
+        if isinstance(prepared, FileResult):
+            return prepared
+        decoded, infos = prepared
+        if settings.prefilter:
+            infos = rules_by_names(decoded.text, infos)
+        if not infos:
+            return FileResult()
+    except Exception as exc:  # never raise into the CLI
+        return FileResult(skipped=f"internal error: {type(exc).__name__}: {exc}; left unchanged", internal_error=True)
+    from .engine import process_decoded, selected_rules
+
+    rules = selected_rules(settings, {info.code for info in infos})
+    return process_decoded(decoded, settings, fix=fix, rules=rules)
+
+
+def answered_by_text(data: bytes, settings: Settings) -> Optional[FileResult]:
+    """The result for a source when its text alone settles it (no selected rule's words are
+    in it, it cannot be decoded, it opts out), else None: it must go to ``process_source``.
+    Costs about a millisecond, so a batch runner can keep such files out of its workers."""
+    try:
+        prepared = _prepare(data, settings)
+    except Exception:
+        return None
+    return prepared if isinstance(prepared, FileResult) else None
+
+
+def _prepare(data: bytes, settings: Settings) -> Union[FileResult, Tuple["DecodedSource", List[RuleInfo]]]:
+    from .source import UndecodableSource, decode
+    from .suppress import file_opt_out
+
+    try:
+        decoded = decode(data)
+    except UndecodableSource as exc:
+        return FileResult(skipped=str(exc))
+    if file_opt_out(decoded.text, settings.include_generated):
+        return FileResult()
+    infos = [info for info in _infos() if settings.select is None or info.code in settings.select]
+    if settings.prefilter:
+        infos = rules_by_text(decoded.text, infos)
+    return (decoded, infos) if infos else FileResult()
 
 
 _cached_infos: List[RuleInfo] = []

@@ -7,7 +7,7 @@ same pass: the later one is found again, on the rewritten tree, in the next pass
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
+from typing import Callable, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -19,7 +19,8 @@ from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
 from .preserve import splice_changes
 from .registry import all_rules
 from .rule import Report, Rule
-from .source import UndecodableSource, decode
+from .prefilter import rules_that_may_fire
+from .source import DecodedSource, UndecodableSource, decode
 from .suppress import file_opt_out, find_suppressions, is_suppressed
 
 MAX_PASSES = 8
@@ -31,10 +32,13 @@ class RuleCrash(Exception):
         self.code = code
 
 
-def selected_rules(settings: Settings) -> List[Type[Rule]]:
+def selected_rules(settings: Settings, codes: Optional[Collection[str]] = None) -> List[Type[Rule]]:
+    """The registry's rules that ``settings`` selects (and, if given, whose code is in ``codes``)."""
     rules = all_rules()
     if settings.select is not None:
         rules = [r for r in rules if r.code in settings.select]
+    if codes is not None:
+        rules = [r for r in rules if r.code in codes]
     return rules
 
 
@@ -45,8 +49,34 @@ def process_source(
 
     ``rules`` replaces the registry (tests use it to run rules of their own).
     """
+
+    def work() -> FileResult:
+        try:
+            decoded = decode(data)
+        except UndecodableSource as exc:
+            return FileResult(skipped=str(exc))
+        pool = selected_rules(settings) if rules is None else list(rules)
+        if file_opt_out(decoded.text, settings.include_generated):
+            return FileResult()
+        chosen = rules_that_may_fire(decoded.text, pool) if settings.prefilter else pool
+        return _process(decoded, settings, fix, chosen, pool) if chosen else FileResult()
+
+    return _never_raising(work)
+
+
+def process_decoded(
+    decoded: DecodedSource, settings: Settings, *, fix: bool, rules: Sequence[Type[Rule]]
+) -> FileResult:
+    """``process_source`` for a source already decoded whose rules the caller has prefiltered
+    to ``rules``. Never raises."""
+    return _never_raising(
+        lambda: _process(decoded, settings, fix, list(rules), selected_rules(settings)) if rules else FileResult()
+    )
+
+
+def _never_raising(work: Callable[[], FileResult]) -> FileResult:
     try:
-        return _process(data, settings, fix, selected_rules(settings) if rules is None else list(rules))
+        return work()
     except RecursionError:
         return FileResult(skipped="too deeply nested for the parser (RecursionError); left unchanged")
     except RuleCrash as exc:
@@ -57,18 +87,13 @@ def process_source(
         )
 
 
-def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]) -> FileResult:
-    try:
-        decoded = decode(data)
-    except UndecodableSource as exc:
-        return FileResult(skipped=str(exc))
+def _process(
+    decoded: DecodedSource, settings: Settings, fix: bool, rules: List[Type[Rule]], pool: List[Type[Rule]]
+) -> FileResult:
+    """``rules``: those the prefilter kept from ``pool`` for this source. A fix can give another
+    rule of the pool work (a generator made ``async def``, a name newly referred to), so later
+    passes ask the prefilter again about the rewritten source."""
     text = decoded.text
-    if file_opt_out(text, settings.include_generated):
-        return FileResult()
-    if settings.prefilter:
-        rules = [r for r in rules if any(word in text for word in r.trigger_words)]
-    if not rules:
-        return FileResult()
     try:
         module = parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -97,6 +122,8 @@ def _process(data: bytes, settings: Settings, fix: bool, rules: List[Type[Rule]]
             module = parse_module(code)
         except cst.ParserSyntaxError as exc:
             return _broken(result, applied_codes, f"produced code that does not parse ({exc.message})")
+        if settings.prefilter:
+            rules = rules_that_may_fire(code, pool)
         ctx, reports = _run_rules(module, rules, settings, code)
         _, applicable = _triage(ctx, reports, settings, None)
     else:

@@ -248,13 +248,17 @@ def comma_like(original: list, kept: list) -> list:
 def from_import_binding(ctx: FileContext, name: cst.BaseExpression) -> Optional[Tuple[str, str, Optional[str]]]:
     """``(module, obj, asname)`` of the only ``from module import obj as asname`` binding
     the bare ``name`` where it stands, for ``Fix.remove_import_if_unused``; else None."""
-    scope = ctx.scope(name)
-    if not isinstance(name, cst.Name) or scope is None:
+    if not isinstance(name, cst.Name):
         return None
-    assignments = list(scope[name.value])
-    if len(assignments) != 1 or not isinstance(assignments[0].node, cst.ImportFrom):
+    statements = ctx.module_import_statements(name)
+    if statements is None:
+        scope = ctx.scope(name)
+        if scope is None:
+            return None
+        statements = [assignment.node for assignment in scope[name.value]]
+    if len(statements) != 1 or not isinstance(statements[0], cst.ImportFrom):
         return None
-    stmt = assignments[0].node
+    stmt = statements[0]
     if stmt.relative or stmt.module is None or isinstance(stmt.names, cst.ImportStar):
         return None
     module = cst.helpers.get_full_name_for_node(stmt.module)
@@ -623,7 +627,7 @@ def bound_to_call(ctx: FileContext, expr: cst.BaseExpression, names: Collection[
     is annotated with one of ``names``, for classes such as ``pathlib.Path``)."""
     if isinstance(expr, cst.Call):
         return is_call_to(ctx, expr, names)
-    values = binding_sources(ctx, expr) if isinstance(expr, cst.Name) else None
+    values = binding_sources(ctx, expr) if isinstance(expr, cst.Name) and ctx.may_refer_to(names) else None
     return bool(values) and all(
         ctx.resolves_to(declared_type(ctx, v), names)
         if isinstance(v, cst.Annotation)
@@ -659,7 +663,7 @@ def is_known_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: in
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
         return is_known_pathlib_path(ctx, expr.left)
     if isinstance(expr, cst.Name) and _depth < 4:
-        values = binding_sources(ctx, expr)
+        values = binding_sources(ctx, expr) if ctx.may_refer_to(PATHLIB_PATHS) else None
         return bool(values) and all(
             ctx.resolves_to(declared_type(ctx, v), PATHLIB_PATHS)
             if isinstance(v, cst.Annotation)
@@ -770,7 +774,7 @@ def self_attribute_values(
     return tuple(found) if ok[0] and found else None
 
 
-_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+ASYNCIO_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
 
 
 def is_asyncio_lock(ctx: FileContext, expr: cst.BaseExpression) -> bool:
@@ -785,11 +789,11 @@ def is_asyncio_lock(ctx: FileContext, expr: cst.BaseExpression) -> bool:
         scope = ctx.scope(expr)
         params = [getattr(b, "node", None) for b in (scope[expr.value] if scope is not None else ())]
         if len(params) == 1 and isinstance(params[0], cst.Param) and params[0].annotation is not None:
-            return ctx.resolves_to(params[0].annotation.annotation, _LOCKS)
+            return ctx.resolves_to(params[0].annotation.annotation, ASYNCIO_LOCKS)
         values = binding_values(ctx, expr)
     else:
         return False
-    return bool(values) and all(is_call_to(ctx, value, _LOCKS) for value in values)
+    return bool(values) and all(is_call_to(ctx, value, ASYNCIO_LOCKS) for value in values)
 
 
 def async_with_over(node: cst.With, exprs: Iterable[cst.BaseExpression]) -> cst.With:

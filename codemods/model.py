@@ -120,3 +120,5 @@ class RuleInfo:
     equivalent_codes: Tuple[str, ...]
     trigger_words: Tuple[str, ...]
     docs: str  # markdown: summary, ## Why, ## Fix safety, ## Limitations
+    anchors: Tuple[str, ...] = ()
+    needs_async_def: bool = False

@@ -119,6 +119,11 @@ class Rule:
     equivalent_codes: ClassVar[Tuple[str, ...]] = ()
     # The file is parsed for this rule only if it contains one of these strings.
     trigger_words: ClassVar[Tuple[str, ...]]
+    # Qualified names (or packages) one of which the file must refer to for this rule to fire:
+    # files that refer to none are not parsed for it (``codemods/prefilter.py``). Empty: no check.
+    anchors: ClassVar[Tuple[str, ...]] = ()
+    # The rule only fires inside ``async def``: files without one are not parsed for it.
+    needs_async_def: ClassVar[bool] = False
     # Extra libcst metadata providers this rule reads (scopes and parents are always there).
     METADATA_DEPENDENCIES: ClassVar[Tuple[type, ...]] = ()
     # Set by the registry from the module name, e.g. "aio201_gather_to_taskgroup".
@@ -175,6 +180,8 @@ class Rule:
             safety=cls.safety,
             equivalent_codes=tuple(cls.equivalent_codes),
             trigger_words=tuple(cls.trigger_words),
+            anchors=tuple(sorted(cls.anchors)),
+            needs_async_def=cls.needs_async_def,
             docs=doc,
         )
 
@@ -202,6 +209,9 @@ def _check_contract(cls: type) -> None:
     words = getattr(cls, "trigger_words", ())
     if not words or not all(isinstance(w, str) and w for w in words):
         problems.append("trigger_words must be a non-empty tuple of strings")
+    anchors = getattr(cls, "anchors", ())
+    if isinstance(anchors, str) or not all(isinstance(a, str) and a for a in anchors):
+        problems.append("anchors must be qualified names")
     doc = cls.__doc__ or ""
     missing = [s for s in _DOC_SECTIONS if s not in doc]
     if not doc.strip() or missing:

@@ -300,3 +300,31 @@ def test_attribute_of_a_call_is_named_after_the_call() -> None:
     calls = [stmt.body[0].value for stmt in module.body[1:]]
     assert ctx.qualified_names(calls[0].func) == {"asyncio.get_event_loop_policy().set_child_watcher"}
     assert ctx.qualified_names(calls[1].func) == set()
+
+
+def test_fast_qualified_names_agree_with_libcst_on_every_golden_case(monkeypatch) -> None:
+    """Every answer ModuleNames gives instead of libcst's ScopeProvider is libcst's answer
+    (a disagreement raises, and the engine reports it as an internal error)."""
+    from asyncio_upgrade.codemods import context
+
+    from conftest import FIXTURES
+
+    monkeypatch.setattr(context, "CROSS_CHECK_NAMES", True)
+    inputs = sorted(FIXTURES.glob("*/*.input.py"))
+    assert len(inputs) > 500
+    for path in inputs:
+        for fix in (False, True):
+            result = process_source(path.read_bytes(), Settings(unsafe_fixes=True, prefilter=False), fix=fix)
+            assert not result.internal_error, (path, result.skipped)
+
+
+def test_parent_map_is_libcsts_parent_provider() -> None:
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+    from asyncio_upgrade.codemods.context import parent_map
+    from conftest import FIXTURES
+
+    for path in sorted(FIXTURES.glob("aio2*/*.input.py"))[:80]:
+        module = cst.parse_module(path.read_text(encoding="utf-8"))
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+        assert parent_map(module) == dict(expected), path

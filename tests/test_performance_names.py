@@ -80,4 +80,6 @@ def test_no_scope_analysis_when_the_spelling_rules_it_out(monkeypatch) -> None:
     assert lines("import os\n\ndef f(done):\n    done.wait()\n    os.getcwd()\n") == []
     assert ScopeProvider not in resolved
     assert lines("import asyncio\nasyncio.wait(x)\n") == [2]
-    assert ScopeProvider in resolved
+    assert ScopeProvider not in resolved  # `asyncio` is bound only by a module-level import
+    assert lines("import asyncio\n\ndef f():\n    asyncio.wait(x)\n    asyncio = 1\n") == []
+    assert ScopeProvider in resolved  # a function rebinds `asyncio`: libcst's scopes decide

@@ -68,6 +68,7 @@ class RunUntilCompleteToRun(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("run_until_complete",)
+    anchors = tuple(LOOP_GETTERS | LOOP_MAKERS)
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -35,6 +35,7 @@ class GetEventLoopInCoroutine(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("get_event_loop",)
+    anchors = tuple(LOOP_GETTERS)
 
     def visit_Call(self, node: cst.Call) -> None:
         if node.args or not is_call_to(self.ctx, node, LOOP_GETTERS):

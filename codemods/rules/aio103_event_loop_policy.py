@@ -67,6 +67,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
     min_python = (3, 12)
     safety = Safety.UNSAFE
     trigger_words = ("EventLoopPolicy", "event_loop_policy", "uvloop")
+    anchors = tuple(POLICY_API)
     REPORTED_API = POLICY_API - SET_POLICY  # setters are reported as a whole
 
     def __init__(self, ctx) -> None:

@@ -68,6 +68,7 @@ class ChildWatcher(ReportsApiUses, Rule):
     min_python = (3, 8)
     safety = Safety.UNSAFE
     trigger_words = ("ChildWatcher", "child_watcher")
+    anchors = tuple(API)
     REPORTED_API = API
 
     def __init__(self, ctx) -> None:

@@ -50,6 +50,8 @@ class FutureConstructorInCoroutine(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("Future",)
+    anchors = tuple(FUTURE)
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         if node.args or not isinstance(node.func, (cst.Name, cst.Attribute)):

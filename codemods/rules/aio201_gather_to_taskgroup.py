@@ -51,6 +51,7 @@ class GatherWithoutTaskGroup(Rule):
     min_python = (3, 11)
     safety = Safety.UNSAFE
     trigger_words = ("gather",)
+    anchors = tuple(GATHER)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, GATHER):

@@ -52,6 +52,7 @@ class WaitForWithoutTimeoutBlock(Rule):
     min_python = (3, 11)
     safety = Safety.SAFE
     trigger_words = ("wait_for",)
+    anchors = tuple(WAIT_FOR)
 
     def visit_Call(self, node: cst.Call) -> None:
         awaited = self.ctx.parent(node)

@@ -1,6 +1,8 @@
 import libcst as cst
 
 from ..helpers import (
+    GET_RUNNING_LOOP,
+    GET_EVENT_LOOP,
     asyncio_names,
     has_star_args,
     innermost_def,
@@ -51,6 +53,7 @@ class EnsureFutureOfCoroutine(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("ensure_future", "create_task", "Task")
+    anchors = tuple(ENSURE_FUTURE | TASK | GET_RUNNING_LOOP | GET_EVENT_LOOP)
 
     def visit_Call(self, node: cst.Call) -> None:
         receiver = method_receiver(node, "create_task")

@@ -63,6 +63,7 @@ class DanglingTask(Rule):
     safety = Safety.UNSAFE
     equivalent_codes = ("RUF006", "ASYNC300")
     trigger_words = ("create_task", "ensure_future", "Task")
+    anchors = tuple(TASK_CREATORS | GET_RUNNING_LOOP | GET_EVENT_LOOP)
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

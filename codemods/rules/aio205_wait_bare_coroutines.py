@@ -49,6 +49,7 @@ class WaitWithBareCoroutines(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("wait",)
+    anchors = tuple(WAIT)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, WAIT):

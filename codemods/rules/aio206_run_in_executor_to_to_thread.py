@@ -3,6 +3,8 @@ from typing import List, Optional
 import libcst as cst
 
 from ..helpers import (
+    GET_RUNNING_LOOP,
+    GET_EVENT_LOOP,
     count_comments,
     has_star_args,
     is_literal,
@@ -46,6 +48,8 @@ class RunInExecutorDefault(Rule):
     min_python = (3, 9)
     safety = Safety.UNSAFE
     trigger_words = ("run_in_executor",)
+    anchors = tuple(GET_RUNNING_LOOP | GET_EVENT_LOOP)
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         loop = method_receiver(node, "run_in_executor")

@@ -44,6 +44,7 @@ class AsyncioCoroutineNotAwaited(Rule):
         "sleep", "wait", "gather", "shield", "to_thread", "open_connection", "open_unix_connection",
         "start_server", "start_unix_server", "create_subprocess", "drain",
     )
+    anchors = tuple(AWAITABLE_CALLS | OPEN_CONNECTION)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import GATHER, is_literal, only_statement, task_group_item
+from ..helpers import GATHER, TASK_GROUP, is_literal, only_statement, task_group_item
 from ..model import Safety
 from ..rule import Rule
 
@@ -41,6 +41,7 @@ class GatherOfOne(Rule):
     min_python = (3, 7)
     safety = Safety.REPORT
     trigger_words = ("gather", "TaskGroup")
+    anchors = tuple(GATHER | TASK_GROUP)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, GATHER) or not self.ctx.is_awaited(node):

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import task_group_item
+from ..helpers import TASK_GROUP, task_group_item
 from ..model import Safety
 from ..rule import Rule
 
@@ -41,6 +41,7 @@ class ReturnInTaskGroup(Rule):
     min_python = (3, 11)
     safety = Safety.REPORT
     trigger_words = ("TaskGroup",)
+    anchors = tuple(TASK_GROUP)
 
     def visit_Return(self, node: cst.Return) -> None:
         self._check(node, "return")

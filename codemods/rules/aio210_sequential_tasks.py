@@ -39,6 +39,7 @@ class CreateTaskAwaitedAtOnce(Rule):
     min_python = (3, 7)
     safety = Safety.REPORT
     trigger_words = ("create_task",)
+    anchors = tuple(CREATE_TASK)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, CREATE_TASK):

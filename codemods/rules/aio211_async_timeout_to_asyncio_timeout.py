@@ -50,6 +50,7 @@ class AsyncTimeoutPackage(Rule):
     min_python = (3, 11)
     safety = Safety.SAFE
     trigger_words = ("async_timeout",)
+    anchors = tuple(set(FACTORIES))
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.call_name(node)

@@ -48,6 +48,8 @@ class TimeSleepInCoroutine(Rule):
     safety = Safety.SAFE
     equivalent_codes = ("ASYNC251",)
     trigger_words = ("sleep",)
+    anchors = tuple(TIME_SLEEP)
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_coroutine() or not self.ctx.resolves_to(node.func, TIME_SLEEP):

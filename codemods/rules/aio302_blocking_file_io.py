@@ -72,6 +72,8 @@ class BlockingFileIo(Rule):
     safety = Safety.SAFE
     equivalent_codes = ("ASYNC230", "ASYNC231")
     trigger_words = ("open", "read_", "write_")
+    anchors = tuple(OPENERS | {"pathlib"})
+    needs_async_def = True
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -27,6 +27,7 @@ FIXABLE = {
     "glob.glob",
 }
 LAZY = {"os.scandir", "os.walk", "os.fwalk", "glob.iglob"}
+MODULE_FUNCTIONS = frozenset(FIXABLE | LAZY)
 PATH_METHODS = {
     "exists", "is_file", "is_dir", "is_symlink", "is_mount", "stat", "lstat", "unlink", "mkdir",
     "rmdir", "rename", "replace", "touch", "chmod", "resolve", "samefile", "readlink",
@@ -67,6 +68,8 @@ class BlockingFilesystemCall(Rule):
     safety = Safety.SAFE
     equivalent_codes = ("ASYNC240",)
     trigger_words = ("os", "shutil", "glob", "Path")
+    anchors = tuple(FIXABLE | LAZY | {"pathlib"})
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self._blocking_name(node) if blocking_call_site(self.ctx, node) else None
@@ -88,7 +91,6 @@ class BlockingFilesystemCall(Rule):
         if isinstance(func, cst.Attribute) and func.attr.value in PATH_METHODS | PATH_LAZY:
             if is_known_pathlib_path(self.ctx, func.value):
                 return f"Path.{func.attr.value}"
-        name = self.ctx.call_name(node) if is_dotted_name(func) else None
-        if name in FIXABLE or name in LAZY:
-            return name
+        if is_dotted_name(func) and self.ctx.resolves_to(func, MODULE_FUNCTIONS):
+            return self.ctx.call_name(node)
         return None

@@ -22,6 +22,8 @@ REPORT = {
     "os.posix_spawn": "waiting for the child blocks the loop",
     "os.posix_spawnp": "waiting for the child blocks the loop",
 }
+BLOCKING = frozenset(FIXABLE | SPAWN | set(REPORT))
+POPEN = frozenset({"os.popen"})
 CREATE = "`asyncio.create_subprocess_exec`/`create_subprocess_shell`"
 
 
@@ -58,13 +60,15 @@ class BlockingSubprocess(Rule):
     safety = Safety.SAFE
     equivalent_codes = ("ASYNC220", "ASYNC221", "ASYNC222")
     trigger_words = ("subprocess", "os")
+    anchors = tuple(BLOCKING)
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         if not blocking_call_site(self.ctx, node):
             return
         if self._is_popen_read(node):
             name = "os.popen().read"
-        elif is_dotted_name(node.func):
+        elif is_dotted_name(node.func) and self.ctx.resolves_to(node.func, BLOCKING):
             name = self.ctx.call_name(node) or ""
         else:
             return
@@ -94,7 +98,7 @@ class BlockingSubprocess(Rule):
             and not node.args
             and isinstance(func.value, cst.Call)
             and is_dotted_name(func.value.func)
-            and self.ctx.call_name(func.value) == "os.popen"
+            and self.ctx.resolves_to(func.value.func, POPEN)
         )
 
     def _waits(self, node: cst.Call) -> bool:

@@ -42,6 +42,8 @@ class BlockingInput(Rule):
     safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC250",)
     trigger_words = ("input",)
+    anchors = tuple(INPUT)
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_coroutine() or not self.ctx.resolves_to(node.func, INPUT):

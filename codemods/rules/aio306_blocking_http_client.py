@@ -88,6 +88,8 @@ class BlockingHttpClient(Rule):
     safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC210", "ASYNC211", "ASYNC212")
     trigger_words = ("requests", "httpx", "urllib")
+    anchors = tuple({"requests", "httpx", "httpx2", "urllib", "urllib3"})
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self._blocking_name(node) if blocking_call_site(self.ctx, node) else None

@@ -49,6 +49,8 @@ MODULE_CALLS = {
     "socket.gethostbyaddr": "`loop.getnameinfo()`",
 }
 
+_MODULE_CALL_NAMES = frozenset(MODULE_CALLS)
+
 
 class BlockingSyncPrimitive(Rule):
     """Report blocking socket calls and thread synchronisation primitives used in a coroutine.
@@ -81,6 +83,8 @@ class BlockingSyncPrimitive(Rule):
     min_python = (3, 7)
     safety = Safety.REPORT
     trigger_words = ("socket", "threading", "queue")
+    anchors = tuple(SOCKETS | set(MODULE_CALLS) | {name for made, _, _ in PRIMITIVES for name in made})
+    needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
         if not blocking_call_site(self.ctx, node):
@@ -90,7 +94,7 @@ class BlockingSyncPrimitive(Rule):
             self.report(node, message)
 
     def _module_call(self, node: cst.Call) -> Optional[str]:
-        name = self.ctx.call_name(node) if is_dotted_name(node.func) else None
+        name = self.ctx.call_name(node) if is_dotted_name(node.func) and self.ctx.resolves_to(node.func, _MODULE_CALL_NAMES) else None
         if name in MODULE_CALLS:
             return f"`{name}()` blocks the event loop: use {MODULE_CALLS[name]}"
         return None

@@ -57,6 +57,7 @@ class LoopArgument(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("loop",)
+    anchors = tuple(LOOPLESS)
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -52,6 +52,7 @@ class CoroutineDecorator(Rule):
     min_python = (3, 5)
     safety = Safety.SAFE
     trigger_words = ("coroutine",)
+    anchors = tuple(DECORATOR)
 
     def visit_Module(self, node: cst.Module) -> None:
         self._iterated: Set[str] = set()  # names of functions whose calls are used as generators

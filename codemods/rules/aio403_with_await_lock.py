@@ -3,8 +3,9 @@ from typing import Optional
 import libcst as cst
 import libcst.matchers as m
 
-from ..helpers import async_with_over, count_comments, is_asyncio_lock
+from ..helpers import ASYNCIO_LOCKS, async_with_over, count_comments, is_asyncio_lock
 from ..model import Safety
+from ..prefilter import awaited_method
 from ..rule import Rule
 
 
@@ -41,6 +42,7 @@ class WithAwaitLock(Rule):
     min_python = (3, 5)
     safety = Safety.SAFE
     trigger_words = ("await", "yield from", "acquire")
+    anchors = (*ASYNCIO_LOCKS, awaited_method("acquire"))  # acquire/release is reported on any object
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:

@@ -45,6 +45,7 @@ class TaskClassMethods(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("all_tasks", "current_task")
+    anchors = tuple(set(OLD))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value not in ("all_tasks", "current_task"):

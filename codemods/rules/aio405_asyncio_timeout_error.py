@@ -46,6 +46,7 @@ class AsyncioTimeoutErrorAlias(Rule):
     safety = Safety.SAFE
     equivalent_codes = ("UP041",)
     trigger_words = ("TimeoutError",)
+    anchors = tuple(ALIAS)
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

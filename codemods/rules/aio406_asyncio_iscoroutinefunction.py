@@ -47,6 +47,7 @@ class AsyncioIscoroutinefunction(Rule):
     min_python = (3, 7)
     safety = Safety.UNSAFE
     trigger_words = ("iscoroutinefunction",)
+    anchors = tuple(ISCOROUTINEFUNCTION)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

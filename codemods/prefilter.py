@@ -1,0 +1,213 @@
+"""Which rules can fire on a source, decided cheaply and without libcst.
+
+Two steps, each a superset of what the rules really match:
+
+1. Text: a rule needs one of its ``trigger_words`` in the file, ``async`` if it only fires in
+   coroutines, and, if it declares ``anchors``, the first word of one of them.
+2. Names, for the rules that declare ``anchors``: the file (parsed by ``ast``, which is ten
+   times faster than libcst and needs no scope analysis) must refer to one of the anchors or
+   to a name under one, through any of its imports (``import asyncio as aio`` makes
+   ``aio.sleep`` mean ``asyncio.sleep``) or as a builtin (``open`` is ``builtins.open``).
+   Shadowing is ignored: it can only make a reference mean less. Rules that only fire in
+   coroutines also need an ``async def``.
+
+A source ``ast`` cannot parse (newer syntax than the running Python) skips step 2.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from typing import Collection, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple, TypeVar
+
+_BUILTINS = frozenset(dir(builtins))
+# An anchor for a shape that no import names: ``await <anything>.method(...)``.
+_AWAITED = "await ."
+
+
+def awaited_method(method: str) -> str:
+    """An anchor met by ``await <anything>.<method>(...)`` inside an ``async def``."""
+    return f"{_AWAITED}{method}()"
+
+
+class Triggers(Protocol):
+    trigger_words: Tuple[str, ...]
+    anchors: Tuple[str, ...]
+    needs_async_def: bool
+
+
+T = TypeVar("T", bound=Triggers)
+
+
+def rules_that_may_fire(text: str, rules: Sequence[T]) -> List[T]:
+    return rules_by_names(text, rules_by_text(text, rules))
+
+
+def rules_by_text(text: str, rules: Sequence[T]) -> List[T]:
+    """Step 1: the rules whose words are all in ``text``."""
+    contains = _WordsIn(text)
+    return [rule for rule in rules if _text_may_trigger(contains, rule)]
+
+
+def rules_by_names(text: str, rules: Sequence[T]) -> List[T]:
+    """Step 2: of ``rules`` (which passed step 1), those whose anchors ``text`` refers to."""
+    if not any(rule.anchors for rule in rules):
+        return list(rules)
+    facts = SourceFacts.read(text)
+    if facts is None:
+        return list(rules)
+    return [rule for rule in rules if facts.may_trigger(rule)]
+
+
+class _WordsIn(dict):
+    """``contains[word]``: is ``word`` in the text? Each word is looked for once per text
+    (most rules share "asyncio" or "async")."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, word: str) -> bool:
+        found = self[word] = word in self.text
+        return found
+
+
+def _text_may_trigger(contains: _WordsIn, rule: Triggers) -> bool:
+    if rule.needs_async_def and not contains["async"]:
+        return False
+    if rule.anchors and not any(contains[word] for word in _first_words(rule.anchors)):
+        return False
+    return any(contains[word] for word in rule.trigger_words)
+
+
+_first_words_seen: Dict[int, Tuple[Collection[str], FrozenSet[str]]] = {}
+
+
+def _first_words(anchors: Collection[str]) -> FrozenSet[str]:
+    """The distinct ``_first_word`` of each anchor (hundreds of anchors, a handful of words),
+    remembered per anchors object."""
+    seen = _first_words_seen.get(id(anchors))
+    if seen is None or seen[0] is not anchors:
+        seen = (anchors, frozenset(map(_first_word, anchors)))
+        _first_words_seen[id(anchors)] = seen
+    return seen[1]
+
+
+def _first_word(anchor: str) -> str:
+    """The word a reference to ``anchor`` must spell: its package, or the builtin's name."""
+    if anchor.startswith(_AWAITED):
+        return "await"
+    package, _, rest = anchor.partition("()")[0].partition(".")
+    return rest.partition(".")[0] if package == "builtins" and rest else package
+
+
+class SourceFacts:
+    """What ``ast`` tells about a source: the qualified names it may refer to (and every
+    dotted prefix of them), and whether it has an ``async def``."""
+
+    def __init__(self, names: FrozenSet[str], has_async_def: bool, awaited_methods: FrozenSet[str]) -> None:
+        self.names = names
+        self.has_async_def = has_async_def
+        self.awaited_methods = awaited_methods
+
+    @classmethod
+    def read(cls, text: str) -> Optional["SourceFacts"]:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+        bindings: dict = {}
+        spellings: Set[str] = set()
+        imported: Set[str] = set()
+        awaited_methods: Set[str] = set()
+        has_async_def = False
+        for node in _walk_with_string_annotations(tree):
+            if isinstance(node, ast.Name):
+                spellings.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                dotted = _dotted(node)
+                if dotted:
+                    spellings.add(dotted)
+            elif isinstance(node, ast.AsyncFunctionDef):
+                has_async_def = True
+            elif isinstance(node, ast.Await):
+                call = node.value
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                    awaited_methods.add(call.func.attr)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        bindings.setdefault(alias.asname, set()).add(alias.name)
+                    else:
+                        head = alias.name.partition(".")[0]
+                        bindings.setdefault(head, set()).add(head)
+                    imported.add(alias.name)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        bindings.setdefault(alias.asname or alias.name, set()).add(f"{node.module}.{alias.name}")
+                        imported.add(f"{node.module}.{alias.name}")
+        # An import is a reference too: some rules report or rewrite the import itself.
+        names = imported
+        for spelling in spellings:
+            head, dot, rest = spelling.partition(".")
+            for target in bindings.get(head, ()):
+                names.add(target + dot + rest)
+            if head in _BUILTINS:
+                names.add(f"builtins.{spelling}")
+        return cls(frozenset(_with_prefixes(names)), has_async_def, frozenset(awaited_methods))
+
+    def may_trigger(self, rule: Triggers) -> bool:
+        if rule.needs_async_def and not self.has_async_def:
+            return False
+        return not rule.anchors or any(self._meets(anchor) for anchor in rule.anchors)
+
+    def _meets(self, anchor: str) -> bool:
+        if anchor.startswith(_AWAITED):
+            return anchor[len(_AWAITED) : -2] in self.awaited_methods
+        return self.refers_to(anchor.partition("()")[0])
+
+    def refers_to(self, anchor: str) -> bool:
+        """Does the source name ``anchor`` or something under it (``asyncio`` covers
+        ``asyncio.sleep``; ``asyncio.gather`` is not covered by ``asyncio.gathering``)?"""
+        return anchor in self.names
+
+
+def _with_prefixes(names: Iterable[str]) -> Set[str]:
+    """``{"a.b.c"}`` -> ``{"a", "a.b", "a.b.c"}``."""
+    found: Set[str] = set()
+    for name in names:
+        parts = name.split(".")
+        found.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return found
+
+
+def _dotted(node: ast.Attribute) -> Optional[str]:
+    parts = [node.attr]
+    value = node.value
+    while isinstance(value, ast.Attribute):
+        parts.append(value.attr)
+        value = value.value
+    if not isinstance(value, ast.Name):
+        return None
+    parts.append(value.id)
+    return ".".join(reversed(parts))
+
+
+def _walk_with_string_annotations(tree: ast.AST) -> Iterable[ast.AST]:
+    """``ast.walk``, plus the expressions inside strings that read as type expressions
+    (``x: "asyncio.Lock"``, ``List["Path"]``): libcst's scope analysis counts names in
+    string annotations as references, and telling annotations from other strings here would
+    cost more than parsing the few short strings that look like one."""
+    for node in ast.walk(tree):
+        yield node
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _TYPE_LIKE.fullmatch(node.value):
+            try:
+                inner = ast.parse(node.value.strip(), mode="eval")
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            yield from _walk_with_string_annotations(inner)
+
+
+_TYPE_LIKE = re.compile(r"[\w.\[\], |]{1,200}")
