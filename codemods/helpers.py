@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Optional, Set, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from .lazy import matchers as m
 
 from .context import FileContext
 from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple, Union

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import re
 from functools import lru_cache
+from types import ModuleType
 from typing import Dict, List, Type
 
 from . import rules as rules_package
@@ -27,7 +28,9 @@ def all_rules() -> List[Type[Rule]]:
         classes = [
             obj
             for obj in vars(module).values()
-            if isinstance(obj, type) and issubclass(obj, Rule) and obj.__module__ == module.__name__
+            # (modules first: looking at a lazy module's class would load it)
+            if not isinstance(obj, ModuleType) and isinstance(obj, type) and issubclass(obj, Rule)
+            and obj.__module__ == module.__name__
         ]
         if len(classes) != 1:
             raise TypeError(f"rule module {key} must define exactly one Rule subclass, found {len(classes)}")

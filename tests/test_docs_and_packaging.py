@@ -50,3 +50,17 @@ def test_wheel_contains_the_mapped_packages_and_no_fixtures(tmp_path: Path) -> N
     assert rules == {p.stem for p in (ROOT / "codemods" / "rules").glob("aio*.py")}
     assert "asyncio_upgrade/cli/app.py" in names
     assert not any("fixtures" in n for n in names)
+
+
+def test_checking_a_file_does_not_import_libcst_matchers_unless_a_rule_uses_them() -> None:
+    """libcst.matchers takes 0.3 s to import: the pre-commit hook on a small file must not pay it."""
+    code = (
+        "import sys\n"
+        "from asyncio_upgrade.codemods.api import Settings, process_source\n"
+        "r = process_source(b'import time\\nasync def f():\\n    time.sleep(1)\\n', Settings(), fix=False)\n"
+        "assert r.findings, r\n"
+        "m = sys.modules.get('libcst.matchers')\n"
+        "print(type(m).__name__ if m is not None else 'absent')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() in ("absent", "_LazyModule"), out

@@ -1,5 +1,5 @@
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..helpers import (
     LOOP_GETTERS, LOOP_MAKERS, asyncio_names, block_body, is_call_to, method_call_on,
@@ -18,7 +18,6 @@ COROUTINE_FUNCTIONS = asyncio_names(
     "create_subprocess_shell", "to_thread", "open_unix_connection", "start_unix_server",
 )
 _LOOP_SETUP = LOOP_GETTERS | LOOP_MAKERS | SET_LOOP
-_MAIN_TEST = m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())])
 _NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 
 
@@ -206,7 +205,7 @@ class RunUntilCompleteToRun(Rule):
         stmts = block_body(block)
         main = self.ctx.parent(block)
         if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
-                and m.matches(main.test, _MAIN_TEST):
+                and _is_main_test(main.test):
             module = self.ctx.parent(main)
         else:
             main, module = None, block
@@ -369,3 +368,8 @@ def _carry(edits, stmts, removed) -> None:
         edits[following] = cst.FlattenSentinel(nodes)
     else:
         edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
+
+
+def _is_main_test(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (any string)."""
+    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))

@@ -1,7 +1,7 @@
 from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..helpers import append_keyword_arg, asyncio_names, count_comments, is_literal, keyword_arg
 from ..helpers import ReportsApiUses, remove_unused_from_imports

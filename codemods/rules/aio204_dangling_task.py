@@ -3,7 +3,7 @@ from collections import Counter
 from typing import Optional, Tuple
 
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..helpers import (
     GET_EVENT_LOOP,

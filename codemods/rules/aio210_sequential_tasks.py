@@ -1,7 +1,7 @@
 from typing import Optional
 
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..helpers import CREATE_TASK, block_body, first_await
 from ..model import Safety

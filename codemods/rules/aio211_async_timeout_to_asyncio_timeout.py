@@ -1,7 +1,7 @@
 from typing import Optional
 
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..helpers import drop_import_if_unused, needs_parentheses
 from ..model import Safety

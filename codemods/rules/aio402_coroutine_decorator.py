@@ -1,7 +1,7 @@
 from typing import List, Optional, Set
 
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..helpers import asyncio_names, async_with_over, count_comments, function_of, is_asyncio_lock
 from ..model import Safety

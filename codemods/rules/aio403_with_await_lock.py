@@ -1,7 +1,7 @@
 from typing import Optional
 
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..helpers import ASYNCIO_LOCKS, async_with_over, count_comments, is_asyncio_lock
 from ..model import Safety

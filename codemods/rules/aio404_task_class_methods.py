@@ -1,5 +1,5 @@
 import libcst as cst
-import libcst.matchers as m
+from ..lazy import matchers as m
 
 from ..model import Safety
 from ..rule import Rule
