@@ -71,9 +71,9 @@ class Runner:
             key = self.cache.key(data, settings, fix) if self.cache else ""
             cached = self.cache.get(key) if self.cache else None
             if cached is None:
-                cached = answered_by_text(data, settings)  # most files: no need for a worker
-                if cached is not None and self.cache:
-                    self.cache.put(key, cached)
+                # Most files: answered from the text in about a millisecond, about what reading
+                # a cache entry costs, so they are not cached (nor sent to a worker).
+                cached = answered_by_text(data, settings)
             outcomes.append(Outcome(source.path, data, cached))
             if cached is None:
                 pending.append((len(outcomes) - 1, key, (str(source.path), data, settings, fix)))
