@@ -38,3 +38,27 @@ def test_no_internal_errors(corpus: str, command, tmp_path: Path) -> None:
     assert files > 200, f"only {files} files processed under {root}"
     if command == ["check"]:
         assert done.stdout.strip(), "check printed no summary"
+
+
+def _fix_without_prefilter(path: str):
+    from asyncio_upgrade.codemods.api import Settings, process_source
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    result = process_source(data, Settings(target_version=(3, 12), unsafe_fixes=True, prefilter=False), fix=True)
+    return (path, result.skipped) if result.internal_error else None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_every_rule_on_every_file_never_fails_internally(corpus: str) -> None:
+    """The CLI above prefilters most files away; here every rule runs on every file."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = [str(p) for p in sorted(Path(CORPORA[corpus]).rglob("*.py"))]
+    assert len(paths) > 200
+    with ProcessPoolExecutor() as pool:
+        failures = [f for f in pool.map(_fix_without_prefilter, paths, chunksize=8) if f is not None]
+    assert failures == []
