@@ -328,3 +328,25 @@ def test_parent_map_is_libcsts_parent_provider() -> None:
         module = cst.parse_module(path.read_text(encoding="utf-8"))
         expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
         assert parent_map(module) == dict(expected), path
+
+
+def test_resolve_scopes_is_libcsts_scope_provider() -> None:
+    from libcst.metadata import MetadataWrapper, ScopeProvider
+
+    from asyncio_upgrade.codemods.context import parent_map, resolve_scopes
+    from conftest import FIXTURES
+
+    def summary(scopes, module):
+        """Per node: its scope's kind and what each Name there can mean."""
+        out = []
+        for node in parent_map(module):
+            scope = scopes.get(node)
+            names = sorted(q.name for q in scope.get_qualified_names_for(node)) if scope and isinstance(node, cst.Name) else None
+            out.append((type(scope).__name__, names))
+        return out
+
+    for path in sorted(FIXTURES.glob("aio[34]*/*.input.py"))[:80]:
+        module = cst.parse_module(path.read_text(encoding="utf-8"))
+        ours = resolve_scopes(MetadataWrapper(module, unsafe_skip_copy=True))
+        theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+        assert summary(ours, module) == summary(theirs, module), path
