@@ -3,7 +3,8 @@
 Two steps, each a superset of what the rules really match:
 
 1. Text: a rule needs one of its ``trigger_words`` in the file, ``async`` if it only fires in
-   coroutines, and, if it declares ``anchors``, the first word of one of them.
+   coroutines, and, if it declares ``anchors``, the two words a reference to one of them spells
+   (``asyncio`` and ``gather`` for ``asyncio.gather``).
 2. Names, for the rules that declare ``anchors``: the file (parsed by ``ast``, which is ten
    times faster than libcst and needs no scope analysis) must refer to one of the anchors or
    to a name under one, through any of its imports (``import asyncio as aio`` makes
@@ -76,30 +77,35 @@ class _WordsIn(dict):
 def _text_may_trigger(contains: _WordsIn, rule: Triggers) -> bool:
     if rule.needs_async_def and not contains["async"]:
         return False
-    if rule.anchors and not any(contains[word] for word in _first_words(rule.anchors)):
+    if rule.anchors and not any(contains[first] and contains[last] for first, last in _word_pairs(rule.anchors)):
         return False
     return any(contains[word] for word in rule.trigger_words)
 
 
-_first_words_seen: Dict[int, Tuple[Collection[str], FrozenSet[str]]] = {}
+_word_pairs_seen: Dict[int, Tuple[Collection[str], FrozenSet[Tuple[str, str]]]] = {}
 
 
-def _first_words(anchors: Collection[str]) -> FrozenSet[str]:
-    """The distinct ``_first_word`` of each anchor (hundreds of anchors, a handful of words),
+def _word_pairs(anchors: Collection[str]) -> FrozenSet[Tuple[str, str]]:
+    """The distinct ``_words_spelled`` of the anchors (hundreds of anchors, a few pairs),
     remembered per anchors object."""
-    seen = _first_words_seen.get(id(anchors))
+    seen = _word_pairs_seen.get(id(anchors))
     if seen is None or seen[0] is not anchors:
-        seen = (anchors, frozenset(map(_first_word, anchors)))
-        _first_words_seen[id(anchors)] = seen
+        seen = (anchors, frozenset(map(_words_spelled, anchors)))
+        _word_pairs_seen[id(anchors)] = seen
     return seen[1]
 
 
-def _first_word(anchor: str) -> str:
-    """The word a reference to ``anchor`` must spell: its package, or the builtin's name."""
+def _words_spelled(anchor: str) -> Tuple[str, str]:
+    """Two words any reference to ``anchor`` spells: the package (in the import) and the last
+    name (``from asyncio import gather as g`` spells both; so does ``aio.tasks.gather``). For a
+    builtin, its name twice; for ``await x.acquire()``, "await" and the method."""
     if anchor.startswith(_AWAITED):
-        return "await"
-    package, _, rest = anchor.partition("()")[0].partition(".")
-    return rest.partition(".")[0] if package == "builtins" and rest else package
+        return "await", anchor[len(_AWAITED) : -2]
+    dotted = anchor.partition("()")[0]
+    package, _, rest = dotted.partition(".")
+    if package == "builtins" and rest:
+        package = rest.partition(".")[0]
+    return package, dotted.rpartition(".")[2]
 
 
 class SourceFacts:
