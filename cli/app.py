@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterator, List, Optional
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import pathspec
 import typer
 
 from asyncio_upgrade.codemods.api import (
     OLDEST_TARGET,
+    Finding,
     FixStatus,
     RuleInfo,
     Settings,
@@ -58,6 +60,11 @@ JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes for large batch
 NO_CACHE = typer.Option(False, "--no-cache", help="Neither read nor write the result cache.")
 CACHE_DIR = typer.Option(None, "--cache-dir", help="Where to keep the cache (default: .asyncio_upgrade_cache beside pyproject.toml).")
 GENERATED = typer.Option(False, "--include-generated", help="Also process files marked @generated.")
+OUTPUT_FORMAT = typer.Option(
+    None, "--output-format",
+    help="text (default), json, github, sarif or junit. `fix` reports the findings left after fixing; "
+    "`fix --diff` the ones it would fix, with their edits, and the rest.",
+)
 SHOW_FIXES = typer.Option(False, "--show-fixes", help="Show each fix: the edits under each finding, or what `fix` changed per file.")
 FORMAT = typer.Option(True, "--format/--no-format", help="Keep black-formatted files black-formatted after a fix (default: on).")
 QUIET = typer.Option(False, "--quiet", "-q", help="Print findings, diffs and errors only: no summary or notes.")
@@ -212,6 +219,39 @@ def _guard(body: Callable[[], int]) -> None:
     raise typer.Exit(code)
 
 
+def _output_format(value: Optional[str]) -> str:
+    try:
+        return format_option(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _not_applied(findings: List[Finding]) -> List[Finding]:
+    """Findings of a fix that was not written: what was fixable is still fixable."""
+    return [replace(f, fix=FixStatus.AVAILABLE) if f.fix is FixStatus.APPLIED else f for f in findings]
+
+
+def _remaining(run: Run, outcome: Outcome) -> List[Finding]:
+    """What `check` finds in the rewritten source, at its positions there (as ruff reports after
+    `--fix`)."""
+    result = outcome.result
+    checked = process_source(result.new_source, run.settings_for(outcome.path), fix=False)
+    if checked.skipped is not None:  # cannot happen for a verified rewrite; never hide findings
+        return [f for f in result.findings if f.fix is not FixStatus.APPLIED]
+    return checked.findings
+
+
+def _unsafe_sites(run: Run, outcome: Outcome) -> FrozenSet[Tuple[str, int, int]]:
+    """With --unsafe-fixes an unsafe fix counts as available; a check without the flag tells
+    which they are, so the machine formats can report their applicability truthfully."""
+    fixable = (FixStatus.AVAILABLE, FixStatus.APPLIED)
+    if not run.unsafe or not any(f.fix in fixable for f in outcome.result.findings):
+        return frozenset()
+    settings = replace(run.settings_for(outcome.path), unsafe_fixes=False)
+    checked = process_source(outcome.original, settings, fix=False)
+    return frozenset((f.code, f.line, f.column) for f in checked.findings if f.fix is FixStatus.UNSAFE)
+
+
 def _account(tally: Tally, name: str, outcome: Outcome) -> bool:
     """Count an outcome; False when the file could not be handled (already reported)."""
     tally.files += 1
@@ -238,7 +278,7 @@ def check(
     isolated: bool = ISOLATED,
     stdin_filename: Optional[str] = STDIN_NAME,
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
-    output_format: Optional[str] = typer.Option(None, "--output-format", help="text (default), json, github, sarif or junit."),
+    output_format: Optional[str] = OUTPUT_FORMAT,
     statistics: bool = typer.Option(False, "--statistics", help="Print how many findings each rule has."),
     show_fixes: bool = SHOW_FIXES,
     jobs: Optional[int] = JOBS,
@@ -252,10 +292,7 @@ def check(
     """Report anti-patterns: `path:line:col: CODE message`; exit 1 if any."""
 
     def body() -> int:
-        try:
-            fmt = format_option(output_format)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        fmt = _output_format(output_format)
         run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
                   cache_dir, include_generated, stdin_filename, quiet, verbose)
         tally = Tally()
@@ -263,7 +300,8 @@ def check(
         for outcome in run.outcomes(fix=False):
             name = str(outcome.path)
             if _account(tally, name, outcome):
-                reporter.add(name, outcome.result.findings)
+                unsafe = _unsafe_sites(run, outcome) if fmt != "text" else frozenset()
+                reporter.add(name, outcome.result.findings, unsafe)
         reporter.finish()
         side = sys.stdout if fmt == "text" else sys.stderr
         if statistics and tally.per_rule:
@@ -292,6 +330,7 @@ def fix(
     exit_zero_even_if_changed: bool = typer.Option(
         False, "--exit-zero-even-if-changed", help="Exit 0 even when files were rewritten."
     ),
+    output_format: Optional[str] = OUTPUT_FORMAT,
     show_fixes: bool = SHOW_FIXES,
     keep_format: bool = FORMAT,
     jobs: Optional[int] = JOBS,
@@ -305,10 +344,15 @@ def fix(
     """Rewrite files in place (`--diff`: show the changes, write nothing); exit 1 if anything changed."""
 
     def body() -> int:
+        fmt = _output_format(output_format)
         run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
                   cache_dir, include_generated, stdin_filename, quiet, verbose, keep_format)
         tally = Tally()
         fixed: Dict[str, Counter] = {}
+        # Machine formats replace the diff on stdout; fixing stdin echoes the source there, so
+        # then the report goes to stderr.
+        report_stream = sys.stderr if "-" in run.paths and not diff else None
+        reporter = Reporter(fmt, run.rules, _version(), stream=report_stream) if fmt != "text" else None
         for outcome in run.outcomes(fix=True):
             name = str(outcome.path)
             handled = _account(tally, name, outcome)
@@ -318,17 +362,30 @@ def fix(
                 changed = handled and result.changed
                 sys.stdout.buffer.write(result.new_source if changed else (outcome.original or b""))
                 sys.stdout.flush()
-            if not handled or not result.changed:
+            if not handled:
+                continue
+            if not result.changed:
+                if reporter:
+                    reporter.add(name, _not_applied(result.findings))
                 continue
             if diff:
-                terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
-            elif not outcome.stdin:
-                problem = write_if_unchanged(outcome.path, outcome.original, result.new_source)
-                if problem:
-                    error(f"{name}: {problem}")
-                    tally.errors += 1
-                    continue
-                print(f"Rewriting {name}", file=sys.stderr)
+                if reporter:
+                    # APPLIED: what the diff would apply
+                    reporter.add(name, result.findings, _unsafe_sites(run, outcome))
+                else:
+                    terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
+            else:
+                if not outcome.stdin:
+                    problem = write_if_unchanged(outcome.path, outcome.original, result.new_source)
+                    if problem:
+                        error(f"{name}: {problem}")
+                        tally.errors += 1
+                        if reporter:
+                            reporter.add(name, _not_applied(result.findings))
+                        continue
+                    print(f"Rewriting {name}", file=sys.stderr)
+                if reporter:
+                    reporter.add(name, _remaining(run, outcome))
             tally.changed += 1
             tally.fixes_applied += result.fixes_applied
             fixed[name] = Counter(f.code for f in result.findings if f.fix is FixStatus.APPLIED)
@@ -339,6 +396,8 @@ def fix(
                 print(f"- {name}:", file=sys.stderr)
                 for code, count in sorted(counts.items()):
                     print(f"    {count} × {code} ({names.get(code, '')})", file=sys.stderr)
+        if reporter:
+            reporter.finish()
         if tally.changed and not diff and not quiet:
             print(tally.fix_summary(), file=sys.stderr)
         run.finish(tally)
