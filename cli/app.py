@@ -105,10 +105,13 @@ class Run:
         self.unsafe = bool(unsafe if unsafe is not None else self.config.unsafe_fixes)
         self.include_generated = include_generated
         self.black = black_options_from_pyproject(self.config.black) if keep_format else None
-        chosen = _split(select) if select else self.config.select
-        self.selected = _select(self.rules, chosen, [*self.config.ignore, *_split(ignore)])
+        self.selected = self._selection(_split(select) if select else None, _split(ignore))
+        every = _matching(self.rules, ["ALL"], "")
         self._per_file = {
-            glob: (pathspec.GitIgnoreSpec.from_lines([glob]), _select(self.rules, ["ALL"], codes))
+            glob: (
+                pathspec.GitIgnoreSpec.from_lines([glob]),
+                every - _matching(self.rules, codes, f"{self.config.path}: `per-file-ignores` ({glob}): "),
+            )
             for glob, codes in self.config.per_file_ignores.items()
         }
         self._settings_cache: Dict[FrozenSet[str], Settings] = {}
@@ -124,6 +127,15 @@ class Run:
         if self.verbose:
             print(f"target {format_version(self.target)} ({self.target_source}); "
                   f"{len(self.selected)} rules; unsafe fixes {'on' if self.unsafe else 'off'}", file=sys.stderr)
+
+    def _selection(self, select: Optional[List[str]], ignore: List[str]) -> FrozenSet[str]:
+        """ruff's layering: the configuration's `select` minus its `ignore`, then the command line:
+        `--select` replaces that selection (the configured `ignore` with it), `--ignore` narrows it."""
+        config, path = self.config, self.config.path
+        configured = _matching(self.rules, config.select if config.select is not None else ["ALL"], f"{path}: `select`: ")
+        configured -= _matching(self.rules, config.ignore, f"{path}: `ignore`: ")
+        chosen = _matching(self.rules, select, "--select: ") if select is not None else configured
+        return chosen - _matching(self.rules, ignore, "--ignore: ")
 
     def _target(self, flag: Optional[str]):
         if flag:
@@ -197,17 +209,14 @@ def _split(values: Optional[List[str]]) -> List[str]:
     return [part.strip().upper() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def _select(rules: List[RuleInfo], select: Optional[List[str]], ignore: List[str]) -> FrozenSet[str]:
+def _matching(rules: List[RuleInfo], tokens: List[str], where: str) -> FrozenSet[str]:
+    """The codes that rule codes or prefixes (or `ALL`) name; an unknown one is a usage error
+    that says ``where`` it was written."""
     codes = [rule.code for rule in rules]
-    for token in [*(select or []), *ignore]:
+    for token in tokens:
         if token.upper() != "ALL" and not any(code.startswith(token.upper()) for code in codes):
-            raise UsageError(f"unknown rule code or prefix `{token}` (see `asyncio-upgrade rules`)")
-
-    def matches(code: str, tokens: List[str]) -> bool:
-        return any(t.upper() == "ALL" or code.startswith(t.upper()) for t in tokens)
-
-    chosen = {code for code in codes if select is None or matches(code, select)}
-    return frozenset(code for code in chosen if not matches(code, ignore))
+            raise UsageError(f"{where}unknown rule code or prefix `{token}` (see `asyncio-upgrade rules`)")
+    return frozenset(code for code in codes if any(t.upper() == "ALL" or code.startswith(t.upper()) for t in tokens))
 
 
 def _guard(body: Callable[[], int]) -> None:
