@@ -170,10 +170,12 @@ class Run:
             data = sys.stdin.buffer.read()
             path = Path(self.stdin_name)
             yield Outcome(path, data, process_source(data, self.settings_for(path), fix=fix), stdin=True)
-        sources = discover([p for p in self.paths if p != "-"], self.exclude, self.config.root)
-        yield from terminal.with_progress(self.runner.run(sources, self.settings_for, fix=fix), not self.quiet)
+        # Listed first (cheap: nothing is read) so that the progress bar knows the total.
+        sources = list(discover([p for p in self.paths if p != "-"], self.exclude, self.config.root))
+        yield from terminal.with_progress(self.runner.run(sources, self.settings_for, fix=fix), len(sources), not self.quiet)
 
-    def finish(self, tally: Tally) -> None:
+    def finish(self, tally: Tally, mode: str) -> None:
+        """Notes and, on a terminal, the summary table; ``mode`` is check, fix or diff."""
         if self.quiet:
             return
         note = tally.withheld_note(self.target, self.target_source)
@@ -182,20 +184,30 @@ class Run:
         if terminal.is_terminal(sys.stderr) and tally.files > 1:
             names = {r.code: r.name for r in self.rules}
             terminal.summary_table(
-                [
-                    ("files scanned", str(tally.files)),
-                    ("files changed", str(tally.changed)),
-                    ("findings", str(tally.findings())),
-                    ("fixes applied", str(tally.fixes_applied)),
-                    ("withheld by target", str(sum(tally.withheld.values()))),
-                    ("withheld as unsafe", str(tally.by_status[FixStatus.UNSAFE])),
-                    ("could not be handled", str(tally.errors)),
-                ],
+                _summary_rows(tally, mode),
                 [(code, names.get(code, ""), n) for code, n in sorted(tally.per_rule.items())],
             )
         if self.verbose:
             hits = f"; {self.cache.hits} answered from the cache" if self.cache is not None else ""
             print(f"{tally.files} files{hits}", file=sys.stderr)
+
+
+def _summary_rows(tally: Tally, mode: str) -> List[Tuple[str, int]]:
+    by_status = tally.by_status
+    left = by_status[FixStatus.NONE] + by_status[FixStatus.UNSAFE]
+    if mode == "check":
+        rows = [("findings", tally.findings()), ("fixable", by_status[FixStatus.AVAILABLE])]
+    elif mode == "diff":
+        rows = [("files to change", tally.changed), ("fixes to apply", tally.fixes_applied), ("findings left", left)]
+    else:
+        rows = [("files changed", tally.changed), ("fixes applied", tally.fixes_applied), ("findings left", left)]
+    return [
+        ("files scanned", tally.files),
+        *rows,
+        ("withheld as unsafe", by_status[FixStatus.UNSAFE]),
+        ("withheld by target", sum(tally.withheld.values())),
+        ("could not be handled", tally.errors),
+    ]
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -317,7 +329,7 @@ def check(
             print(format_statistics(tally.per_rule, {r.code: r.name for r in run.rules}), file=side)
         if not quiet:
             print(tally.check_summary(), file=side)
-        run.finish(tally)
+        run.finish(tally, "check")
         if tally.errors:
             return 2
         return 1 if tally.findings() and not exit_zero else 0
@@ -409,7 +421,7 @@ def fix(
             reporter.finish()
         if tally.changed and not diff and not quiet:
             print(tally.fix_summary(), file=sys.stderr)
-        run.finish(tally)
+        run.finish(tally, "diff" if diff else "fix")
         if tally.errors:
             return 2
         return 1 if tally.changed and not exit_zero_even_if_changed else 0
