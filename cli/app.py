@@ -16,6 +16,7 @@ from asyncio_upgrade.codemods.api import (
     Finding,
     FixStatus,
     RuleInfo,
+    Safety,
     Settings,
     decode_text,
     format_version,
@@ -266,7 +267,8 @@ def _unsafe_sites(run: Run, outcome: Outcome) -> FrozenSet[Tuple[str, int, int]]
     """With --unsafe-fixes an unsafe fix counts as available; a check without the flag tells
     which they are, so the machine formats can report their applicability truthfully."""
     fixable = (FixStatus.AVAILABLE, FixStatus.APPLIED)
-    if not run.unsafe or not any(f.fix in fixable for f in outcome.result.findings):
+    safe_rules = {rule.code for rule in run.rules if rule.safety is Safety.SAFE}  # others: known by the rule
+    if not run.unsafe or not any(f.fix in fixable and f.code in safe_rules for f in outcome.result.findings):
         return frozenset()
     settings = replace(run.settings_for(outcome.path), unsafe_fixes=False)
     checked = process_source(outcome.original, settings, fix=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import AbstractSet, Dict, List, Optional, Set, TextIO, Tuple
 from xml.etree import ElementTree
 
-from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo
+from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo, Safety
 
 from .output import finding_line
 
@@ -32,6 +32,7 @@ class Reporter:
         self.stream = stream
         self.files: List[Tuple[str, List[Finding]]] = []
         self._unsafe: Set[Tuple[str, str, int, int]] = set()
+        self._safety = {rule.code: rule.safety for rule in rules}
 
     def add(self, path: str, findings: List[Finding], unsafe_sites: AbstractSet[Tuple[str, int, int]] = frozenset()) -> None:
         """``unsafe_sites``: (code, line, column) of fixes that are unsafe although ``--unsafe-fixes``
@@ -55,7 +56,7 @@ class Reporter:
         this run applies unsafe fixes."""
         if finding.fix not in _APPLICABILITY:
             return None
-        if (path, finding.code, finding.line, finding.column) in self._unsafe:
+        if self._safety.get(finding.code) is Safety.UNSAFE or (path, finding.code, finding.line, finding.column) in self._unsafe:
             return "unsafe"
         return _APPLICABILITY[finding.fix]
 

@@ -195,3 +195,22 @@ def test_unknown_output_format_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip() == "asyncio-upgrade: error: --output-format must be one of text, json, github, sarif, junit"
     assert (tmp_path / "app.py").read_bytes() == SOURCE
+
+
+@pytest.mark.slow  # about 35 s: every fixture fixed twice over (the diff, then the safe-only check)
+def test_diff_sarif_on_our_fixtures_validates(tmp_path: Path) -> None:
+    """The repository's own fixtures, as `fix --diff` sees them: SARIF validates, with fixes on
+    what the diff would apply; not a byte is written."""
+    from conftest import FIXTURES
+
+    before = {p: p.read_bytes() for p in FIXTURES.rglob("*.py")}
+    sarif = runner.invoke(app, ["fix", "--diff", "--no-cache", "--isolated", "--unsafe-fixes", "--target-version",
+                                "py312", "--output-format", "sarif", str(FIXTURES)])
+    assert sarif.exit_code == 1
+    document = json.loads(sarif.stdout)
+    jsonschema.validate(document, SCHEMA)
+    results = document["runs"][0]["results"]
+    applied = [r for r in results if r.get("properties", {}).get("applied")]
+    assert len(applied) > 100 and all(r["fixes"] for r in applied)
+    assert {r["properties"]["fix"] for r in applied} == {"safe", "unsafe"}
+    assert {p: p.read_bytes() for p in FIXTURES.rglob("*.py")} == before
