@@ -68,7 +68,7 @@ OUTPUT_FORMAT = typer.Option(
 )
 SHOW_FIXES = typer.Option(False, "--show-fixes", help="Show each fix: the edits under each finding, or what `fix` changed per file.")
 FORMAT = typer.Option(True, "--format/--no-format", help="Keep black-formatted files black-formatted after a fix (default: on).")
-QUIET = typer.Option(False, "--quiet", "-q", help="Print findings, diffs and errors only: no summary or notes.")
+QUIET = typer.Option(False, "--quiet", "-q", help="Print findings, diffs and errors only: no summary, notes or progress bar.")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Also say where settings came from and how many files the cache answered.")
 TRACEBACK = typer.Option(False, "--show-traceback", help="Show the full traceback of an internal error.")
 
