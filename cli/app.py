@@ -263,12 +263,12 @@ def _remaining(run: Run, outcome: Outcome) -> List[Finding]:
     return checked.findings
 
 
-def _unsafe_sites(run: Run, outcome: Outcome) -> FrozenSet[Tuple[str, int, int]]:
+def _unsafe_sites(run: Run, outcome: Outcome, reporter: Reporter) -> FrozenSet[Tuple[str, int, int]]:
     """With --unsafe-fixes an unsafe fix counts as available; a check without the flag tells
-    which they are, so the machine formats can report their applicability truthfully."""
+    which they are, so json and sarif can report their applicability truthfully."""
     fixable = (FixStatus.AVAILABLE, FixStatus.APPLIED)
     safe_rules = {rule.code for rule in run.rules if rule.safety is Safety.SAFE}  # others: known by the rule
-    if not run.unsafe or not any(f.fix in fixable and f.code in safe_rules for f in outcome.result.findings):
+    if not run.unsafe or not reporter.shows_applicability or not any(f.fix in fixable and f.code in safe_rules for f in outcome.result.findings):
         return frozenset()
     settings = replace(run.settings_for(outcome.path), unsafe_fixes=False)
     checked = process_source(outcome.original, settings, fix=False)
@@ -323,8 +323,7 @@ def check(
         for outcome in run.outcomes(fix=False):
             name = str(outcome.path)
             if _account(tally, name, outcome):
-                unsafe = _unsafe_sites(run, outcome) if fmt != "text" else frozenset()
-                reporter.add(name, outcome.result.findings, unsafe)
+                reporter.add(name, outcome.result.findings, _unsafe_sites(run, outcome, reporter))
         reporter.finish()
         side = sys.stdout if fmt == "text" else sys.stderr
         if statistics and tally.per_rule:
@@ -394,7 +393,7 @@ def fix(
             if diff:
                 if reporter:
                     # APPLIED: what the diff would apply
-                    reporter.add(name, result.findings, _unsafe_sites(run, outcome))
+                    reporter.add(name, result.findings, _unsafe_sites(run, outcome, reporter))
                 else:
                     terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
             else:

@@ -51,6 +51,10 @@ class Reporter:
         else:
             self.files.append((path, list(findings)))
 
+    @property
+    def shows_applicability(self) -> bool:
+        return self.fmt in ("json", "sarif")
+
     def applicability(self, path: str, finding: Finding) -> Optional[str]:
         """``safe`` or ``unsafe`` for a finding with a fix, as ruff reports it: whether or not
         this run applies unsafe fixes."""
