@@ -238,6 +238,9 @@ def _guard(body: Callable[[], int]) -> None:
     except UsageError as exc:
         error(str(exc))
         code = 2
+    except KeyboardInterrupt:  # typer would exit 130 without a word
+        error("interrupted")
+        code = 130
     raise typer.Exit(code)
 
 

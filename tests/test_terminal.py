@@ -7,11 +7,13 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
 import termios
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,3 +181,39 @@ def test_output_on_the_terminal_is_printed_above_the_bar(tmp_path: Path, command
     for start in starts:
         before = plain[max(0, start - 4):start]
         assert start == 0 or before.endswith((b"\n", b"\x1b[2K")), plain[max(0, start - 80):start + 20]
+
+
+def test_interrupt_erases_the_bar_and_says_so(tmp_path: Path) -> None:
+    """Ctrl-C while a batch runs: the terminal's foreground group (the CLI and its workers) gets
+    SIGINT; the bar is erased, the cursor shown again, one line says why, exit 130."""
+    root = project(tmp_path, 0)
+    busy = b"import asyncio\nimport time\n\n\nasync def main():\n    time.sleep(1)\n    await asyncio.gather(main(), main())\n"
+    for i in range(400):  # fewer than a chunk: nothing comes back before all of them are done
+        (root / "pkg" / f"b{i:03}.py").write_bytes(busy)
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, COLUMNS, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "asyncio_upgrade.cli", "check", "--no-cache", "pkg"], cwd=root,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS)}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=slave, start_new_session=True,
+    )
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 120
+    while b"0/400" not in SGR.sub(b"", seen) and time.monotonic() < deadline:
+        seen += os.read(master, 65536)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, _ = process.communicate(timeout=120)
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+    os.close(master)
+    assert process.returncode == 130
+    tail = seen[seen.rindex(b"0/400"):]
+    assert tail.endswith(b"\x1b[2Kasyncio-upgrade: error: interrupted\r\n"), tail[-200:]
+    assert b"\x1b[?25h" in tail and b"Traceback" not in seen and stdout == b""
