@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterator, List, Optional
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import pathspec
 import typer
 
 from asyncio_upgrade.codemods.api import (
     OLDEST_TARGET,
+    Finding,
     FixStatus,
     RuleInfo,
+    Safety,
     Settings,
     decode_text,
     format_version,
@@ -58,9 +61,14 @@ JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes for large batch
 NO_CACHE = typer.Option(False, "--no-cache", help="Neither read nor write the result cache.")
 CACHE_DIR = typer.Option(None, "--cache-dir", help="Where to keep the cache (default: .asyncio_upgrade_cache beside pyproject.toml).")
 GENERATED = typer.Option(False, "--include-generated", help="Also process files marked @generated.")
+OUTPUT_FORMAT = typer.Option(
+    None, "--output-format",
+    help="text (default), json, github, sarif or junit. `fix` reports the findings left after fixing; "
+    "`fix --diff` the ones it would fix, with their edits, and the rest.",
+)
 SHOW_FIXES = typer.Option(False, "--show-fixes", help="Show each fix: the edits under each finding, or what `fix` changed per file.")
 FORMAT = typer.Option(True, "--format/--no-format", help="Keep black-formatted files black-formatted after a fix (default: on).")
-QUIET = typer.Option(False, "--quiet", "-q", help="Print findings, diffs and errors only: no summary or notes.")
+QUIET = typer.Option(False, "--quiet", "-q", help="Print findings, diffs and errors only: no summary, notes or progress bar.")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Also say where settings came from and how many files the cache answered.")
 TRACEBACK = typer.Option(False, "--show-traceback", help="Show the full traceback of an internal error.")
 
@@ -98,10 +106,13 @@ class Run:
         self.unsafe = bool(unsafe if unsafe is not None else self.config.unsafe_fixes)
         self.include_generated = include_generated
         self.black = black_options_from_pyproject(self.config.black) if keep_format else None
-        chosen = _split(select) if select else self.config.select
-        self.selected = _select(self.rules, chosen, [*self.config.ignore, *_split(ignore)])
+        self.selected = self._selection(_split(select) if select else None, _split(ignore))
+        every = _matching(self.rules, ["ALL"], "")
         self._per_file = {
-            glob: (pathspec.GitIgnoreSpec.from_lines([glob]), _select(self.rules, ["ALL"], codes))
+            glob: (
+                pathspec.GitIgnoreSpec.from_lines([glob]),
+                every - _matching(self.rules, codes, f"{self.config.path}: `per-file-ignores` ({glob}): "),
+            )
             for glob, codes in self.config.per_file_ignores.items()
         }
         self._settings_cache: Dict[FrozenSet[str], Settings] = {}
@@ -117,6 +128,15 @@ class Run:
         if self.verbose:
             print(f"target {format_version(self.target)} ({self.target_source}); "
                   f"{len(self.selected)} rules; unsafe fixes {'on' if self.unsafe else 'off'}", file=sys.stderr)
+
+    def _selection(self, select: Optional[List[str]], ignore: List[str]) -> FrozenSet[str]:
+        """ruff's layering: the configuration's `select` minus its `ignore`, then the command line:
+        `--select` replaces that selection (the configured `ignore` with it), `--ignore` narrows it."""
+        config, path = self.config, self.config.path
+        configured = _matching(self.rules, config.select if config.select is not None else ["ALL"], f"{path}: `select`: ")
+        configured -= _matching(self.rules, config.ignore, f"{path}: `ignore`: ")
+        chosen = _matching(self.rules, select, "--select: ") if select is not None else configured
+        return chosen - _matching(self.rules, ignore, "--ignore: ")
 
     def _target(self, flag: Optional[str]):
         if flag:
@@ -151,10 +171,12 @@ class Run:
             data = sys.stdin.buffer.read()
             path = Path(self.stdin_name)
             yield Outcome(path, data, process_source(data, self.settings_for(path), fix=fix), stdin=True)
-        sources = discover([p for p in self.paths if p != "-"], self.exclude, self.config.root)
-        yield from terminal.with_progress(self.runner.run(sources, self.settings_for, fix=fix), not self.quiet)
+        # Listed first (cheap: nothing is read) so that the progress bar knows the total.
+        sources = list(discover([p for p in self.paths if p != "-"], self.exclude, self.config.root))
+        yield from terminal.with_progress(self.runner.run(sources, self.settings_for, fix=fix), len(sources), not self.quiet)
 
-    def finish(self, tally: Tally) -> None:
+    def finish(self, tally: Tally, mode: str) -> None:
+        """Notes and, on a terminal, the summary table; ``mode`` is check, fix or diff."""
         if self.quiet:
             return
         note = tally.withheld_note(self.target, self.target_source)
@@ -163,20 +185,30 @@ class Run:
         if terminal.is_terminal(sys.stderr) and tally.files > 1:
             names = {r.code: r.name for r in self.rules}
             terminal.summary_table(
-                [
-                    ("files scanned", str(tally.files)),
-                    ("files changed", str(tally.changed)),
-                    ("findings", str(tally.findings())),
-                    ("fixes applied", str(tally.fixes_applied)),
-                    ("withheld by target", str(sum(tally.withheld.values()))),
-                    ("withheld as unsafe", str(tally.by_status[FixStatus.UNSAFE])),
-                    ("could not be handled", str(tally.errors)),
-                ],
+                _summary_rows(tally, mode),
                 [(code, names.get(code, ""), n) for code, n in sorted(tally.per_rule.items())],
             )
         if self.verbose:
             hits = f"; {self.cache.hits} answered from the cache" if self.cache is not None else ""
             print(f"{tally.files} files{hits}", file=sys.stderr)
+
+
+def _summary_rows(tally: Tally, mode: str) -> List[Tuple[str, int]]:
+    by_status = tally.by_status
+    left = by_status[FixStatus.NONE] + by_status[FixStatus.UNSAFE]
+    if mode == "check":
+        rows = [("findings", tally.findings()), ("fixable", by_status[FixStatus.AVAILABLE])]
+    elif mode == "diff":
+        rows = [("files to change", tally.changed), ("fixes to apply", tally.fixes_applied), ("findings left", left)]
+    else:
+        rows = [("files changed", tally.changed), ("fixes applied", tally.fixes_applied), ("findings left", left)]
+    return [
+        ("files scanned", tally.files),
+        *rows,
+        ("withheld as unsafe", by_status[FixStatus.UNSAFE]),
+        ("withheld by target", sum(tally.withheld.values())),
+        ("could not be handled", tally.errors),
+    ]
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -190,17 +222,14 @@ def _split(values: Optional[List[str]]) -> List[str]:
     return [part.strip().upper() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def _select(rules: List[RuleInfo], select: Optional[List[str]], ignore: List[str]) -> FrozenSet[str]:
+def _matching(rules: List[RuleInfo], tokens: List[str], where: str) -> FrozenSet[str]:
+    """The codes that rule codes or prefixes (or `ALL`) name; an unknown one is a usage error
+    that says ``where`` it was written."""
     codes = [rule.code for rule in rules]
-    for token in [*(select or []), *ignore]:
+    for token in tokens:
         if token.upper() != "ALL" and not any(code.startswith(token.upper()) for code in codes):
-            raise UsageError(f"unknown rule code or prefix `{token}` (see `asyncio-upgrade rules`)")
-
-    def matches(code: str, tokens: List[str]) -> bool:
-        return any(t.upper() == "ALL" or code.startswith(t.upper()) for t in tokens)
-
-    chosen = {code for code in codes if select is None or matches(code, select)}
-    return frozenset(code for code in chosen if not matches(code, ignore))
+            raise UsageError(f"{where}unknown rule code or prefix `{token}` (see `asyncio-upgrade rules`)")
+    return frozenset(code for code in codes if any(t.upper() == "ALL" or code.startswith(t.upper()) for t in tokens))
 
 
 def _guard(body: Callable[[], int]) -> None:
@@ -209,7 +238,44 @@ def _guard(body: Callable[[], int]) -> None:
     except UsageError as exc:
         error(str(exc))
         code = 2
+    except KeyboardInterrupt:  # typer would exit 130 without a word
+        error("interrupted")
+        code = 130
     raise typer.Exit(code)
+
+
+def _output_format(value: Optional[str]) -> str:
+    try:
+        return format_option(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _not_applied(findings: List[Finding]) -> List[Finding]:
+    """Findings of a fix that was not written: what was fixable is still fixable."""
+    return [replace(f, fix=FixStatus.AVAILABLE) if f.fix is FixStatus.APPLIED else f for f in findings]
+
+
+def _remaining(run: Run, outcome: Outcome) -> List[Finding]:
+    """What `check` finds in the rewritten source, at its positions there (as ruff reports after
+    `--fix`)."""
+    result = outcome.result
+    checked = process_source(result.new_source, run.settings_for(outcome.path), fix=False)
+    if checked.skipped is not None:  # cannot happen for a verified rewrite; never hide findings
+        return [f for f in result.findings if f.fix is not FixStatus.APPLIED]
+    return checked.findings
+
+
+def _unsafe_sites(run: Run, outcome: Outcome, reporter: Reporter) -> FrozenSet[Tuple[str, int, int]]:
+    """With --unsafe-fixes an unsafe fix counts as available; a check without the flag tells
+    which they are, so json and sarif can report their applicability truthfully."""
+    fixable = (FixStatus.AVAILABLE, FixStatus.APPLIED)
+    safe_rules = {rule.code for rule in run.rules if rule.safety is Safety.SAFE}  # others: known by the rule
+    if not run.unsafe or not reporter.shows_applicability or not any(f.fix in fixable and f.code in safe_rules for f in outcome.result.findings):
+        return frozenset()
+    settings = replace(run.settings_for(outcome.path), unsafe_fixes=False)
+    checked = process_source(outcome.original, settings, fix=False)
+    return frozenset((f.code, f.line, f.column) for f in checked.findings if f.fix is FixStatus.UNSAFE)
 
 
 def _account(tally: Tally, name: str, outcome: Outcome) -> bool:
@@ -238,7 +304,7 @@ def check(
     isolated: bool = ISOLATED,
     stdin_filename: Optional[str] = STDIN_NAME,
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
-    output_format: Optional[str] = typer.Option(None, "--output-format", help="text (default), json, github, sarif or junit."),
+    output_format: Optional[str] = OUTPUT_FORMAT,
     statistics: bool = typer.Option(False, "--statistics", help="Print how many findings each rule has."),
     show_fixes: bool = SHOW_FIXES,
     jobs: Optional[int] = JOBS,
@@ -252,10 +318,7 @@ def check(
     """Report anti-patterns: `path:line:col: CODE message`; exit 1 if any."""
 
     def body() -> int:
-        try:
-            fmt = format_option(output_format)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        fmt = _output_format(output_format)
         run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
                   cache_dir, include_generated, stdin_filename, quiet, verbose)
         tally = Tally()
@@ -263,14 +326,14 @@ def check(
         for outcome in run.outcomes(fix=False):
             name = str(outcome.path)
             if _account(tally, name, outcome):
-                reporter.add(name, outcome.result.findings)
+                reporter.add(name, outcome.result.findings, _unsafe_sites(run, outcome, reporter))
         reporter.finish()
         side = sys.stdout if fmt == "text" else sys.stderr
         if statistics and tally.per_rule:
             print(format_statistics(tally.per_rule, {r.code: r.name for r in run.rules}), file=side)
         if not quiet:
             print(tally.check_summary(), file=side)
-        run.finish(tally)
+        run.finish(tally, "check")
         if tally.errors:
             return 2
         return 1 if tally.findings() and not exit_zero else 0
@@ -292,6 +355,7 @@ def fix(
     exit_zero_even_if_changed: bool = typer.Option(
         False, "--exit-zero-even-if-changed", help="Exit 0 even when files were rewritten."
     ),
+    output_format: Optional[str] = OUTPUT_FORMAT,
     show_fixes: bool = SHOW_FIXES,
     keep_format: bool = FORMAT,
     jobs: Optional[int] = JOBS,
@@ -305,10 +369,15 @@ def fix(
     """Rewrite files in place (`--diff`: show the changes, write nothing); exit 1 if anything changed."""
 
     def body() -> int:
+        fmt = _output_format(output_format)
         run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
                   cache_dir, include_generated, stdin_filename, quiet, verbose, keep_format)
         tally = Tally()
         fixed: Dict[str, Counter] = {}
+        # Machine formats replace the diff on stdout; fixing stdin echoes the source there, so
+        # then the report goes to stderr.
+        report_stream = sys.stderr if "-" in run.paths and not diff else None
+        reporter = Reporter(fmt, run.rules, _version(), stream=report_stream) if fmt != "text" else None
         for outcome in run.outcomes(fix=True):
             name = str(outcome.path)
             handled = _account(tally, name, outcome)
@@ -318,17 +387,30 @@ def fix(
                 changed = handled and result.changed
                 sys.stdout.buffer.write(result.new_source if changed else (outcome.original or b""))
                 sys.stdout.flush()
-            if not handled or not result.changed:
+            if not handled:
+                continue
+            if not result.changed:
+                if reporter:
+                    reporter.add(name, _not_applied(result.findings))
                 continue
             if diff:
-                terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
-            elif not outcome.stdin:
-                problem = write_if_unchanged(outcome.path, outcome.original, result.new_source)
-                if problem:
-                    error(f"{name}: {problem}")
-                    tally.errors += 1
-                    continue
-                print(f"Rewriting {name}", file=sys.stderr)
+                if reporter:
+                    # APPLIED: what the diff would apply
+                    reporter.add(name, result.findings, _unsafe_sites(run, outcome, reporter))
+                else:
+                    terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
+            else:
+                if not outcome.stdin:
+                    problem = write_if_unchanged(outcome.path, outcome.original, result.new_source)
+                    if problem:
+                        error(f"{name}: {problem}")
+                        tally.errors += 1
+                        if reporter:
+                            reporter.add(name, _not_applied(result.findings))
+                        continue
+                    print(f"Rewriting {name}", file=sys.stderr)
+                if reporter:
+                    reporter.add(name, _remaining(run, outcome))
             tally.changed += 1
             tally.fixes_applied += result.fixes_applied
             fixed[name] = Counter(f.code for f in result.findings if f.fix is FixStatus.APPLIED)
@@ -339,9 +421,11 @@ def fix(
                 print(f"- {name}:", file=sys.stderr)
                 for code, count in sorted(counts.items()):
                     print(f"    {count} × {code} ({names.get(code, '')})", file=sys.stderr)
+        if reporter:
+            reporter.finish()
         if tally.changed and not diff and not quiet:
             print(tally.fix_summary(), file=sys.stderr)
-        run.finish(tally)
+        run.finish(tally, "diff" if diff else "fix")
         if tally.errors:
             return 2
         return 1 if tally.changed and not exit_zero_even_if_changed else 0

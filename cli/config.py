@@ -54,6 +54,8 @@ def find_pyproject(start: Path) -> Optional[Path]:
 
 
 def load(paths: Sequence[str], explicit: Optional[str] = None, isolated: bool = False) -> Config:
+    if isolated and explicit is not None:
+        raise ConfigError("--config and --isolated cannot be used together")
     if isolated:
         return Config()
     if explicit is not None:

@@ -6,10 +6,10 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import AbstractSet, Dict, List, Optional, Set, TextIO, Tuple
 from xml.etree import ElementTree
 
-from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo
+from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo, Safety
 
 from .output import finding_line
 
@@ -18,40 +18,65 @@ _APPLICABILITY = {FixStatus.AVAILABLE: "safe", FixStatus.APPLIED: "safe", FixSta
 
 
 class Reporter:
-    """Collects findings per file; streams text/github, renders the others at the end."""
+    """Collects findings per file; streams text/github, renders the others at the end.
 
-    def __init__(self, fmt: str, rules: List[RuleInfo], version: str, show_fixes: bool = False) -> None:
+    Writes to ``stream`` (default: stdout, looked up when writing)."""
+
+    def __init__(
+        self, fmt: str, rules: List[RuleInfo], version: str, show_fixes: bool = False, stream: Optional[TextIO] = None
+    ) -> None:
         self.fmt = fmt
         self.show_fixes = show_fixes
         self.rules = rules
         self.version = version
+        self.stream = stream
         self.files: List[Tuple[str, List[Finding]]] = []
+        self._unsafe: Set[Tuple[str, str, int, int]] = set()
+        self._safety = {rule.code: rule.safety for rule in rules}
 
-    def add(self, path: str, findings: List[Finding]) -> None:
+    def add(self, path: str, findings: List[Finding], unsafe_sites: AbstractSet[Tuple[str, int, int]] = frozenset()) -> None:
+        """``unsafe_sites``: (code, line, column) of fixes that are unsafe although ``--unsafe-fixes``
+        made them available or applied them."""
+        self._unsafe.update((path, *site) for site in unsafe_sites)
+        out = self.stream or sys.stdout
         if self.fmt == "text":
             for finding in findings:
-                print(finding_line(path, finding))
+                print(finding_line(path, finding), file=out)
                 if self.show_fixes:
                     for line in edits_lines(finding):
-                        print(line)
+                        print(line, file=out)
         elif self.fmt == "github":
             for finding in findings:
-                print(github_annotation(path, finding))
+                print(github_annotation(path, finding), file=out)
         else:
             self.files.append((path, list(findings)))
+
+    @property
+    def shows_applicability(self) -> bool:
+        return self.fmt in ("json", "sarif")
+
+    def applicability(self, path: str, finding: Finding) -> Optional[str]:
+        """``safe`` or ``unsafe`` for a finding with a fix, as ruff reports it: whether or not
+        this run applies unsafe fixes."""
+        if finding.fix not in _APPLICABILITY:
+            return None
+        if self._safety.get(finding.code) is Safety.UNSAFE or (path, finding.code, finding.line, finding.column) in self._unsafe:
+            return "unsafe"
+        return _APPLICABILITY[finding.fix]
 
     def finish(self) -> None:
         render = {"json": to_json, "sarif": to_sarif, "junit": to_junit}.get(self.fmt)
         if render is not None:
-            sys.stdout.write(render(self))
-            sys.stdout.write("\n")
+            out = self.stream or sys.stdout
+            out.write(render(self))
+            out.write("\n")
 
 
-def finding_dict(path: str, finding: Finding) -> dict:
+def finding_dict(path: str, finding: Finding, applicability: Optional[str]) -> dict:
     fix = None
-    if finding.fix in _APPLICABILITY:
+    if applicability is not None:
         fix = {
-            "applicability": _APPLICABILITY[finding.fix],
+            "applicability": applicability,
             "applied": finding.fix is FixStatus.APPLIED,
             "edits": [
                 {"content": e.content, "line": e.line, "column": e.column + 1, "end_line": e.end_line,
@@ -67,7 +92,7 @@ def finding_dict(path: str, finding: Finding) -> dict:
 
 
 def to_json(reporter: Reporter) -> str:
-    return json.dumps([finding_dict(p, f) for p, fs in reporter.files for f in fs], indent=2)
+    return json.dumps([finding_dict(p, f, reporter.applicability(p, f)) for p, fs in reporter.files for f in fs], indent=2)
 
 
 def _escape_data(text: str) -> str:
@@ -108,8 +133,11 @@ def to_sarif(reporter: Reporter) -> str:
                     }
                 ],
             }
-            if finding.fix in _APPLICABILITY:
-                result["properties"] = {"fix": _APPLICABILITY[finding.fix]}
+            applicability = reporter.applicability(path, finding)
+            if applicability is not None:
+                result["properties"] = {"fix": applicability, "applied": finding.fix is FixStatus.APPLIED}
+                if finding.edits:
+                    result["fixes"] = [sarif_fix(path, finding)]
             results.append(result)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -141,6 +169,28 @@ def to_sarif(reporter: Reporter) -> str:
         ],
     }
     return json.dumps(document, indent=2)
+
+
+def sarif_fix(path: str, finding: Finding) -> dict:
+    """A finding's edits as a SARIF ``fix``: regions of the original replaced by new text."""
+    return {
+        "description": {"text": finding.message},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": Path(path).as_posix()},
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": e.line, "startColumn": e.column + 1,
+                            "endLine": e.end_line, "endColumn": e.end_column + 1,
+                        },
+                        "insertedContent": {"text": e.content},
+                    }
+                    for e in finding.edits
+                ],
+            }
+        ],
+    }
 
 
 def to_junit(reporter: Reporter) -> str:

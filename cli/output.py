@@ -10,7 +10,8 @@ from typing import Dict, List, Optional, TextIO
 
 from asyncio_upgrade.codemods.api import Finding, FixStatus, Version, format_version
 
-_MARKS = {FixStatus.AVAILABLE: " [*]", FixStatus.UNSAFE: " [* unsafe]", FixStatus.APPLIED: " [fixed]"}
+# An APPLIED finding is shown only by `fix --diff` machine formats: the diff would fix it, as `[*]` says.
+_MARKS = {FixStatus.AVAILABLE: " [*]", FixStatus.UNSAFE: " [* unsafe]", FixStatus.APPLIED: " [*]"}
 
 
 def finding_line(path: str, finding: Finding) -> str:

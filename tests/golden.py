@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import List, Optional
 
 from asyncio_upgrade.codemods.api import NEWEST_TARGET, Settings, Version, parse_version
+from asyncio_upgrade.codemods.formatting import DEFAULT_BLACK
 
 from conftest import FIXTURES
 
 _HEADER = re.compile(rb"^#\s*(?P<key>[a-z-]+)(?::\s*(?P<value>\S+))?\s*$")
-KNOWN_OPTIONS = {"target-version", "unsafe-fixes", "runnable", "input-python"}
+KNOWN_OPTIONS = {"target-version", "unsafe-fixes", "runnable", "input-python", "format"}
+FORMATS = {"black"}  # `# format: black`: run with black formatting on (`fix --format`, black's defaults)
 
 
 @dataclass
@@ -72,6 +74,12 @@ class Case:
         return "unsafe-fixes" in self.options
 
     @property
+    def black(self) -> bool:
+        value = self.options.get("format")
+        assert value in (None, *FORMATS), f"unknown `# format: {value}` header (known: {', '.join(sorted(FORMATS))})"
+        return value == "black"
+
+    @property
     def runnable(self) -> bool:
         return "runnable" in self.options
 
@@ -80,6 +88,7 @@ class Case:
             target_version=self.target,
             select=frozenset({code}) if code else None,
             unsafe_fixes=self.unsafe,
+            black=DEFAULT_BLACK if self.black else None,
         )
         values.update(changes)
         return Settings(**values)  # type: ignore[arg-type]

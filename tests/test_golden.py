@@ -76,6 +76,31 @@ def test_gates(case: Case) -> None:
     assert fixable, "check reports no fixable finding for a case that fix changes"
 
 
+def black_formatted(source: bytes) -> bool:
+    import black
+
+    try:
+        black.format_file_contents(source.decode(), fast=True, mode=black.Mode())
+    except black.NothingChanged:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.black and c.changes], ids=lambda c: c.id)
+def test_black_formatting(case: Case) -> None:
+    """`# format: black`: a black-formatted input gives a black-formatted result (which the rule's
+    edits alone would not); any other input gets the rule's edits only, the rest kept byte for byte."""
+    rule = RULES[case.key]
+    source = case.input_path.read_bytes()
+    expected = case.expected_path.read_bytes()
+    edits_only = fix(source, case.settings(rule.code, black=None))
+    if black_formatted(source):
+        assert black_formatted(expected), "black-formatted before the fix, not after"
+        assert edits_only != expected, "black changes nothing here: the `# format: black` header is not needed"
+    else:
+        assert edits_only == expected, "an unformatted file was reformatted"
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c.runnable], ids=lambda c: c.id)
 def test_runnable(case: Case) -> None:
     """The rewritten program prints what the original printed (or what it is known to print)."""
