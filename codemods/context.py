@@ -17,7 +17,9 @@ from libcst.metadata import (
     PositionProvider,
     Scope,
     ScopeProvider,
+    WhitespaceInclusivePositionProvider,
 )
+from libcst._nodes.internal import CodegenState
 
 from .model import Settings
 from .module_names import ModuleNames
@@ -47,7 +49,8 @@ class FileContext:
         self._alias_names: Optional[FrozenSet[str]] = None
         self._import_words: Optional[Collection[str]] = None
         self._tails: Dict[int, Tuple[Collection[str], FrozenSet[str]]] = {}
-        self._positions: Optional[Dict[cst.CSTNode, CodeRange]] = None
+        self._positions: Optional[Mapping[cst.CSTNode, CodeRange]] = None
+        self._spans: Optional[Mapping[cst.CSTNode, CodeRange]] = None
         # Innermost last: the FunctionDef/ClassDef/Lambda/GeneratorExp whose body we are in.
         self.body_stack: List[cst.CSTNode] = []
         self.imports = ImportTable(self)
@@ -225,6 +228,25 @@ class FileContext:
             # codegen pass that records the positions.
             self._positions = PositionProvider()._gen(self.wrapper)
         return self._positions[node]
+
+    def span(self, node: cst.CSTNode) -> CodeRange:
+        """All the text ``node`` generates, whitespace, indentation and newline included."""
+        if self._spans is None:
+            self._spans = WhitespaceInclusivePositionProvider()._gen(self.wrapper)
+        return self._spans[node]
+
+    def code_at_depth_of(self, anchor: cst.CSTNode, node: cst.CSTNode) -> str:
+        """What ``node`` generates in place of ``anchor``: indented as deep as ``anchor`` is."""
+        indents = []
+        parent = self.parent(anchor)
+        while parent is not None:
+            if isinstance(parent, cst.IndentedBlock):
+                indents.append(self.module.default_indent if parent.indent is None else parent.indent)
+            parent = self.parent(parent)
+        state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
+        state.indent_tokens.extend(reversed(indents))
+        node._codegen(state)
+        return "".join(state.tokens)
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)

@@ -220,16 +220,16 @@ def _triage(
 
 
 def _edits(ctx: FileContext, report: Report) -> Tuple[Edit, ...]:
+    """The fix as text edits that apply to the original source as written: each replaces all the
+    text ``old`` generates (its whitespace and, for a statement, its indentation and newline
+    included) with what ``new`` generates at the same depth. Imports the fix adds or removes are
+    not among them (the diff has them)."""
     assert report.fix is not None
     edits = []
     for old, new in report.fix.edits.items():
-        where = ctx.position(old)
-        if isinstance(new, cst.RemovalSentinel):
-            content = ""
-        elif isinstance(new, cst.FlattenSentinel):
-            content = "".join(ctx.code_for(n) for n in new.nodes)
-        else:
-            content = ctx.code_for(new)
+        where = ctx.span(old)
+        nodes = () if isinstance(new, cst.RemovalSentinel) else new.nodes if isinstance(new, cst.FlattenSentinel) else (new,)
+        content = "".join(ctx.code_at_depth_of(old, node) for node in nodes)
         edits.append(Edit(where.start.line, where.start.column, where.end.line, where.end.column, content))
     return tuple(sorted(edits, key=lambda e: (e.line, e.column)))
 

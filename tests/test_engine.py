@@ -350,3 +350,39 @@ def test_resolve_scopes_is_libcsts_scope_provider() -> None:
         ours = resolve_scopes(MetadataWrapper(module, unsafe_skip_copy=True))
         theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
         assert summary(ours, module) == summary(theirs, module), path
+
+
+def _apply_text_edits(text: str, edits) -> str:
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
+        start = offsets[edit.line - 1] + edit.column
+        end = offsets[edit.end_line - 1] + edit.end_column
+        text = text[:start] + edit.content + text[end:]
+    return text
+
+
+def test_a_findings_edits_rewrite_the_text_as_its_fix_rewrites_the_tree() -> None:
+    """The edits in JSON/SARIF output apply to the file as written (indentation of nested
+    statements, newlines, several statements for one) exactly as the engine's tree edit does."""
+    from asyncio_upgrade.codemods import engine
+    from asyncio_upgrade.codemods.registry import all_rules
+    from golden import all_cases
+
+    checked = 0
+    for case in all_cases():
+        if not case.changes:
+            continue
+        text = case.input_path.read_text(encoding="utf-8")
+        module = cst.parse_module(text)
+        settings = case.settings(None)
+        ctx, reports = engine._run_rules(module, all_rules(), settings, text)
+        findings, applicable = engine._triage(ctx, reports, settings, None)
+        for report in applicable:
+            edits = engine._edits(ctx, report)
+            by_tree = module.visit(engine._ApplyEdits(dict(report.fix.edits))).code
+            assert _apply_text_edits(text, edits) == by_tree, (case.id, report.rule.code, edits)
+            checked += 1
+    assert checked > 300
