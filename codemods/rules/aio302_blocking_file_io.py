@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from ..helpers import (
-    assigned_values, awaited, count_comments, in_timeout_block, is_pathlib_path, only_used_once_in,
+    awaited, count_comments, in_timeout_block, is_built_pathlib_path, only_used_once_in, reaching_local_values,
     reported_for_other_library, thread_helper_exports, to_thread_call, without_trailing_comma,
 )
 from ..model import Safety
@@ -83,7 +83,7 @@ class BlockingFileIo(Rule):
         if not isinstance(node, cst.Call) or self.ctx.is_awaited(node):
             return False
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in PATH_IO and is_pathlib_path(self.ctx, func.value):
+        if isinstance(func, cst.Attribute) and func.attr.value in PATH_IO and is_built_pathlib_path(self.ctx, func.value):
             return True
         return self.ctx.resolves_to(func, OPENERS)
 
@@ -142,7 +142,7 @@ class BlockingFileIo(Rule):
         if isinstance(path, (cst.BaseString, cst.Integer)) and not self._str_or_path(path):
             return None  # a bytes path or a file descriptor: Path() would reject it
         risky = not self._str_or_path(path) or any(not isinstance(a.value, (cst.Name, cst.BaseString)) for a in data)
-        if not is_pathlib_path(self.ctx, path):
+        if not is_built_pathlib_path(self.ctx, path):
             path = cst.Call(func=fix.ref("pathlib.Path"), args=[cst.Arg(path)])
         elif not isinstance(path, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not path.lpar:
             path = path.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
@@ -167,9 +167,9 @@ class BlockingFileIo(Rule):
             return self._str_or_path(expr.left) and self._str_or_path(expr.right)
         if isinstance(expr, cst.FormattedString) or self._literal(expr) is not None:
             return True
-        if is_pathlib_path(self.ctx, expr) or (isinstance(expr, cst.Call) and self.ctx.resolves_to(expr.func, {"builtins.str"})):
+        if is_built_pathlib_path(self.ctx, expr) or (isinstance(expr, cst.Call) and self.ctx.resolves_to(expr.func, {"builtins.str"})):
             return True
-        values = assigned_values(self.ctx, expr) if depth < 5 else None
+        values = reaching_local_values(self.ctx, expr) if depth < 5 else None
         return bool(values) and all(self._str_or_path(v, depth + 1) for v in values)
 
     def visit_With(self, node: cst.With) -> None:
