@@ -110,61 +110,6 @@ def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
     return result
 
 
-# -- event loops created outside coroutines (AIO101, AIO102) ------------------------------
-
-LOOP_GETTERS = asyncio_names("get_event_loop")
-LOOP_MAKERS = asyncio_names("new_event_loop")
-
-
-def method_call_on(ctx: FileContext, name: cst.Name) -> Optional[Tuple[str, cst.Call]]:
-    """For a reference ``obj`` used as ``obj.method(...)``: (method, the call)."""
-    attribute = ctx.parent(name)
-    if not isinstance(attribute, cst.Attribute) or attribute.value is not name:
-        return None
-    call = ctx.parent(attribute)
-    if not isinstance(call, cst.Call) or call.func is not attribute:
-        return None
-    return attribute.attr.value, call
-
-
-def name_bound_to(ctx: FileContext, value: cst.BaseExpression) -> Optional[Tuple[cst.Name, list, bool]]:
-    """For ``name = value`` (or ``name: T = value``) as a whole statement: the target,
-    the references to every binding of ``name`` in its scope, and whether this is the
-    only binding."""
-    assign = ctx.parent(value)
-    if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
-        target = assign.targets[0].target
-    elif isinstance(assign, cst.AnnAssign):
-        target = assign.target
-    else:
-        return None
-    scope = ctx.scope(target)
-    if assign.value is not value or not isinstance(target, cst.Name) or scope is None:
-        return None
-    assignments = list(scope[target.value])  # through `global` and `nonlocal`
-    local = list(scope.assignments[target.value])
-    only = len(assignments) == 1 and len(local) == 1 and local[0].node is target
-    refs = {id(a.node): a.node for binding in assignments for a in binding.references}
-    # libcst keeps references in sets: order them by position so results are deterministic
-    ordered = sorted(refs.values(), key=lambda node: (ctx.position(node).start.line, ctx.position(node).start.column))
-    return target, ordered, only
-
-
-def drives_loop(ctx: FileContext, call: cst.Call) -> bool:
-    """``call`` makes a loop that ``run_until_complete`` is then called on, directly
-    (``get_event_loop().run_until_complete(...)``) or through the name it is bound to."""
-    attribute = ctx.parent(call)
-    if isinstance(attribute, cst.Attribute) and attribute.attr.value == "run_until_complete":
-        return isinstance(ctx.parent(attribute), cst.Call)
-    bound = name_bound_to(ctx, call)
-    if bound is None:
-        return False
-    return any(
-        isinstance(ref, cst.Name) and (method_call_on(ctx, ref) or ("", None))[0] == "run_until_complete"
-        for ref in bound[1]
-    )
-
-
 def replacement_loses_comments(edits: dict) -> bool:
     """Do the replacements of an edit map hold fewer comments than the nodes they replace?"""
     before = sum(count_comments(old) for old in edits)
@@ -1183,3 +1128,42 @@ def report_moved_to_thread(rule, call: cst.Call, message: str, *, unsafe: bool =
     fix = rule.fix(call)
     fix.replace(call, await_to_thread(fix, call))
     rule.report(call, message, fix=fix, unsafe=unsafe)
+
+
+# -- statements ---------------------------------------------------------------------------
+
+
+def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
+    """Blank lines and comments above the ``removed`` statements move to the next kept one
+    (in ``edits``, which maps statements of ``stmts`` to their replacements)."""
+    carried = [line for s in stmts if s in removed for line in s.leading_lines]
+    last = max(stmts.index(s) for s in removed)
+    following = next((s for s in stmts[last + 1:] if s not in removed), None)
+    target = edits.get(following, following)
+    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
+        return
+    if isinstance(target, cst.FlattenSentinel):
+        nodes = list(target.nodes)
+        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
+        edits[following] = cst.FlattenSentinel(nodes)
+    else:
+        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (any string)."""
+    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))
+
+
+def ends_script(ctx: FileContext, block: cst.CSTNode, tail: list) -> bool:
+    """Nothing runs after ``tail`` (statements of ``block``): its last statement ends the module,
+    or a final ``if __name__ == "__main__":`` block without ``else``."""
+    stmts = block_body(block)
+    main = ctx.parent(block)
+    if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
+            and is_main_guard(main.test):
+        module = ctx.parent(main)
+    else:
+        main, module = None, block
+    return bool(stmts and stmts[-1] in tail and isinstance(module, cst.Module)
+                and module.body[-1] is (main or stmts[-1]))
