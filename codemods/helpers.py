@@ -737,6 +737,28 @@ def thread_helper_exports(
     return exports, ""
 
 
+def thread_helper_call(
+    ctx: FileContext, fix: "Fix", node: cst.BaseCompoundStatement, helper: str, exports: List[str]
+) -> cst.FlattenSentinel:
+    """``def helper():`` holding ``node`` and returning ``exports``, then
+    ``<exports> = await asyncio.to_thread(helper)``: what replaces ``node`` once
+    ``thread_helper_exports`` allows it."""
+    body = [node.with_changes(leading_lines=[]), fix.parse_statement(f"return {', '.join(exports)}")]
+    if not exports:
+        body.pop()
+    siblings = getattr(ctx.parent(node), "body", ())
+    spaced = node.leading_lines or not siblings or siblings[0] is node
+    definition = cst.FunctionDef(
+        name=cst.Name(helper), params=cst.Parameters(), body=cst.IndentedBlock(body=body),
+        leading_lines=node.leading_lines if spaced else [cst.EmptyLine(indent=False)],
+    )
+    call = cst.Await(to_thread_call(fix.ref("asyncio.to_thread"), cst.Name(helper)))
+    targets = fix.parse_expression(", ".join(exports)) if exports else None
+    small = cst.Assign([cst.AssignTarget(targets)], call) if targets is not None else cst.Expr(call)
+    statement = cst.SimpleStatementLine([small], leading_lines=[cst.EmptyLine(indent=False)])
+    return cst.FlattenSentinel([definition, statement])
+
+
 def _target_names(target: Optional[cst.CSTNode]) -> Set[str]:
     if isinstance(target, cst.Name):
         return {target.value}
