@@ -916,25 +916,44 @@ def _single_target_value(ctx: FileContext, target: Optional[cst.CSTNode]) -> Opt
     return statement.value if isinstance(statement, cst.Assign) and len(statement.targets) == 1 else None
 
 
-def binding_values(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.BaseExpression, ...]]:
-    """The values of every binding ``name`` can refer to where it stands (``scope[name]``, so
-    through ``global``/``nonlocal`` and at module level too).
+_NOT_UNDERSTOOD = object()
 
-    Only when each binding is a plain ``name = value`` / ``name: T = value`` with a single
-    target; None when any is something else (parameter, import, loop target, ``+=``,
-    tuple unpacking, walrus...) or the name is unbound here.
-    """
+
+def _read_bindings(
+    ctx: FileContext, name: cst.Name, read: Callable[[Optional[cst.CSTNode]], object]
+) -> Optional[list]:
+    """``read(node)`` for the node of every binding ``name`` can refer to where it stands
+    (``scope[name]``, so through ``global``/``nonlocal`` and at module level too); None when
+    the name is unbound here or ``read`` gives ``_NOT_UNDERSTOOD`` for a binding."""
     scope = ctx.scope(name)
     bindings = scope[name.value] if scope is not None else ()
     if not bindings:
         return None
     values = []
     for binding in bindings:
-        statement = assignment_of(ctx, getattr(binding, "node", None))
-        if statement is None or isinstance(statement, cst.Assign) and len(statement.targets) != 1:
+        value = read(getattr(binding, "node", None))
+        if value is _NOT_UNDERSTOOD:
             return None
-        values.append(statement.value)
-    return tuple(values)
+        values.append(value)
+    return values
+
+
+def binding_values(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.BaseExpression, ...]]:
+    """The values of every binding ``name`` can refer to where it stands (see ``_read_bindings``).
+
+    Only when each binding is a plain ``name = value`` / ``name: T = value`` with a single
+    target; None when any is something else (parameter, import, loop target, ``+=``,
+    tuple unpacking, walrus...) or the name is unbound here.
+    """
+
+    def value(node: Optional[cst.CSTNode]) -> object:
+        statement = assignment_of(ctx, node)
+        if statement is None or isinstance(statement, cst.Assign) and len(statement.targets) != 1:
+            return _NOT_UNDERSTOOD
+        return statement.value
+
+    values = _read_bindings(ctx, name, value)
+    return tuple(values) if values is not None else None
 
 
 def binding_sources(ctx: FileContext, name: cst.Name) -> Optional[list]:
@@ -945,26 +964,21 @@ def binding_sources(ctx: FileContext, name: cst.Name) -> Optional[list]:
     ``cst.Annotation`` (None when unannotated), the declared type. Loops, unpacking,
     imports and the like make the answer None.
     """
-    scope = ctx.scope(name)
-    bindings = scope[name.value] if scope is not None else ()
-    if not bindings:
-        return None
-    values = []
-    for binding in bindings:
-        node = getattr(binding, "node", None)
+
+    def source(node: Optional[cst.CSTNode]) -> object:
         statement = assignment_of(ctx, node)
         holder = ctx.parent(node) if isinstance(node, cst.Name) else None
         if isinstance(node, cst.Param):
-            values.append(node.annotation)
-        elif isinstance(statement, cst.Assign):
-            values.append(statement.value)
-        elif isinstance(statement, cst.AnnAssign):
-            values.append(statement.annotation)
-        elif isinstance(holder, cst.AsName) and isinstance(ctx.parent(holder), cst.WithItem):
-            values.append(ctx.parent(holder).item)  # type: ignore[union-attr]
-        else:
-            return None
-    return values
+            return node.annotation
+        if isinstance(statement, cst.Assign):
+            return statement.value
+        if isinstance(statement, cst.AnnAssign):
+            return statement.annotation
+        if isinstance(holder, cst.AsName) and isinstance(ctx.parent(holder), cst.WithItem):
+            return ctx.parent(holder).item  # type: ignore[union-attr]
+        return _NOT_UNDERSTOOD
+
+    return _read_bindings(ctx, name, source)
 
 
 def reaching_local_values(ctx: FileContext, name: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, ...]]:
