@@ -98,6 +98,13 @@ def keyword_arg(call: cst.Call, name: str) -> Optional[cst.Arg]:
     return None
 
 
+def sole_positional_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
+    """The value of ``call``'s argument when it has exactly one, neither keyword nor starred."""
+    if len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None:
+        return call.args[0].value
+    return None
+
+
 def has_star_args(call: cst.Call) -> bool:
     return any(arg.star for arg in call.args)
 
@@ -1203,3 +1210,28 @@ def ends_script(ctx: FileContext, block: cst.CSTNode, tail: list) -> bool:
         main, module = None, block
     return bool(stmts and stmts[-1] in tail and isinstance(module, cst.Module)
                 and module.body[-1] is (main or stmts[-1]))
+
+
+def statement_in(ctx: FileContext, block: cst.CSTNode, node: Optional[cst.CSTNode]) -> Optional[cst.BaseStatement]:
+    """The statement of ``block`` that holds ``node``, not across a def, class or lambda."""
+    while node is not None:
+        parent = ctx.parent(node)
+        if parent is block:
+            return node  # type: ignore[return-value]
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        node = parent
+    return None
+
+
+def used_only_within(ctx: FileContext, name: cst.Name, first: cst.CSTNode, last: cst.CSTNode, uses: int) -> bool:
+    """``name`` is bound only here and read exactly ``uses`` times, all on the lines from
+    ``first`` to ``last``."""
+    scope = ctx.scope(name)
+    bindings = list(scope[name.value]) if scope is not None else []
+    if len(bindings) != 1 or bindings[0].node is not name:
+        return False
+    start = ctx.position(first).start.line
+    end = ctx.position(last).end.line
+    lines = [ctx.position(ref.node).start.line for ref in bindings[0].references]
+    return len(lines) == uses and all(start <= line <= end for line in lines)

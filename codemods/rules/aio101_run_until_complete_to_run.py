@@ -2,7 +2,7 @@ import libcst as cst
 
 from ..helpers import (
     ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, block_body, carry_leading_lines, ends_script, is_call_to,
-    replacement_loses_comments,
+    replacement_loses_comments, sole_positional_arg,
 )
 from ..loops import (
     LOOP_GETTERS, LOOP_MAKERS, SET_LOOP, NoFix, line_of, loop_uses, name_bound_to, run_calls, run_layout,
@@ -126,7 +126,7 @@ class RunUntilCompleteToRun(Rule):
     # -- building the fix ----------------------------------------------------------------
     def _run_call(self, fix, run, debug=None, runner=False):
         """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``."""
-        if len(run.args) != 1 or run.args[0].keyword or run.args[0].star:
+        if sole_positional_arg(run) is None:
             raise NoFix("`run_until_complete` takes one argument")
         arg = run.args[0]
         if is_call_to(self.ctx, arg.value, NOT_COROUTINES):
