@@ -902,7 +902,7 @@ def in_timeout_block(ctx: FileContext, node: cst.CSTNode) -> bool:
 #   reaching_local_values  only the enclosing function's own `x = v`s that precede the read
 #   sole_local_assignment  the one `=` statement binding the name in the def being visited
 #                          (`sole_local_value` when the name is its whole target)
-# All of them read a binding through `assignment_of`.
+# All of them read a binding through `assignment_of` (`single_target_value` for a plain `x = v`).
 
 
 def assignment_of(ctx: FileContext, target: Optional[cst.CSTNode]) -> Union[cst.Assign, cst.AnnAssign, None]:
@@ -917,8 +917,9 @@ def assignment_of(ctx: FileContext, target: Optional[cst.CSTNode]) -> Union[cst.
     return None
 
 
-def _single_target_value(ctx: FileContext, target: Optional[cst.CSTNode]) -> Optional[cst.BaseExpression]:
-    """``value`` of ``target = value`` with no other target; else None."""
+def single_target_value(ctx: FileContext, target: Optional[cst.CSTNode]) -> Optional[cst.BaseExpression]:
+    """``value`` of ``target = value`` (``target`` the node a scope binding records) with no
+    other target; else None."""
     statement = assignment_of(ctx, target)
     return statement.value if isinstance(statement, cst.Assign) and len(statement.targets) == 1 else None
 
@@ -1005,7 +1006,7 @@ def reaching_local_values(ctx: FileContext, name: cst.CSTNode) -> Optional[Tuple
     values = []
     for assignment in accesses[0].referents:
         own = getattr(assignment, "scope", None) is scope
-        value = _single_target_value(ctx, getattr(assignment, "node", None)) if own else None
+        value = single_target_value(ctx, getattr(assignment, "node", None)) if own else None
         if value is None:
             return None
         values.append(value)
@@ -1044,7 +1045,7 @@ def sole_local_assignment(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cs
 def sole_local_value(ctx: FileContext, name: cst.Name) -> Optional[cst.BaseExpression]:
     """The value of ``name = value`` when that is the sole local assignment of ``name``
     (``sole_local_assignment``) and ``name`` its whole target."""
-    return _single_target_value(ctx, _sole_local_target(ctx, name))
+    return single_target_value(ctx, _sole_local_target(ctx, name))
 
 
 # -- pathlib.Path values ----------------------------------------------------------------
