@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set, Tuple, Union
+import functools
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, List, Optional, Set, Tuple, Union
 
 import libcst as cst
-from .lazy import matchers as m
 
 from .context import FileContext
-from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple, Union
-from typing import Collection, Iterable, Optional, Set, Tuple, Union
-import functools
-from typing import TYPE_CHECKING, Iterable, List, Optional, Set, Tuple, Union
+from .lazy import matchers as m
+
+if TYPE_CHECKING:
+    from .rule import Fix, Rule
 
 # Small statements whose whole value is one expression a rule may rewrite in place.
 ValueStatement = Union[cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return]
@@ -98,6 +98,13 @@ def keyword_arg(call: cst.Call, name: str) -> Optional[cst.Arg]:
     return None
 
 
+def sole_positional_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
+    """The value of ``call``'s argument when it has exactly one, neither keyword nor starred."""
+    if len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None:
+        return call.args[0].value
+    return None
+
+
 def has_star_args(call: cst.Call) -> bool:
     return any(arg.star for arg in call.args)
 
@@ -110,61 +117,6 @@ def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
     return result
 
 
-# -- event loops created outside coroutines (AIO101, AIO102) ------------------------------
-
-LOOP_GETTERS = asyncio_names("get_event_loop")
-LOOP_MAKERS = asyncio_names("new_event_loop")
-
-
-def method_call_on(ctx: FileContext, name: cst.Name) -> Optional[Tuple[str, cst.Call]]:
-    """For a reference ``obj`` used as ``obj.method(...)``: (method, the call)."""
-    attribute = ctx.parent(name)
-    if not isinstance(attribute, cst.Attribute) or attribute.value is not name:
-        return None
-    call = ctx.parent(attribute)
-    if not isinstance(call, cst.Call) or call.func is not attribute:
-        return None
-    return attribute.attr.value, call
-
-
-def name_bound_to(ctx: FileContext, value: cst.BaseExpression) -> Optional[Tuple[cst.Name, list, bool]]:
-    """For ``name = value`` (or ``name: T = value``) as a whole statement: the target,
-    the references to every binding of ``name`` in its scope, and whether this is the
-    only binding."""
-    assign = ctx.parent(value)
-    if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
-        target = assign.targets[0].target
-    elif isinstance(assign, cst.AnnAssign):
-        target = assign.target
-    else:
-        return None
-    scope = ctx.scope(target)
-    if assign.value is not value or not isinstance(target, cst.Name) or scope is None:
-        return None
-    assignments = list(scope[target.value])  # through `global` and `nonlocal`
-    local = list(scope.assignments[target.value])
-    only = len(assignments) == 1 and len(local) == 1 and local[0].node is target
-    refs = {id(a.node): a.node for binding in assignments for a in binding.references}
-    # libcst keeps references in sets: order them by position so results are deterministic
-    ordered = sorted(refs.values(), key=lambda node: (ctx.position(node).start.line, ctx.position(node).start.column))
-    return target, ordered, only
-
-
-def drives_loop(ctx: FileContext, call: cst.Call) -> bool:
-    """``call`` makes a loop that ``run_until_complete`` is then called on, directly
-    (``get_event_loop().run_until_complete(...)``) or through the name it is bound to."""
-    attribute = ctx.parent(call)
-    if isinstance(attribute, cst.Attribute) and attribute.attr.value == "run_until_complete":
-        return isinstance(ctx.parent(attribute), cst.Call)
-    bound = name_bound_to(ctx, call)
-    if bound is None:
-        return False
-    return any(
-        isinstance(ref, cst.Name) and (method_call_on(ctx, ref) or ("", None))[0] == "run_until_complete"
-        for ref in bound[1]
-    )
-
-
 def replacement_loses_comments(edits: dict) -> bool:
     """Do the replacements of an edit map hold fewer comments than the nodes they replace?"""
     before = sum(count_comments(old) for old in edits)
@@ -175,10 +127,6 @@ def replacement_loses_comments(edits: dict) -> bool:
         elif isinstance(new, cst.CSTNode):
             after += count_comments(new)
     return after < before
-
-
-if TYPE_CHECKING:
-    from .rule import Fix
 
 
 def import_binding(
@@ -509,41 +457,11 @@ def innermost_def(ctx: FileContext) -> Optional[cst.FunctionDef]:
     return inner if isinstance(inner, cst.FunctionDef) else None
 
 
-def local_binding(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.Assign, cst.Name]]:
-    """The one ``Assign`` that binds ``name`` in the function whose body holds it, with the
-    target ``Name`` it binds (also inside a tuple target). None for parameters, globals,
-    names bound twice or by ``for``/``with``/``import``, and uses in nested functions."""
-    func = innermost_def(ctx)
-    scope = ctx.scope(name)
-    if func is None or scope is None:
-        return None
-    assignments = list(scope[name.value])
-    if len(assignments) != 1 or type(assignments[0]) is not cst.metadata.Assignment:
-        return None
-    (assignment,) = assignments
-    target = assignment.node
-    owner = getattr(assignment.scope, "node", None)
-    if owner is not func or not isinstance(target, cst.Name):
-        return None
-    node: Optional[cst.CSTNode] = ctx.parent(target)
-    while isinstance(node, (cst.Element, cst.Tuple, cst.List, cst.AssignTarget)):
-        node = ctx.parent(node)
-    return (node, target) if isinstance(node, cst.Assign) and len(node.targets) == 1 else None
-
-
-def local_value(ctx: FileContext, name: cst.Name) -> Optional[cst.BaseExpression]:
-    """The value of ``name = value``, the only binding of local ``name`` (see ``local_binding``)."""
-    binding = local_binding(ctx, name)
-    if binding is None or binding[0].targets[0].target is not binding[1]:
-        return None
-    return binding[0].value
-
-
 def is_loop_from(ctx: FileContext, expr: cst.BaseExpression, getters: Collection[str]) -> bool:
     """``expr`` is the loop one of ``getters`` returns, called with no arguments on the spot
-    or bound once to a local of the function being visited (see ``local_binding``)."""
+    or bound once to a local of the function being visited (see ``sole_local_assignment``)."""
     if isinstance(expr, cst.Name):
-        expr = local_value(ctx, expr)  # type: ignore[assignment]
+        expr = sole_local_value(ctx, expr)  # type: ignore[assignment]
     return isinstance(expr, cst.Call) and not expr.args and ctx.resolves_to(expr.func, getters)
 
 
@@ -560,78 +478,24 @@ def method_receiver(node: cst.CSTNode, method: str) -> Optional[cst.BaseExpressi
     return None
 
 
-def await_needs_parens(ctx: FileContext, expr: cst.BaseExpression) -> bool:
-    """Would ``await <expr>`` put in place of ``expr`` bind wrongly (``f().x`` -> ``await f().x``)?"""
-    parent = ctx.parent(expr)
-    if isinstance(parent, (cst.Attribute, cst.Subscript)):
-        return parent.value is expr
-    if isinstance(parent, cst.Call):
-        return parent.func is expr
-    if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Power):
-        return parent.left is expr
-    return False
-
-
-def await_to_thread(fix, call: cst.Call) -> cst.Await:
-    """``await asyncio.to_thread(<callee>, <args>)`` to put in place of ``call``.
-
-    Every argument is kept as written (its spacing and comments too); the callee is
-    passed itself, not wrapped in a lambda. The result is parenthesised where an
-    unparenthesised ``await`` would bind differently. Use with ``fix.replace(call, ...)``.
-    """
-    before = call.whitespace_before_args
-    if call.args and isinstance(before, cst.ParenthesizedWhitespace):
-        # One argument a line stays one a line (a comment after "(" stays there, once).
-        own_line = before.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
-        comma = cst.Comma(whitespace_after=own_line)
-    else:
-        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    callee = cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT)
-    inner = call.with_changes(func=fix.ref("asyncio.to_thread"), args=[callee, *call.args], lpar=(), rpar=())
-    lpar, rpar = call.lpar, call.rpar
-    if not lpar and await_needs_parens(fix.ctx, call):
-        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
-    return cst.Await(expression=inner, lpar=lpar, rpar=rpar)
-
-
-def binding_sources(ctx: FileContext, name: cst.Name) -> Optional[list]:
-    """What each binding of ``name`` visible here assigns, or None if one is not understood.
-
-    Understood: ``x = value`` (also chained) and ``with value as x`` give ``value``; a
-    parameter and ``x: T = value`` give the ``cst.Annotation`` (None when unannotated). Loops,
-    unpacking, imports and the like make the answer None.
-    """
-    scope = ctx.scope(name)
-    bindings = scope[name.value] if scope is not None else ()
-    if not bindings:
-        return None
-    values = []
-    for binding in bindings:
-        node = getattr(binding, "node", None)
-        holder = ctx.parent(node) if isinstance(node, cst.Name) else None
-        if isinstance(node, cst.Param):
-            values.append(node.annotation)
-        elif isinstance(holder, cst.AssignTarget):
-            values.append(ctx.parent(holder).value)  # type: ignore[union-attr]
-        elif isinstance(holder, cst.AnnAssign) and holder.target is node and holder.value is not None:
-            values.append(holder.annotation)  # the declared type, as for a parameter
-        elif isinstance(holder, cst.AsName) and isinstance(ctx.parent(holder), cst.WithItem):
-            values.append(ctx.parent(holder).item)  # type: ignore[union-attr]
-        else:
-            return None
-    return values
-
-
-def bound_to_call(ctx: FileContext, expr: cst.BaseExpression, names: Collection[str]) -> bool:
+def bound_to_call(
+    ctx: FileContext,
+    expr: cst.BaseExpression,
+    names: Collection[str],
+    is_value: Optional[Callable[[cst.BaseExpression], bool]] = None,
+) -> bool:
     """``expr`` is a call to one of ``names``, or a name every binding of which is one (or
-    is annotated with one of ``names``, for classes such as ``pathlib.Path``)."""
+    is annotated with one of ``names``, for classes such as ``pathlib.Path``).
+
+    ``is_value`` replaces "a call to one of ``names``" as the test of an assigned value.
+    """
     if isinstance(expr, cst.Call):
         return is_call_to(ctx, expr, names)
     values = binding_sources(ctx, expr) if isinstance(expr, cst.Name) and ctx.may_refer_to(names) else None
     return bool(values) and all(
         ctx.resolves_to(declared_type(ctx, v), names)
         if isinstance(v, cst.Annotation)
-        else is_call_to(ctx, v, names)
+        else (is_value(v) if is_value is not None else is_call_to(ctx, v, names))
         for v in values  # type: ignore[union-attr]
     )
 
@@ -654,25 +518,6 @@ def declared_type(ctx: FileContext, annotation: cst.Annotation) -> cst.BaseExpre
     return expr
 
 
-PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
-
-
-def is_known_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> bool:
-    """``expr`` is a concrete ``pathlib.Path`` we can identify: ``Path(...)``, a name bound
-    only to ``Path(...)`` (or a parameter annotated ``Path``), or ``<such a path> / part``."""
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
-        return is_known_pathlib_path(ctx, expr.left)
-    if isinstance(expr, cst.Name) and _depth < 4:
-        values = binding_sources(ctx, expr) if ctx.may_refer_to(PATHLIB_PATHS) else None
-        return bool(values) and all(
-            ctx.resolves_to(declared_type(ctx, v), PATHLIB_PATHS)
-            if isinstance(v, cst.Annotation)
-            else is_known_pathlib_path(ctx, v, _depth + 1)
-            for v in values  # type: ignore[union-attr]
-        )
-    return is_call_to(ctx, expr, PATHLIB_PATHS)
-
-
 def is_dotted_name(expr: cst.BaseExpression) -> bool:
     """``a`` or ``a.b.c``: no call, subscript or other expression in the chain (libcst's
     qualified name of ``os.popen(cmd).read`` is ``os.popen.read``, calls dropped)."""
@@ -684,44 +529,6 @@ def is_dotted_name(expr: cst.BaseExpression) -> bool:
 def blocking_call_site(ctx: FileContext, call: cst.Call) -> bool:
     """Could ``call`` block the event loop: lexically in a coroutine body and not awaited?"""
     return ctx.in_coroutine() and not ctx.is_awaited(call)
-
-
-def report_moved_to_thread(rule, call: cst.Call, message: str, *, unsafe: bool = False) -> None:
-    """Report ``call`` with the fix ``await asyncio.to_thread(<callee>, <args>)``."""
-    fix = rule.fix(call)
-    fix.replace(call, await_to_thread(fix, call))
-    rule.report(call, message, fix=fix, unsafe=unsafe)
-
-
-def binding_values(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.BaseExpression, ...]]:
-    """The values of every binding ``name`` can refer to where it stands.
-
-    Only when each binding is a plain ``name = value`` / ``name: T = value`` with a single
-    target; None when any is something else (parameter, import, loop target, ``+=``,
-    tuple unpacking, walrus...) or the name is unbound here.
-    """
-    scope = ctx.scope(name)
-    if scope is None:
-        return None
-    bindings = scope[name.value]
-    if not bindings:
-        return None
-    values = []
-    for binding in bindings:
-        target = getattr(binding, "node", None)
-        if not isinstance(target, cst.Name):
-            return None
-        parent = ctx.parent(target)
-        if isinstance(parent, cst.AssignTarget):
-            assign = ctx.parent(parent)
-            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-                return None
-            values.append(assign.value)
-        elif isinstance(parent, cst.AnnAssign) and parent.target is target and parent.value is not None:
-            values.append(parent.value)
-        else:
-            return None
-    return tuple(values)
 
 
 def function_of(ctx: FileContext, node: Optional[cst.CSTNode]) -> Optional[cst.FunctionDef]:
@@ -814,35 +621,6 @@ def async_with_over(node: cst.With, exprs: Iterable[cst.BaseExpression]) -> cst.
     return new
 
 
-if TYPE_CHECKING:
-    from .rule import Fix, Rule
-
-
-def awaited(ctx: FileContext, node: cst.BaseExpression, call: cst.BaseExpression) -> cst.Await:
-    """``await call``, to stand where ``node`` stands.
-
-    Keeps ``node``'s own parentheses, and adds some where the parent binds tighter than
-    ``await`` (``x.attr``, ``x[i]``, ``x()``): ``input().strip()`` becomes
-    ``(await asyncio.to_thread(input)).strip()``.
-    """
-    parent = ctx.parent(node)
-    binds_tighter = (
-        isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node
-    ) or (isinstance(parent, cst.Call) and parent.func is node)
-    lpar, rpar = list(node.lpar), list(node.rpar)
-    if binds_tighter and not lpar:
-        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
-    return cst.Await(expression=call.with_changes(lpar=[], rpar=[]), lpar=lpar, rpar=rpar)
-
-
-def to_thread_call(
-    func_ref: cst.BaseExpression, function: cst.BaseExpression, args: Iterable[cst.Arg] = ()
-) -> cst.Call:
-    """``asyncio.to_thread(function, *args)``, with ``func_ref`` spelling ``asyncio.to_thread``
-    (from ``Fix.ref``) and the original arguments kept as written."""
-    return cst.Call(func=func_ref, args=[cst.Arg(function), *args])
-
-
 def remove_callee_import_if_unused(fix: "Fix", func: cst.BaseExpression, qualified: str) -> None:
     """Schedule removal of the import that binds ``func`` (``time.sleep`` or ``sleep``, resolving
     to ``qualified``) in case the rewrite leaves it unused."""
@@ -853,64 +631,12 @@ def remove_callee_import_if_unused(fix: "Fix", func: cst.BaseExpression, qualifi
         fix.remove_import_if_unused(module, None, func.value.value if func.value.value != module else None)
 
 
-PATH_CLASSES = {"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"}
-
-
-_PATH_RETURNING = {"absolute", "expanduser", "joinpath", "resolve", "with_name", "with_stem", "with_suffix"}
-
-
 def is_within(ctx: FileContext, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
     while node is not None:
         if node is ancestor:
             return True
         node = ctx.parent(node)  # type: ignore[assignment]
     return False
-
-
-def assigned_values(ctx: FileContext, name: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, ...]]:
-    """The values a local ``name`` (a Name being read) can hold, when every assignment it
-    can see is a plain ``name = value`` in the same function; else None."""
-    scope = ctx.scope(name)
-    if not isinstance(name, cst.Name) or scope is None or not isinstance(scope, cst.metadata.FunctionScope):
-        return None
-    accesses = [a for a in scope.accesses[name.value] if a.node is name]
-    if len(accesses) != 1 or not accesses[0].referents:
-        return None
-    values = []
-    for assignment in accesses[0].referents:
-        target = getattr(assignment, "node", None)
-        holder = ctx.parent(ctx.parent(target)) if target is not None else None
-        if (
-            getattr(assignment, "scope", None) is not scope
-            or not isinstance(holder, cst.Assign)
-            or len(holder.targets) != 1
-            or holder.targets[0].target is not target
-        ):
-            return None
-        values.append(holder.value)
-    return tuple(values)
-
-
-def is_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, depth: int = 0) -> bool:
-    """``expr`` is certainly a ``pathlib.Path``: ``Path(...)``, ``path / "x"``,
-    ``path.with_suffix(...)``, or a local assigned only from such expressions."""
-    if depth > 5:
-        return False
-    if isinstance(expr, cst.Call):
-        if ctx.resolves_to(expr.func, PATH_CLASSES):
-            return True
-        func = expr.func
-        return (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in _PATH_RETURNING
-            and is_pathlib_path(ctx, func.value, depth + 1)
-        )
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
-        return is_pathlib_path(ctx, expr.left, depth + 1)
-    if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
-        return is_pathlib_path(ctx, expr.value, depth + 1)
-    values = assigned_values(ctx, expr) if isinstance(expr, cst.Name) else None
-    return bool(values) and all(is_pathlib_path(ctx, v, depth + 1) for v in values)  # type: ignore[union-attr]
 
 
 class _ThreadSafetyScan(cst.CSTVisitor):
@@ -1016,6 +742,28 @@ def thread_helper_exports(
                 return None, f"it assigns `{name}`, used afterwards, only conditionally"
             exports.append(name)
     return exports, ""
+
+
+def thread_helper_call(
+    ctx: FileContext, fix: "Fix", node: cst.BaseCompoundStatement, helper: str, exports: List[str]
+) -> cst.FlattenSentinel:
+    """``def helper():`` holding ``node`` and returning ``exports``, then
+    ``<exports> = await asyncio.to_thread(helper)``: what replaces ``node`` once
+    ``thread_helper_exports`` allows it."""
+    body = [node.with_changes(leading_lines=[]), fix.parse_statement(f"return {', '.join(exports)}")]
+    if not exports:
+        body.pop()
+    siblings = getattr(ctx.parent(node), "body", ())
+    spaced = node.leading_lines or not siblings or siblings[0] is node
+    definition = cst.FunctionDef(
+        name=cst.Name(helper), params=cst.Parameters(), body=cst.IndentedBlock(body=body),
+        leading_lines=node.leading_lines if spaced else [cst.EmptyLine(indent=False)],
+    )
+    call = cst.Await(to_thread_call(fix.ref("asyncio.to_thread"), cst.Name(helper)))
+    targets = fix.parse_expression(", ".join(exports)) if exports else None
+    small = cst.Assign([cst.AssignTarget(targets)], call) if targets is not None else cst.Expr(call)
+    statement = cst.SimpleStatementLine([small], leading_lines=[cst.EmptyLine(indent=False)])
+    return cst.FlattenSentinel([definition, statement])
 
 
 def _target_names(target: Optional[cst.CSTNode]) -> Set[str]:
@@ -1144,3 +892,347 @@ def in_timeout_block(ctx: FileContext, node: cst.CSTNode) -> bool:
             return True
         child, parent = parent, ctx.parent(parent)
     return False
+
+
+# -- what values a name can hold --------------------------------------------------------
+# Four answers that differ on purpose; a rule's safety argument rests on the one it uses:
+#   binding_values         every binding the name's scope sees: `x = v` and `x: T = v` only
+#   binding_sources        the same bindings, also parameters, `with v as x` and chained
+#                          `a = x = v`; an annotated one gives its annotation, not its value
+#   reaching_local_values  only the enclosing function's own `x = v`s that precede the read
+#   sole_local_assignment  the one `=` statement binding the name in the def being visited
+#                          (`sole_local_value` when the name is its whole target)
+# All of them read a binding through `assignment_of` (`single_target_value` for a plain `x = v`).
+
+
+def assignment_of(ctx: FileContext, target: Optional[cst.CSTNode]) -> Union[cst.Assign, cst.AnnAssign, None]:
+    """The statement in which ``target`` (the node a scope binding records) is a whole target:
+    ``target = value`` (also chained, ``a = target = value``) or ``target: T = value``.
+    None for any other binding: unpacking, a bare annotation, ``for``, ``with``, import, walrus."""
+    parent = ctx.parent(target) if isinstance(target, cst.Name) else None
+    if isinstance(parent, cst.AssignTarget):
+        return ctx.parent(parent)  # type: ignore[return-value]
+    if isinstance(parent, cst.AnnAssign) and parent.target is target and parent.value is not None:
+        return parent
+    return None
+
+
+def single_target_value(ctx: FileContext, target: Optional[cst.CSTNode]) -> Optional[cst.BaseExpression]:
+    """``value`` of ``target = value`` (``target`` the node a scope binding records) with no
+    other target; else None."""
+    statement = assignment_of(ctx, target)
+    return statement.value if isinstance(statement, cst.Assign) and len(statement.targets) == 1 else None
+
+
+_NOT_UNDERSTOOD = object()
+
+
+def _read_bindings(
+    ctx: FileContext, name: cst.Name, read: Callable[[Optional[cst.CSTNode]], object]
+) -> Optional[list]:
+    """``read(node)`` for the node of every binding ``name`` can refer to where it stands
+    (``scope[name]``, so through ``global``/``nonlocal`` and at module level too); None when
+    the name is unbound here or ``read`` gives ``_NOT_UNDERSTOOD`` for a binding."""
+    scope = ctx.scope(name)
+    bindings = scope[name.value] if scope is not None else ()
+    if not bindings:
+        return None
+    values = []
+    for binding in bindings:
+        value = read(getattr(binding, "node", None))
+        if value is _NOT_UNDERSTOOD:
+            return None
+        values.append(value)
+    return values
+
+
+def binding_values(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.BaseExpression, ...]]:
+    """The values of every binding ``name`` can refer to where it stands (see ``_read_bindings``).
+
+    Only when each binding is a plain ``name = value`` / ``name: T = value`` with a single
+    target; None when any is something else (parameter, import, loop target, ``+=``,
+    tuple unpacking, walrus...) or the name is unbound here.
+    """
+
+    def value(node: Optional[cst.CSTNode]) -> object:
+        statement = assignment_of(ctx, node)
+        if statement is None or isinstance(statement, cst.Assign) and len(statement.targets) != 1:
+            return _NOT_UNDERSTOOD
+        return statement.value
+
+    values = _read_bindings(ctx, name, value)
+    return tuple(values) if values is not None else None
+
+
+def binding_sources(ctx: FileContext, name: cst.Name) -> Optional[list]:
+    """What each binding of ``name`` visible here assigns, or None if one is not understood.
+
+    The bindings of ``binding_values``, read more leniently: ``x = value`` (also chained)
+    and ``with value as x`` give ``value``; a parameter and ``x: T = value`` give the
+    ``cst.Annotation`` (None when unannotated), the declared type. Loops, unpacking,
+    imports and the like make the answer None.
+    """
+
+    def source(node: Optional[cst.CSTNode]) -> object:
+        statement = assignment_of(ctx, node)
+        holder = ctx.parent(node) if isinstance(node, cst.Name) else None
+        if isinstance(node, cst.Param):
+            return node.annotation
+        if isinstance(statement, cst.Assign):
+            return statement.value
+        if isinstance(statement, cst.AnnAssign):
+            return statement.annotation
+        if isinstance(holder, cst.AsName) and isinstance(ctx.parent(holder), cst.WithItem):
+            return ctx.parent(holder).item  # type: ignore[union-attr]
+        return _NOT_UNDERSTOOD
+
+    return _read_bindings(ctx, name, source)
+
+
+def reaching_local_values(ctx: FileContext, name: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, ...]]:
+    """The values a function-local ``name`` (a Name being read) can hold at this read.
+
+    Stricter than ``binding_values``: only the assignments libcst says reach the read (the
+    function's own bindings before it in the source), each a plain single-target
+    ``name = value`` in the same function; None for a name of an enclosing or the module
+    scope, a parameter, an annotated assignment, or anything else.
+    """
+    scope = ctx.scope(name)
+    if not isinstance(name, cst.Name) or scope is None or not isinstance(scope, cst.metadata.FunctionScope):
+        return None
+    accesses = [a for a in scope.accesses[name.value] if a.node is name]
+    if len(accesses) != 1 or not accesses[0].referents:
+        return None
+    values = []
+    for assignment in accesses[0].referents:
+        own = getattr(assignment, "scope", None) is scope
+        value = single_target_value(ctx, getattr(assignment, "node", None)) if own else None
+        if value is None:
+            return None
+        values.append(value)
+    return tuple(values)
+
+
+def _sole_local_target(ctx: FileContext, name: cst.Name) -> Optional[cst.Name]:
+    """The target of the one plain assignment binding ``name``, when it is made in the def
+    whose body is being visited (so not for parameters, globals, names bound twice or by
+    ``for``/``with``/``import``, nor uses in nested functions)."""
+    func = innermost_def(ctx)
+    scope = ctx.scope(name)
+    if func is None or scope is None:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1 or type(assignments[0]) is not cst.metadata.Assignment:
+        return None
+    (assignment,) = assignments
+    target = assignment.node
+    owner = getattr(assignment.scope, "node", None)
+    return target if owner is func and isinstance(target, cst.Name) else None
+
+
+def sole_local_assignment(ctx: FileContext, name: cst.Name) -> Optional[Tuple[cst.Assign, cst.Name]]:
+    """The one ``Assign`` that binds ``name`` in the function whose body holds it, with the
+    target ``Name`` it binds (also inside a tuple target); see ``_sole_local_target``."""
+    target = _sole_local_target(ctx, name)
+    if target is None:
+        return None
+    node: Optional[cst.CSTNode] = ctx.parent(target)
+    while isinstance(node, (cst.Element, cst.Tuple, cst.List, cst.AssignTarget)):
+        node = ctx.parent(node)
+    return (node, target) if isinstance(node, cst.Assign) and len(node.targets) == 1 else None
+
+
+def sole_local_value(ctx: FileContext, name: cst.Name) -> Optional[cst.BaseExpression]:
+    """The value of ``name = value`` when that is the sole local assignment of ``name``
+    (``sole_local_assignment``) and ``name`` its whole target."""
+    return single_target_value(ctx, _sole_local_target(ctx, name))
+
+
+# -- pathlib.Path values ----------------------------------------------------------------
+# Two tests that differ on purpose (see each rule's Limitations): AIO302 follows what a
+# path expression is built from, AIO303 what a name is declared or bound to.
+
+PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+
+_PATH_RETURNING = {"absolute", "expanduser", "joinpath", "resolve", "with_name", "with_stem", "with_suffix"}
+
+
+def is_built_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, depth: int = 0) -> bool:
+    """``expr`` is certainly a ``pathlib.Path`` by how it is built: ``Path(...)``,
+    ``path / "x"``, ``path.with_suffix(...)``, ``path.parent``, or a local assigned only
+    from such expressions before the read (``reaching_local_values``; parameters never)."""
+    if depth > 5:
+        return False
+    if isinstance(expr, cst.Call):
+        if is_call_to(ctx, expr, PATHLIB_PATHS):
+            return True
+        func = expr.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _PATH_RETURNING
+            and is_built_pathlib_path(ctx, func.value, depth + 1)
+        )
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        return is_built_pathlib_path(ctx, expr.left, depth + 1)
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+        return is_built_pathlib_path(ctx, expr.value, depth + 1)
+    values = reaching_local_values(ctx, expr) if isinstance(expr, cst.Name) else None
+    return bool(values) and all(is_built_pathlib_path(ctx, v, depth + 1) for v in values)  # type: ignore[union-attr]
+
+
+def is_bound_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> bool:
+    """``expr`` is a ``pathlib.Path`` by what its names are bound to: ``Path(...)``,
+    ``<such a path> / part``, or a name every binding of which (``binding_sources``, any
+    scope) is such a path or declares the type ``Path`` (an annotated parameter)."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        # restarts the depth count: `p = p / "x"` recurses until the engine's RecursionError
+        # guard skips the file (known; changing it would change what AIO303 reports)
+        return is_bound_pathlib_path(ctx, expr.left)
+    if isinstance(expr, cst.Name) and _depth < 4:
+        return bound_to_call(ctx, expr, PATHLIB_PATHS, lambda value: is_bound_pathlib_path(ctx, value, _depth + 1))
+    return is_call_to(ctx, expr, PATHLIB_PATHS)
+
+
+# -- asyncio.to_thread and await --------------------------------------------------------
+
+
+def _binds_tighter_than_await(ctx: FileContext, node: cst.BaseExpression) -> bool:
+    """The parent of ``node`` is ``node.attr``, ``node[i]`` or ``node(...)``."""
+    parent = ctx.parent(node)
+    return (isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node) or (
+        isinstance(parent, cst.Call) and parent.func is node
+    )
+
+
+def await_needs_parens(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """Would ``await <expr>`` put in place of ``expr`` bind wrongly (``f().x`` -> ``await f().x``)?
+
+    Also true for the left operand of ``**``, where the parentheses are redundant (``await``
+    binds tighter) but are what ``await_to_thread`` has always written.
+    """
+    parent = ctx.parent(expr)
+    if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Power):
+        return parent.left is expr
+    return _binds_tighter_than_await(ctx, expr)
+
+
+def _await_in_place_of(node: cst.BaseExpression, call: cst.BaseExpression, parenthesize: bool) -> cst.Await:
+    """``await call`` carrying ``node``'s own parentheses, adding a pair if ``parenthesize``."""
+    lpar, rpar = list(node.lpar), list(node.rpar)
+    if parenthesize and not lpar:
+        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+    return cst.Await(expression=call.with_changes(lpar=[], rpar=[]), lpar=lpar, rpar=rpar)
+
+
+def awaited(ctx: FileContext, node: cst.BaseExpression, call: cst.BaseExpression) -> cst.Await:
+    """``await call``, to stand where ``node`` stands.
+
+    Keeps ``node``'s own parentheses, and adds some where the parent binds tighter than
+    ``await`` (``x.attr``, ``x[i]``, ``x()``): ``input().strip()`` becomes
+    ``(await asyncio.to_thread(input)).strip()``.
+    """
+    return _await_in_place_of(node, call, _binds_tighter_than_await(ctx, node))
+
+
+def to_thread_call(
+    func_ref: cst.BaseExpression, function: cst.BaseExpression, args: Iterable[cst.Arg] = ()
+) -> cst.Call:
+    """``asyncio.to_thread(function, *args)`` in libcst's default layout, with ``func_ref``
+    spelling ``asyncio.to_thread`` (from ``Fix.ref``) and the given arguments kept as written.
+    For a call moved as it stands, ``to_thread_call_like`` keeps its layout instead."""
+    return cst.Call(func=func_ref, args=[cst.Arg(function), *args])
+
+
+def to_thread_call_like(fix: "Fix", call: cst.Call) -> cst.Call:
+    """``asyncio.to_thread(<callee>, <args>)`` laid out like ``call``.
+
+    Every argument is kept as written (its spacing and comments too), and so is the space
+    inside the parentheses; the callee is passed itself, not wrapped in a lambda.
+    """
+    before = call.whitespace_before_args
+    if call.args and isinstance(before, cst.ParenthesizedWhitespace):
+        # One argument a line stays one a line (a comment after "(" stays there, once).
+        own_line = before.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+        comma = cst.Comma(whitespace_after=own_line)
+    else:
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    callee = cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT)
+    return call.with_changes(func=fix.ref("asyncio.to_thread"), args=[callee, *call.args], lpar=(), rpar=())
+
+
+def await_to_thread(fix: "Fix", call: cst.Call) -> cst.Await:
+    """``await asyncio.to_thread(<callee>, <args>)`` to put in place of ``call``, laid out
+    like it (``to_thread_call_like``) and parenthesised where an unparenthesised ``await``
+    would bind differently (``await_needs_parens``). Use with ``fix.replace(call, ...)``."""
+    return _await_in_place_of(call, to_thread_call_like(fix, call), await_needs_parens(fix.ctx, call))
+
+
+def report_moved_to_thread(rule, call: cst.Call, message: str, *, unsafe: bool = False) -> None:
+    """Report ``call`` with the fix ``await asyncio.to_thread(<callee>, <args>)``."""
+    fix = rule.fix(call)
+    fix.replace(call, await_to_thread(fix, call))
+    rule.report(call, message, fix=fix, unsafe=unsafe)
+
+
+# -- statements ---------------------------------------------------------------------------
+
+
+def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
+    """Blank lines and comments above the ``removed`` statements move to the next kept one
+    (in ``edits``, which maps statements of ``stmts`` to their replacements)."""
+    carried = [line for s in stmts if s in removed for line in s.leading_lines]
+    last = max(stmts.index(s) for s in removed)
+    following = next((s for s in stmts[last + 1:] if s not in removed), None)
+    target = edits.get(following, following)
+    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
+        return
+    if isinstance(target, cst.FlattenSentinel):
+        nodes = list(target.nodes)
+        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
+        edits[following] = cst.FlattenSentinel(nodes)
+    else:
+        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (any string)."""
+    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))
+
+
+def ends_script(ctx: FileContext, block: cst.CSTNode, tail: list) -> bool:
+    """Nothing runs after ``tail`` (statements of ``block``): its last statement ends the module,
+    or a final ``if __name__ == "__main__":`` block without ``else``."""
+    stmts = block_body(block)
+    main = ctx.parent(block)
+    if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
+            and is_main_guard(main.test):
+        module = ctx.parent(main)
+    else:
+        main, module = None, block
+    return bool(stmts and stmts[-1] in tail and isinstance(module, cst.Module)
+                and module.body[-1] is (main or stmts[-1]))
+
+
+def statement_in(ctx: FileContext, block: cst.CSTNode, node: Optional[cst.CSTNode]) -> Optional[cst.BaseStatement]:
+    """The statement of ``block`` that holds ``node``, not across a def, class or lambda."""
+    while node is not None:
+        parent = ctx.parent(node)
+        if parent is block:
+            return node  # type: ignore[return-value]
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        node = parent
+    return None
+
+
+def used_only_within(ctx: FileContext, name: cst.Name, first: cst.CSTNode, last: cst.CSTNode, uses: int) -> bool:
+    """``name`` is bound only here and read exactly ``uses`` times, all on the lines from
+    ``first`` to ``last``."""
+    scope = ctx.scope(name)
+    bindings = list(scope[name.value]) if scope is not None else []
+    if len(bindings) != 1 or bindings[0].node is not name:
+        return False
+    start = ctx.position(first).start.line
+    end = ctx.position(last).end.line
+    lines = [ctx.position(ref.node).start.line for ref in bindings[0].references]
+    return len(lines) == uses and all(start <= line <= end for line in lines)

@@ -1,28 +1,23 @@
 import libcst as cst
-from ..lazy import matchers as m
 
 from ..helpers import (
-    LOOP_GETTERS, LOOP_MAKERS, asyncio_names, block_body, is_call_to, method_call_on,
-    name_bound_to, replacement_loses_comments,
+    ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, block_body, carry_leading_lines, ends_script, is_call_to,
+    replacement_loses_comments, sole_positional_arg,
+)
+from ..loops import (
+    LOOP_GETTERS, LOOP_MAKERS, SET_LOOP, NoFix, line_of, loop_uses, name_bound_to, run_calls, run_layout,
+    run_on_the_spot, statement_of,
 )
 from ..model import Safety
 from ..rule import Rule
 
-SET_LOOP = asyncio_names("set_event_loop")
 NOT_COROUTINES = asyncio_names(
     "gather", "ensure_future", "shield", "create_task", "Task", "Future", "wrap_future", "as_completed",
     "run_coroutine_threadsafe",
 )
-COROUTINE_FUNCTIONS = asyncio_names(
-    "sleep", "wait_for", "wait", "open_connection", "start_server", "create_subprocess_exec",
-    "create_subprocess_shell", "to_thread", "open_unix_connection", "start_unix_server",
-)
 _LOOP_SETUP = LOOP_GETTERS | LOOP_MAKERS | SET_LOOP
 _NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
-
-
-class NoFix(Exception):
-    """This site is reported without a fix, for the reason given."""
+AFTER_RUN = "code after it may use the current event loop, which `asyncio.run` unsets"
 
 
 class RunUntilCompleteToRun(Rule):
@@ -88,16 +83,13 @@ class RunUntilCompleteToRun(Rule):
             self.module_asyncio_calls += 1
         if node.args or not (default or is_call_to(self.ctx, node, LOOP_MAKERS)):
             return
-        parent = self.ctx.parent(node)
-        if isinstance(parent, cst.Attribute) and parent.attr.value == "run_until_complete":
-            run = self.ctx.parent(parent)
-            if isinstance(run, cst.Call) and run.func is parent:
-                self._plan(run, default, lambda: self._one_liner(run, default))
-        elif name_bound_to(self.ctx, node) is not None:
-            _, refs, only = name_bound_to(self.ctx, node)
-            runs = [c for c in (method_call_on(self.ctx, r) for r in refs) if c and c[0] == "run_until_complete"]
-            if runs:
-                self._plan(runs[0][1], default, lambda: self._variable(node, refs, default, only))
+        run = run_on_the_spot(self.ctx, node)
+        bound = name_bound_to(self.ctx, node) if run is None else None
+        if run is not None:
+            self._plan(run, default, lambda: self._one_liner(run))
+        elif bound is not None and run_calls(self.ctx, bound[1]):
+            _, refs, only = bound
+            self._plan(run_calls(self.ctx, refs)[0], default, lambda: self._variable(node, refs, default, only))
 
     def _plan(self, anchor, default, build) -> None:
         if any(site[0] is anchor for site in self.sites):
@@ -134,7 +126,7 @@ class RunUntilCompleteToRun(Rule):
     # -- building the fix ----------------------------------------------------------------
     def _run_call(self, fix, run, debug=None, runner=False):
         """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``."""
-        if len(run.args) != 1 or run.args[0].keyword or run.args[0].star:
+        if sole_positional_arg(run) is None:
             raise NoFix("`run_until_complete` takes one argument")
         arg = run.args[0]
         if is_call_to(self.ctx, arg.value, NOT_COROUTINES):
@@ -150,9 +142,10 @@ class RunUntilCompleteToRun(Rule):
         return run.with_changes(func=fix.ref("asyncio.run"), args=args)
 
     def _is_coroutine(self, value) -> bool:
+        """A call to an asyncio coroutine function or to undecorated ``async def``s only."""
         if not isinstance(value, cst.Call):
             return False
-        if is_call_to(self.ctx, value, COROUTINE_FUNCTIONS):
+        if is_call_to(self.ctx, value, ASYNCIO_COROUTINE_FUNCTIONS):
             return True
         scope = self.ctx.scope(value.func)
         if not isinstance(value.func, cst.Name) or scope is None:
@@ -162,11 +155,11 @@ class RunUntilCompleteToRun(Rule):
             isinstance(f, cst.FunctionDef) and f.asynchronous and not f.decorators for f in found
         )
 
-    def _one_liner(self, run, default):
+    def _one_liner(self, run):
         try:
-            line = self._statement_of(run)
+            line = statement_of(self.ctx, run, self.unsafe)
         except NoFix:
-            self.unsafe.append("code after it may use the current event loop, which `asyncio.run` unsets")
+            self.unsafe.append(AFTER_RUN)
         else:
             self._check_ends_script(self.ctx.parent(line), [line])
         fix = self.fix(run)
@@ -182,119 +175,27 @@ class RunUntilCompleteToRun(Rule):
             fix.remove_import_if_unused("asyncio", name)
         return fix
 
-    def _line_of(self, call, kinds=(cst.Expr,)):
-        small = self.ctx.parent(call)
-        line = self.ctx.parent(small)
-        if isinstance(small, kinds) and small.value is call and isinstance(line, cst.SimpleStatementLine) \
-                and len(line.body) == 1:
-            return line
-        raise NoFix("the loop is used inside a larger statement")
-
-    def _shuts_down_asyncgens(self, run, refs) -> bool:
-        """``run`` is ``loop.run_until_complete(loop.shutdown_asyncgens())`` on this loop."""
-        if not isinstance(run, cst.Call) or not m.matches(run, m.Call(
-                func=m.Attribute(attr=m.Name("run_until_complete")),
-                args=[m.Arg(m.Call(func=m.Attribute(attr=m.Name("shutdown_asyncgens")), args=[]), keyword=None)])):
-            return False
-        return run.func.value in refs and run.args[0].value.func.value in refs
-
     def _check_ends_script(self, block, tail) -> None:
         """Afterwards, ``asyncio.run`` leaves no current loop (``get_event_loop()`` raises) where
-        the original left the current loop alone or open: unsafe unless nothing runs after it,
-        i.e. ``tail`` ends the module or a final ``if __name__ == "__main__":`` block."""
-        stmts = block_body(block)
-        main = self.ctx.parent(block)
-        if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
-                and _is_main_test(main.test):
-            module = self.ctx.parent(main)
-        else:
-            main, module = None, block
-        if not (stmts and stmts[-1] in tail and isinstance(module, cst.Module) and module.body[-1] is (main or
-                                                                                                  stmts[-1])):
-            self.unsafe.append("code after it may use the current event loop, which `asyncio.run` unsets")
-
-    def _statement_of(self, node):
-        while not isinstance(node, cst.SimpleStatementLine):
-            if isinstance(node, (cst.BaseCompoundStatement, cst.Module)):
-                raise NoFix("the loop runs in the header of a compound statement")
-            if isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-                self.unsafe.append("it may run later, or several times")
-            node = self.ctx.parent(node)
-        return node
+        the original left the current loop alone or open: unsafe unless nothing runs after it."""
+        if not ends_script(self.ctx, block, tail):
+            self.unsafe.append(AFTER_RUN)
 
     def _variable(self, make, refs, default, only):
         if not only:
             raise NoFix("the loop's name is bound more than once, or declared `global`")
-        creation = self._line_of(make, (cst.Assign, cst.AnnAssign))
+        creation = line_of(self.ctx, make, (cst.Assign, cst.AnnAssign))
         block = self.ctx.parent(creation)
         stmts = block_body(block)
         if not stmts:
             raise NoFix("the loop is not created in a block")
-        runs, prefix, closes, cleanups, debug, made_current = [], [], [], [], None, False
-        for ref in refs:
-            use = method_call_on(self.ctx, ref) if isinstance(ref, cst.Name) else None
-            arg = self.ctx.parent(ref)
-            if self.ctx.scope(ref) is not self.ctx.scope(make):
-                raise NoFix("the loop is used in another function")
-            if use and use[0] == "run_until_complete" and self._shuts_down_asyncgens(use[1], refs):
-                cleanups.append(self._line_of(use[1]))
-            elif use and use[0] == "shutdown_asyncgens" and self._shuts_down_asyncgens(
-                    self.ctx.parent(self.ctx.parent(use[1])), refs):
-                continue  # the argument of a cleanup run
-            elif use and use[0] == "run_until_complete":
-                runs.append((use[1], self._statement_of(use[1])))
-            elif use and use[0] == "close" and not use[1].args:
-                closes.append(self._line_of(use[1]))
-            elif use and use[0] == "set_debug" and len(use[1].args) == 1 and debug is None:
-                prefix.append(self._line_of(use[1]))
-                debug = use[1].args[0].value
-            elif isinstance(arg, cst.Arg) and is_call_to(self.ctx, self.ctx.parent(arg), SET_LOOP) \
-                    and len(self.ctx.parent(arg).args) == 1 and not made_current:
-                self.set_loop_calls[1] += 1
-                prefix.append(self._line_of(self.ctx.parent(arg)))
-                made_current = True
-            else:
-                passed = isinstance(arg, cst.Arg)
-                raise NoFix(f"the loop is also used for `{use[0]}`" if use else
-                            "the loop is passed to a function" if passed else "the loop is used elsewhere")
-        if len(closes) > 1 or any(self.ctx.parent(p) is not block for p in prefix):
-            raise NoFix("the loop is used elsewhere")
-        if len({id(line) for _, line in runs}) < len(runs):
-            raise NoFix("several runs on one line")
-        runs.sort(key=lambda r: (self.ctx.position(r[0]).start.line, self.ctx.position(r[0]).start.column))
-        run_block = self.ctx.parent(runs[0][1])
-        if any(self.ctx.parent(line) is not run_block for _, line in runs):
-            raise NoFix("the runs are in different blocks")
-        trial = self.ctx.parent(run_block) if run_block is not block else None
-        if trial is not None and not (isinstance(trial, cst.Try) and trial.body is run_block
-                                      and self.ctx.parent(trial) is block):
-            raise NoFix("the run is not in the block that creates the loop")
-        inner = list(block_body(run_block))
-        first = inner.index(runs[0][1])
-        last = inner.index(runs[-1][1])
-        start = stmts.index(creation)
-        head = stmts.index(trial if trial else runs[0][1])
-        if head <= start or not all(start < stmts.index(p) < head for p in prefix):
-            raise NoFix("the loop is set up after it runs")
-        if head - start - 1 > len(prefix) or (first > 0 and trial is not None):
-            if default or made_current:
-                self.unsafe.append("other statements run between the loop's creation and the run")
-        close = closes[0] if closes else None
-        closing = [*cleanups, close] if close else cleanups  # `run_until_complete(shutdown_asyncgens())`
-        final = list(trial.finalbody.body.body) if trial is not None and trial.finalbody else []
-        after_try = False
-        if closing:
-            if close is None or len(cleanups) > 1:
-                raise NoFix("the loop is cleaned up but not closed")
-            if trial is None and inner[last + 1:last + 1 + len(closing)] == closing:
-                pass
-            elif closing[0] in final and final[final.index(closing[0]):][:len(closing)] == closing:
-                pass
-            elif trial is not None and list(stmts[head + 1:head + 1 + len(closing)]) == closing:
-                after_try = True
-            else:
-                raise NoFix("the loop is closed elsewhere")
-        if not (close and (default or made_current)):
+        uses = loop_uses(self.ctx, make, refs, self.unsafe, self._made_current)
+        layout = run_layout(self.ctx, creation, uses)
+        if layout.gap and (default or uses.made_current):
+            self.unsafe.append("other statements run between the loop's creation and the run")
+        runs, prefix, closing, trial, inner = uses.runs, uses.prefix, layout.closing, layout.trial, layout.inner
+        first, last, final, after_try = layout.first, layout.last, layout.final, layout.after_try
+        if not (uses.closes and (default or uses.made_current)):
             tail = [*closing, trial] if trial else [*closing, *(line for _, line in runs)]
             self._check_ends_script(block, tail)
 
@@ -305,7 +206,7 @@ class RunUntilCompleteToRun(Rule):
         scope = self.ctx.scope(creation)
         if runner and ("runner" in scope or scope.accesses["runner"]):
             raise NoFix("the name `runner` is taken")
-        calls = {line: (call, self._run_call(fix, call, debug, runner)) for call, line in runs}
+        calls = {line: (call, self._run_call(fix, call, uses.debug, runner)) for call, line in runs}
 
         def rewritten(line):
             call, new = calls[line]
@@ -316,6 +217,7 @@ class RunUntilCompleteToRun(Rule):
             lines.update({line: cst.RemoveFromParent() for line in closing})
         if runner:
             body = [rewritten(line) if line in calls else line for line in inner[first:last + 1]]
+            debug = uses.debug
             keyword = [cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)] if debug is not None else []
             lines[inner[first]] = cst.With(
                 [cst.WithItem(cst.Call(fix.ref("asyncio.Runner"), keyword), asname=cst.AsName(cst.Name("runner")))],
@@ -334,7 +236,7 @@ class RunUntilCompleteToRun(Rule):
             finalbody = trial.finalbody
             if closing and not after_try:
                 moved = {}
-                _carry(moved, final, closing)
+                carry_leading_lines(moved, final, closing)
                 rest = [moved.get(s, s) for s in final if s not in closing]
                 finalbody = finalbody.with_changes(body=finalbody.body.with_changes(body=rest)) if rest else None
             if finalbody is None and not trial.handlers:
@@ -348,28 +250,11 @@ class RunUntilCompleteToRun(Rule):
                 edits.update({line: cst.RemoveFromParent() for line in closing})
         for line in [creation, *prefix]:
             edits[line] = cst.RemoveFromParent()
-        _carry(edits, stmts, [creation, *prefix])
+        carry_leading_lines(edits, stmts, [creation, *prefix])
         if closing and (trial is None or after_try):
-            _carry(edits, stmts, closing)
+            carry_leading_lines(edits, stmts, closing)
         return self._finish(fix, edits), runner
 
+    def _made_current(self) -> None:
+        self.set_loop_calls[1] += 1
 
-def _carry(edits, stmts, removed) -> None:
-    """Blank lines and comments above the ``removed`` statements move to the next kept one."""
-    carried = [line for s in stmts if s in removed for line in s.leading_lines]
-    last = max(stmts.index(s) for s in removed)
-    following = next((s for s in stmts[last + 1:] if s not in removed), None)
-    target = edits.get(following, following)
-    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
-        return
-    if isinstance(target, cst.FlattenSentinel):
-        nodes = list(target.nodes)
-        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
-        edits[following] = cst.FlattenSentinel(nodes)
-    else:
-        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
-
-
-def _is_main_test(test: cst.BaseExpression) -> bool:
-    """``__name__ == "__main__"`` (any string)."""
-    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))

@@ -1,6 +1,7 @@
 import libcst as cst
 
-from ..helpers import LOOP_GETTERS, drives_loop, is_call_to
+from ..helpers import is_call_to
+from ..loops import LOOP_GETTERS, drives_loop
 from ..model import Safety
 from ..rule import Rule
 

@@ -4,7 +4,7 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..helpers import append_keyword_arg, asyncio_names, count_comments, is_literal, keyword_arg
-from ..helpers import ReportsApiUses, remove_unused_from_imports
+from ..helpers import ReportsApiUses, remove_unused_from_imports, sole_positional_arg, statement_in
 from ..model import Safety
 from ..rule import Fix, Rule
 
@@ -19,7 +19,6 @@ RUN = asyncio_names("run")
 # Anything else that makes a loop from the policy, so the policy is not set for one run alone.
 OTHER_LOOPS = asyncio_names("new_event_loop", "Runner", "get_event_loop_policy") | {"uvloop.run", "uvloop.new_event_loop"}
 GET_LOOP = asyncio_names("get_event_loop")
-BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 PURE_CALLS = {"platform.system", "builtins.hasattr"}
 
 
@@ -147,9 +146,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
     def _factory(self, setter: cst.Call) -> Optional[str]:
         if self.ctx.resolves_to(setter.func, {"uvloop.install"}):
             return None if setter.args else "uvloop"
-        if len(setter.args) != 1 or setter.args[0].keyword or setter.args[0].star:
-            return None
-        policy = setter.args[0].value
+        policy = sole_positional_arg(setter)
         if not isinstance(policy, cst.Call) or policy.args:
             return None
         if self.ctx.resolves_to(policy.func, SELECTOR_POLICY):
@@ -175,7 +172,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
             removed.with_changes(leading_lines=[])  # the lines above move down, comments and all
         ):
             return None
-        later = self._statement_in(block, run)
+        later = statement_in(self.ctx, block, run)
         if later is None:
             return None
         body = list(block.body)
@@ -183,17 +180,6 @@ class EventLoopPolicy(ReportsApiUses, Rule):
         if body.index(later) <= index or (test is not None and body.index(later) != index + 1):
             return None
         return removed, later, test
-
-    def _statement_in(self, block: cst.CSTNode, node: cst.CSTNode) -> Optional[cst.BaseStatement]:
-        """The statement of ``block`` that holds ``node``, not across a def, class or lambda."""
-        while node is not None:
-            parent = self.ctx.parent(node)
-            if parent is block:
-                return node
-            if isinstance(parent, BOUNDARIES):
-                return None
-            node = parent
-        return None
 
     def _pure(self, test: cst.BaseExpression) -> bool:
         if m.findall(test, m.Await() | m.NamedExpr() | m.Yield() | m.Lambda() | m.IfExp()):

@@ -11,6 +11,8 @@ from ..helpers import (
     only_small_statement,
     pass_line,
     remove_unused_from_imports,
+    sole_positional_arg,
+    used_only_within,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -151,7 +153,7 @@ class ChildWatcher(ReportsApiUses, Rule):
             else:
                 break
             group.append(stmt)
-        if not installed or not self._used_only_in(name, group):
+        if not installed or not used_only_within(self.ctx, name, group[0], group[-1], len(group) - 1):
             return []
         return group
 
@@ -160,7 +162,8 @@ class ChildWatcher(ReportsApiUses, Rule):
 
     @staticmethod
     def _only_arg(call: cst.Call, accept) -> bool:
-        return len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None and accept(call.args[0].value)
+        value = sole_positional_arg(call)
+        return value is not None and accept(value)
 
     def _is_attach(self, call: Optional[cst.BaseExpression], receiver) -> bool:
         if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
@@ -169,13 +172,3 @@ class ChildWatcher(ReportsApiUses, Rule):
             return False
         return self._only_arg(call, lambda v: isinstance(v, cst.Name) or (
             isinstance(v, cst.Attribute) and isinstance(v.value, cst.Name)))
-
-    def _used_only_in(self, name: cst.Name, group: List[cst.BaseStatement]) -> bool:
-        scope = self.ctx.scope(name)
-        bindings = list(scope[name.value]) if scope is not None else []
-        if len(bindings) != 1 or bindings[0].node is not name:
-            return False
-        first = self.ctx.position(group[0]).start.line
-        last = self.ctx.position(group[-1]).end.line
-        lines = [self.ctx.position(ref.node).start.line for ref in bindings[0].references]
-        return len(lines) == len(group) - 1 and all(first <= line <= last for line in lines)

@@ -2,7 +2,7 @@ import libcst as cst
 
 from ..helpers import (
     GATHER, contains_await, count_comments, fresh_name, is_coroutine_call, is_literal, names_in,
-    statement_holding,
+    single_target_value, statement_holding,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -142,11 +142,7 @@ class GatherWithoutTaskGroup(Rule):
         (assignment, *more) = self.ctx.scope(value)[value.value] or (None,)
         if more or not isinstance(assignment, cst.metadata.Assignment) or len(assignment.references) != 1:
             return False
-        target = self.ctx.parent(assignment.node)
-        assign = self.ctx.parent(target) if isinstance(target, cst.AssignTarget) else None
-        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-            return False
-        bound = assign.value
+        bound = single_target_value(self.ctx, assignment.node)
         if isinstance(bound, cst.ListComp):
             return is_coroutine_call(self.ctx, bound.elt)
         return isinstance(bound, cst.List) and all(

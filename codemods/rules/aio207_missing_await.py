@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, local_binding, method_receiver
+from ..helpers import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, method_receiver, sole_local_assignment
 from ..model import Safety
 from ..rule import Rule
 
@@ -67,7 +67,7 @@ class AsyncioCoroutineNotAwaited(Rule):
         writer = next((method_receiver(call, m) for m in STREAM_WRITER_COROUTINES if method_receiver(call, m)), None)
         if not isinstance(writer, cst.Name) or not self.ctx.in_coroutine():
             return False
-        binding = local_binding(self.ctx, writer)
+        binding = sole_local_assignment(self.ctx, writer)
         if binding is None:
             return False
         assign, target = binding

@@ -1,6 +1,8 @@
 import libcst as cst
 
-from ..helpers import awaited, in_timeout_block, reported_for_other_library, remove_callee_import_if_unused
+from ..helpers import (
+    awaited, in_timeout_block, remove_callee_import_if_unused, reported_for_other_library, sole_positional_arg,
+)
 from ..model import Safety
 from ..rule import Rule
 
@@ -55,7 +57,7 @@ class TimeSleepInCoroutine(Rule):
         if not self.ctx.in_coroutine() or not self.ctx.resolves_to(node.func, TIME_SLEEP):
             return
         message = "`time.sleep()` blocks the event loop: use `await asyncio.sleep()`"
-        simple = len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None
+        simple = sole_positional_arg(node) is not None
         if reported_for_other_library(self, node, message):
             return
         if not simple or self.ctx.is_awaited(node):

@@ -1,21 +1,17 @@
-import re
 from typing import Optional, Sequence, Tuple
 
 import libcst as cst
 
+from ..file_io import file_noun, io_verb, whole_file_call
 from ..helpers import (
-    assigned_values, awaited, count_comments, in_timeout_block, is_pathlib_path, only_used_once_in,
-    reported_for_other_library, thread_helper_exports, to_thread_call, without_trailing_comma,
+    awaited, count_comments, in_timeout_block, is_built_pathlib_path, only_used_once_in, reported_for_other_library,
+    thread_helper_call, thread_helper_exports, to_thread_call,
 )
 from ..model import Safety
 from ..rule import Rule
 
 OPENERS = {"builtins.open", "io.open", "io.open_code", "os.fdopen"}
 PATH_IO = {"open", "read_text", "read_bytes", "write_text", "write_bytes"}
-MODES = {"": ("read", "text"), "r": ("read", "text"), "rt": ("read", "text"), "tr": ("read", "text"),
-         "rb": ("read", "bytes"), "br": ("read", "bytes"), "w": ("write", "text"), "wt": ("write", "text"),
-         "tw": ("write", "text"), "wb": ("write", "bytes"), "bw": ("write", "bytes")}
-GENERIC = {"p", "f", "fn", "fname", "file", "filename", "name", "path", "filepath", "file_path", "self"}
 
 
 class BlockingFileIo(Rule):
@@ -83,7 +79,7 @@ class BlockingFileIo(Rule):
         if not isinstance(node, cst.Call) or self.ctx.is_awaited(node):
             return False
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in PATH_IO and is_pathlib_path(self.ctx, func.value):
+        if isinstance(func, cst.Attribute) and func.attr.value in PATH_IO and is_built_pathlib_path(self.ctx, func.value):
             return True
         return self.ctx.resolves_to(func, OPENERS)
 
@@ -103,7 +99,7 @@ class BlockingFileIo(Rule):
         if is_open and isinstance(parent, cst.Attribute) and parent.value is node:
             call = self.ctx.parent(parent)
             method = parent.attr.value
-            whole = self._whole_file(fix, node, method, call.args) if isinstance(call, cst.Call) else None
+            whole = whole_file_call(self.ctx, fix, node, method, call.args) if isinstance(call, cst.Call) else None
             if whole is None or call.func is not parent:
                 self.report(node, f"{message}; no automatic fix for `.{method}` on the open file")
                 return
@@ -113,64 +109,6 @@ class BlockingFileIo(Rule):
             return
         fix.replace(node, awaited(self.ctx, node, to_thread_call(to_thread, node.func, node.args)))
         self.report(node, f"{message}: run it with `asyncio.to_thread`", fix=fix, unsafe=in_timeout_block(self.ctx, node))
-
-    def _whole_file(
-        self, fix, opener: cst.Call, method: str, method_args: Sequence[cst.Arg]
-    ) -> Optional[Tuple[cst.Call, bool]]:
-        """``Path(p).read_text``-style call for ``opener.read()`` / ``opener.write(data)``, and
-        whether it is risky; None when no exact equivalent exists."""
-        func = opener.func
-        args = list(opener.args)
-        if isinstance(func, cst.Attribute) and func.attr.value == "open":
-            path = func.value
-        elif self.ctx.resolves_to(func, {"builtins.open", "io.open"}) and args and not (args[0].keyword or args[0].star):
-            path = args.pop(0).value
-        else:
-            return None
-        mode_arg = args.pop(0) if args and args[0].keyword is None else None
-        keywords = {a.keyword.value: a for a in args if a.keyword is not None}
-        mode_arg = keywords.pop("mode", mode_arg)
-        if any(a.star or a.keyword is None for a in args) or set(keywords) - {"encoding", "errors"}:
-            return None
-        mode = "" if mode_arg is None else self._literal(mode_arg.value)
-        direction, kind = MODES.get(mode, (None, None)) if mode is not None else (None, None)
-        if direction != method or (kind == "bytes" and keywords):
-            return None
-        data = list(method_args)
-        if len(data) != (method == "write") or any(a.keyword or a.star for a in data):
-            return None
-        if isinstance(path, (cst.BaseString, cst.Integer)) and not self._str_or_path(path):
-            return None  # a bytes path or a file descriptor: Path() would reject it
-        risky = not self._str_or_path(path) or any(not isinstance(a.value, (cst.Name, cst.BaseString)) for a in data)
-        if not is_pathlib_path(self.ctx, path):
-            path = cst.Call(func=fix.ref("pathlib.Path"), args=[cst.Arg(path)])
-        elif not isinstance(path, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not path.lpar:
-            path = path.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        bound = cst.Attribute(value=path, attr=cst.Name(f"{method}_{kind}"))
-        return to_thread_call(fix.ref("asyncio.to_thread"), bound, without_trailing_comma([*data, *keywords.values()])), risky
-
-    def _verb(self, opener: cst.Call) -> str:
-        is_path = isinstance(opener.func, cst.Attribute) and opener.func.attr.value == "open"
-        positional = [a for a in opener.args if a.keyword is None][0 if is_path else 1 :]
-        modes = [a for a in opener.args if a.keyword is not None and a.keyword.value == "mode"] + positional[:1]
-        return "write" if any(set(self._literal(a.value) or "") & set("wax+") for a in modes) else "read"
-
-    @staticmethod
-    def _literal(expr: cst.BaseExpression) -> Optional[str]:
-        if isinstance(expr, cst.SimpleString) and "b" not in expr.prefix.lower():
-            value = expr.evaluated_value
-            return value if isinstance(value, str) else None
-        return None
-
-    def _str_or_path(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
-        if isinstance(expr, cst.ConcatenatedString):
-            return self._str_or_path(expr.left) and self._str_or_path(expr.right)
-        if isinstance(expr, cst.FormattedString) or self._literal(expr) is not None:
-            return True
-        if is_pathlib_path(self.ctx, expr) or (isinstance(expr, cst.Call) and self.ctx.resolves_to(expr.func, {"builtins.str"})):
-            return True
-        values = assigned_values(self.ctx, expr) if depth < 5 else None
-        return bool(values) and all(self._str_or_path(v, depth + 1) for v in values)
 
     def visit_With(self, node: cst.With) -> None:
         if not self.ctx.in_coroutine() or node.asynchronous is not None:
@@ -198,20 +136,7 @@ class BlockingFileIo(Rule):
             self.report(openers[0], f"{message}; not moved to a thread because {reason}")
             return
         helper = self._helper_name(openers, node)
-        body = [node.with_changes(leading_lines=[]), fix.parse_statement(f"return {', '.join(exports)}")]
-        if not exports:
-            body.pop()
-        siblings = getattr(self.ctx.parent(node), "body", ())
-        spaced = node.leading_lines or not siblings or siblings[0] is node
-        definition = cst.FunctionDef(
-            name=cst.Name(helper), params=cst.Parameters(), body=cst.IndentedBlock(body=body),
-            leading_lines=node.leading_lines if spaced else [cst.EmptyLine(indent=False)],
-        )
-        call = cst.Await(to_thread_call(fix.ref("asyncio.to_thread"), cst.Name(helper)))
-        targets = fix.parse_expression(", ".join(exports)) if exports else None
-        small = cst.Assign([cst.AssignTarget(targets)], call) if targets is not None else cst.Expr(call)
-        statement = cst.SimpleStatementLine([small], leading_lines=[cst.EmptyLine(indent=False)])
-        fix.replace(node, cst.FlattenSentinel([definition, statement]))
+        fix.replace(node, thread_helper_call(self.ctx, fix, node, helper, exports))
         self.report(openers[0], f"{message}: move the block into a function run by `asyncio.to_thread`",
                     fix=fix, unsafe=True)
 
@@ -238,7 +163,7 @@ class BlockingFileIo(Rule):
             and only_used_once_in(self.ctx, item.asname.name, node)
         ):
             return None
-        whole = self._whole_file(fix, item.item, call.func.attr.value, call.args)
+        whole = whole_file_call(self.ctx, fix, item.item, call.func.attr.value, call.args)
         if whole is None:
             return None
         new = line.with_changes(body=[small.with_changes(value=cst.Await(whole[0]))], leading_lines=node.leading_lines)
@@ -247,19 +172,9 @@ class BlockingFileIo(Rule):
         return new, whole[1]
 
     def _helper_name(self, openers: Sequence[cst.Call], node: cst.With) -> str:
-        verbs = {self._verb(o) for o in openers}
+        verbs = {io_verb(o) for o in openers}
         verb = verbs.pop() if len(verbs) == 1 else "copy"
-        opener = openers[0]
-        func = opener.func
-        path = func.value if isinstance(func, cst.Attribute) and func.attr.value == "open" else None
-        args = [a for a in opener.args if a.keyword is None]
-        if path is None and args:
-            path = args.pop(0).value
-        noun = _identifier(path)
-        if noun in GENERIC:
-            function = self.ctx.enclosing_function()
-            match = re.match(r"_*(load|read|save|write|get|fetch|parse|dump|update|store)_(\w+)$", function.name.value)
-            noun = match.group(2) if match and match.group(2) not in GENERIC else "file"
+        noun = file_noun(openers[0], self.ctx.enclosing_function().name.value)
         name, n = f"_{verb}_{noun}", 1
         scope = self.ctx.scope(node)
         while name in self._helper_names or (scope is not None and name in scope):
@@ -268,20 +183,3 @@ class BlockingFileIo(Rule):
         self._helper_names.add(name)
         return name
 
-
-def _identifier(expr: Optional[cst.BaseExpression]) -> str:
-    """A short word naming what a path expression points at: ``config_path`` -> ``config``."""
-    if isinstance(expr, cst.Call) and expr.args:
-        return _identifier(expr.args[0].value)
-    if isinstance(expr, cst.BinaryOperation):
-        return _identifier(expr.right)
-    if isinstance(expr, cst.Attribute):
-        expr = expr.attr
-    if isinstance(expr, cst.SimpleString) and isinstance(expr.evaluated_value, str):
-        word = expr.evaluated_value.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0]
-    elif isinstance(expr, cst.Name):
-        word = expr.value
-    else:
-        return "file"
-    word = re.sub(r"(_(path|file|filename|fname|fn|name))+$", "", re.sub(r"\W+", "_", word.lower()).strip("_"))
-    return word if word and not word[0].isdigit() else "file"

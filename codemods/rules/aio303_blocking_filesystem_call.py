@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import blocking_call_site, is_dotted_name, is_known_pathlib_path, report_moved_to_thread
+from ..helpers import blocking_call_site, is_dotted_name, is_bound_pathlib_path, report_moved_to_thread
 from ..model import Safety
 from ..rule import Rule
 
@@ -89,7 +89,7 @@ class BlockingFilesystemCall(Rule):
     def _blocking_name(self, node: cst.Call):
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in PATH_METHODS | PATH_LAZY:
-            if is_known_pathlib_path(self.ctx, func.value):
+            if is_bound_pathlib_path(self.ctx, func.value):
                 return f"Path.{func.attr.value}"
         if is_dotted_name(func) and self.ctx.resolves_to(func, MODULE_FUNCTIONS):
             return self.ctx.call_name(node)
