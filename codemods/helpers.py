@@ -309,29 +309,25 @@ ASYNCIO_COROUTINE_FUNCTIONS = asyncio_names(
 )
 
 
+def own_nodes(body: cst.CSTNode, kind: type) -> List[cst.CSTNode]:
+    """Nodes of ``kind`` in ``body`` that belong to it, not to a nested def, lambda or class."""
+    found: List[cst.CSTNode] = []
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, kind):
+                found.append(node)
+            return not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
+
+    body.visit(Finder())
+    return found
+
+
 def _is_coroutine_function_def(node: cst.CSTNode) -> bool:
     """An undecorated ``async def`` that does not ``yield`` (an async generator would)."""
     if not isinstance(node, cst.FunctionDef) or node.asynchronous is None or node.decorators:
         return False
-
-    class FindYield(cst.CSTVisitor):
-        found = False
-
-        def visit_Yield(self, node: cst.Yield) -> None:
-            self.found = True
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False  # a nested def's yield is its own
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-    finder = FindYield()
-    node.body.visit(finder)
-    return not finder.found
+    return not own_nodes(node.body, cst.Yield)
 
 
 def is_coroutine_call(ctx: FileContext, node: cst.CSTNode) -> bool:
