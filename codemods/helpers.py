@@ -129,6 +129,13 @@ def replacement_loses_comments(edits: dict) -> bool:
     return after < before
 
 
+def absolute_from_module(statement: cst.ImportFrom) -> Optional[str]:
+    """``module`` of ``from module import names`` when it is absolute and not a star import."""
+    if statement.relative or statement.module is None or isinstance(statement.names, cst.ImportStar):
+        return None
+    return cst.helpers.get_full_name_for_node(statement.module)
+
+
 def import_binding(
     ctx: FileContext, name: cst.Name
 ) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
@@ -147,12 +154,9 @@ def import_binding(
     if len(assignments) != 1 or not isinstance(assignments[0], ImportAssignment):
         return None
     statement = assignments[0].node
-    if isinstance(statement, cst.ImportFrom):
-        if statement.relative or statement.module is None or isinstance(statement.names, cst.ImportStar):
-            return None
-        module = cst.helpers.get_full_name_for_node(statement.module)
-    else:
-        module = None
+    module = absolute_from_module(statement) if isinstance(statement, cst.ImportFrom) else None
+    if isinstance(statement, cst.ImportFrom) and module is None:
+        return None
     for alias in statement.names:  # type: ignore[union-attr]
         full = cst.helpers.get_full_name_for_node(alias.name) or ""
         bound = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname else full
@@ -207,9 +211,9 @@ def from_import_binding(ctx: FileContext, name: cst.BaseExpression) -> Optional[
     if len(statements) != 1 or not isinstance(statements[0], cst.ImportFrom):
         return None
     stmt = statements[0]
-    if stmt.relative or stmt.module is None or isinstance(stmt.names, cst.ImportStar):
+    module = absolute_from_module(stmt)
+    if module is None:
         return None
-    module = cst.helpers.get_full_name_for_node(stmt.module)
     for alias in stmt.names:
         obj = cst.helpers.get_full_name_for_node(alias.name)
         asname = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname is not None else None
@@ -305,29 +309,25 @@ ASYNCIO_COROUTINE_FUNCTIONS = asyncio_names(
 )
 
 
+def own_nodes(body: cst.CSTNode, kind: type) -> List[cst.CSTNode]:
+    """Nodes of ``kind`` in ``body`` that belong to it, not to a nested def, lambda or class."""
+    found: List[cst.CSTNode] = []
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, kind):
+                found.append(node)
+            return not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
+
+    body.visit(Finder())
+    return found
+
+
 def _is_coroutine_function_def(node: cst.CSTNode) -> bool:
     """An undecorated ``async def`` that does not ``yield`` (an async generator would)."""
     if not isinstance(node, cst.FunctionDef) or node.asynchronous is None or node.decorators:
         return False
-
-    class FindYield(cst.CSTVisitor):
-        found = False
-
-        def visit_Yield(self, node: cst.Yield) -> None:
-            self.found = True
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False  # a nested def's yield is its own
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-    finder = FindYield()
-    node.body.visit(finder)
-    return not finder.found
+    return not own_nodes(node.body, cst.Yield)
 
 
 def is_coroutine_call(ctx: FileContext, node: cst.CSTNode) -> bool:
@@ -1236,3 +1236,15 @@ def used_only_within(ctx: FileContext, name: cst.Name, first: cst.CSTNode, last:
     end = ctx.position(last).end.line
     lines = [ctx.position(ref.node).start.line for ref in bindings[0].references]
     return len(lines) == uses and all(start <= line <= end for line in lines)
+
+
+def import_block_end(module: cst.Module) -> Optional[cst.BaseStatement]:
+    """The last statement of the module's opening docstring and import lines, where a new
+    module-level statement can go; None when the module starts with neither."""
+    header: Optional[cst.BaseStatement] = None
+    for index, stmt in enumerate(module.body):
+        is_import = m.matches(stmt, m.SimpleStatementLine([m.OneOf(m.Import(), m.ImportFrom())]))
+        if not (is_import or index == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())]))):
+            break
+        header = stmt
+    return header

@@ -10,6 +10,7 @@ from ..helpers import (
     GET_RUNNING_LOOP,
     asyncio_names,
     fresh_name,
+    import_block_end,
     innermost_def,
     is_loop_from,
     method_receiver,
@@ -128,12 +129,7 @@ class DanglingTask(Rule):
                 ):
                     self._set = (target.value, None)
                     return self._set
-        header: Optional[cst.BaseStatement] = None
-        for index, stmt in enumerate(module.body):
-            is_import = m.matches(stmt, m.SimpleStatementLine([m.OneOf(m.Import(), m.ImportFrom())]))
-            if not (is_import or index == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())]))):
-                break
-            header = stmt
+        header = import_block_end(module)
         self._set = (fresh_name(SET_NAME, names_in(module)), header) if header is not None else (None, None)
         return self._set
 

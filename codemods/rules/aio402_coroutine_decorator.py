@@ -3,7 +3,7 @@ from typing import List, Optional, Set
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import asyncio_names, async_with_over, count_comments, function_of, is_asyncio_lock
+from ..helpers import asyncio_names, async_with_over, count_comments, function_of, is_asyncio_lock, own_nodes
 from ..model import Safety
 from ..rule import Rule
 
@@ -12,7 +12,6 @@ COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
 ITERATORS = {"next", "iter", "list", "tuple", "set", "sorted", "enumerate", "zip", "map"}
 GENERATOR_METHODS = {"send", "throw", "close", "__next__", "__iter__", "gi_frame", "gi_running"}
-SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 class CoroutineDecorator(Rule):
@@ -86,7 +85,7 @@ class CoroutineDecorator(Rule):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
-        if not yields and any(r.value is not None for r in _own(node.body, cst.Return)):
+        if not yields and any(r.value is not None for r in own_nodes(node.body, cst.Return)):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
         if node.name.value in self._iterated:
             return self.report(node, f"{message} (not rewritten: a caller here uses it as a generator)")
@@ -147,22 +146,8 @@ class CoroutineDecorator(Rule):
         return "generator" if any(_own_yields(d.body) for d in defs) else "unknown"
 
 
-def _own(body: cst.CSTNode, kind: type) -> List[cst.CSTNode]:
-    """Nodes of ``kind`` in ``body`` that belong to it, not to a nested def, lambda or class."""
-    found: List[cst.CSTNode] = []
-
-    class Finder(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, kind):
-                found.append(node)
-            return not isinstance(node, SCOPES)
-
-    body.visit(Finder())
-    return found
-
-
 def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
-    return _own(body, cst.Yield)  # type: ignore[return-value]
+    return own_nodes(body, cst.Yield)  # type: ignore[return-value]
 
 
 class _YieldFromToAwait(cst.CSTTransformer):

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import asyncio_names, comma_like, drop_import_if_unused, loses_comments
+from ..helpers import absolute_from_module, asyncio_names, comma_like, drop_import_if_unused, loses_comments
 from ..model import Safety
 from ..rule import Rule
 
@@ -138,9 +138,9 @@ class AsyncioTimeoutErrorAlias(Rule):
         )
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        module = absolute_from_module(node)
+        if module is None:
             return
-        module = cst.helpers.get_full_name_for_node(node.module)
         for alias in node.names:
             if alias.asname is None and f"{module}.{alias.evaluated_name}" in ALIAS:
                 self._remove_import(node, alias)
