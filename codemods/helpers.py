@@ -1085,9 +1085,7 @@ def is_bound_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: in
     ``<such a path> / part``, or a name every binding of which (``binding_sources``, any
     scope) is such a path or declares the type ``Path`` (an annotated parameter)."""
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
-        # restarts the depth count: `p = p / "x"` recurses until the engine's RecursionError
-        # guard skips the file (known; changing it would change what AIO303 reports)
-        return is_bound_pathlib_path(ctx, expr.left)
+        return is_bound_pathlib_path(ctx, expr.left, _depth)  # `p = p / "x"`: the depth bounds it
     if isinstance(expr, cst.Name) and _depth < 4:
         return bound_to_call(ctx, expr, PATHLIB_PATHS, lambda value: is_bound_pathlib_path(ctx, value, _depth + 1))
     return is_call_to(ctx, expr, PATHLIB_PATHS)
