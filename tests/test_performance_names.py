@@ -69,14 +69,16 @@ def test_resolution_matches_scope_analysis(source: str, expected: list) -> None:
 
 
 def test_no_scope_analysis_when_the_spelling_rules_it_out(monkeypatch) -> None:
+    from libcst.metadata import ExpressionContextProvider
+
     resolved = []
-    original = cst.MetadataWrapper.resolve
+    original = ExpressionContextProvider.visit_Module  # the first step of scope analysis
 
-    def spy(self, provider):
-        resolved.append(provider)
-        return original(self, provider)
+    def spy(self, module):
+        resolved.append(ScopeProvider)
+        return original(self, module)
 
-    monkeypatch.setattr(cst.MetadataWrapper, "resolve", spy)
+    monkeypatch.setattr(ExpressionContextProvider, "visit_Module", spy)
     assert lines("import os\n\ndef f(done):\n    done.wait()\n    os.getcwd()\n") == []
     assert ScopeProvider not in resolved
     assert lines("import asyncio\nasyncio.wait(x)\n") == [2]
