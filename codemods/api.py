@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 
 from .model import (  # noqa: F401  (re-exported)
     NEWEST_TARGET,
@@ -18,7 +18,7 @@ from .model import (  # noqa: F401  (re-exported)
     format_version,
     parse_version,
 )
-from .prefilter import rules_by_names, rules_by_text
+from .prefilter import T, rules_by_names, rules_by_text
 
 if TYPE_CHECKING:
     from .source import DecodedSource
@@ -74,6 +74,15 @@ def answered_by_text(data: bytes, settings: Settings) -> Optional[FileResult]:
 
 
 def _prepare(data: bytes, settings: Settings) -> Union[FileResult, Tuple["DecodedSource", List[RuleInfo]]]:
+    infos = [info for info in _infos() if settings.select is None or info.code in settings.select]
+    return prepare_source(data, settings, infos)
+
+
+def prepare_source(
+    data: bytes, settings: Settings, candidates: Sequence[T]
+) -> Union[FileResult, Tuple["DecodedSource", List[T]]]:
+    """The decoded source and the ``candidates`` (rules, or their infos) its text may trigger,
+    or the result when that already settles it: undecodable, opted out, no rule left."""
     from .source import UndecodableSource, decode
     from .suppress import file_opt_out
 
@@ -83,10 +92,8 @@ def _prepare(data: bytes, settings: Settings) -> Union[FileResult, Tuple["Decode
         return FileResult(skipped=str(exc))
     if file_opt_out(decoded.text, settings.include_generated):
         return FileResult()
-    infos = [info for info in _infos() if settings.select is None or info.code in settings.select]
-    if settings.prefilter:
-        infos = rules_by_text(decoded.text, infos)
-    return (decoded, infos) if infos else FileResult()
+    kept = rules_by_text(decoded.text, candidates) if settings.prefilter else list(candidates)
+    return (decoded, kept) if kept else FileResult()
 
 
 _cached_infos: List[RuleInfo] = []

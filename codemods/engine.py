@@ -19,9 +19,10 @@ from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
 from .preserve import splice_changes
 from .registry import all_rules
 from .rule import Report, Rule
-from .prefilter import rules_that_may_fire
-from .source import DecodedSource, UndecodableSource, decode
-from .suppress import file_opt_out, find_suppressions, is_suppressed
+from .api import prepare_source
+from .prefilter import rules_by_names, rules_that_may_fire
+from .source import DecodedSource
+from .suppress import find_suppressions, is_suppressed
 
 MAX_PASSES = 8
 
@@ -51,14 +52,13 @@ def process_source(
     """
 
     def work() -> FileResult:
-        try:
-            decoded = decode(data)
-        except UndecodableSource as exc:
-            return FileResult(skipped=str(exc))
         pool = selected_rules(settings) if rules is None else list(rules)
-        if file_opt_out(decoded.text, settings.include_generated):
-            return FileResult()
-        chosen = rules_that_may_fire(decoded.text, pool) if settings.prefilter else pool
+        prepared = prepare_source(data, settings, pool)
+        if isinstance(prepared, FileResult):
+            return prepared
+        decoded, chosen = prepared
+        if settings.prefilter:
+            chosen = rules_by_names(decoded.text, chosen)
         return _process(decoded, settings, fix, chosen, pool) if chosen else FileResult()
 
     return _never_raising(work)
