@@ -15,10 +15,11 @@ from libcst.metadata import MetadataWrapper
 from .context import FileContext
 from .parsing import TooDeeplyNested, parse_module
 from .formatting import keep_black_formatting
+from .import_edits import with_imports_added, with_imports_removed
 from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
 from .preserve import splice_changes
 from .registry import all_rules
-from .rule import Report, Rule
+from .rule import ImportRequest, Report, Rule
 from .api import prepare_source
 from .prefilter import rules_by_names, rules_that_may_fire
 from .source import DecodedSource
@@ -236,15 +237,11 @@ def _edits(ctx: FileContext, report: Report) -> Tuple[Edit, ...]:
 
 def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[str], int]:
     """Apply every fix that does not overlap an earlier one; the rest wait for the next pass."""
-    # libcst.codemod costs ~0.25 s to import: only files whose fixes change imports pay it.
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-
     taken: List[Tuple[Tuple[int, int], Tuple[int, int]]] = []
     edits: Dict[cst.CSTNode, object] = {}
     codes: Set[str] = set()
-    context = CodemodContext()
-    adds = removes = False
+    adds: List[ImportRequest] = []
+    removes: List[ImportRequest] = []
     count = 0
 
     def span(node: cst.CSTNode) -> Tuple[Tuple[int, int], Tuple[int, int]]:
@@ -262,18 +259,14 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
         edits.update(fix.edits)
         codes.add(report.rule.code)
         count += 1
-        for request in fix.add_imports:
-            AddImportsVisitor.add_needed_import(context, request.module, request.obj, request.asname)
-            adds = True
-        for request in fix.remove_imports:
-            RemoveImportsVisitor.remove_unused_import(context, request.module, request.obj, request.asname)
-            removes = True
+        adds.extend(fix.add_imports)
+        removes.extend(fix.remove_imports)
 
     module = ctx.module.visit(_ApplyEdits(edits))
     if removes:
-        module = RemoveImportsVisitor(context).transform_module(module)
+        module = with_imports_removed(module, removes)
     if adds:
-        module = AddImportsVisitor(context).transform_module(module)
+        module = with_imports_added(module, adds)
     return module, codes, count
 
 
