@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
-import pathspec
 import typer
 
 from asyncio_upgrade.codemods.api import (
@@ -29,7 +28,7 @@ from . import terminal
 from asyncio_upgrade.codemods.formatting import black_options_from_pyproject
 
 from .cache import Cache, code_fingerprint, default_cache_dir
-from .files import discover
+from .files import discover, gitignore_spec
 from .formats import Reporter, edits_lines, format_option
 from .formats import statistics as format_statistics
 from .output import Tally, error, unified_diff
@@ -110,14 +109,14 @@ class Run:
         every = _matching(self.rules, ["ALL"], "")
         self._per_file = {
             glob: (
-                pathspec.GitIgnoreSpec.from_lines([glob]),
+                gitignore_spec([glob]),
                 every - _matching(self.rules, codes, f"{self.config.path}: `per-file-ignores` ({glob}): "),
             )
             for glob, codes in self.config.per_file_ignores.items()
         }
         self._settings_cache: Dict[FrozenSet[str], Settings] = {}
         exclude = [*self.config.exclude, *self.config.extend_exclude]
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        self.exclude = gitignore_spec(exclude) if exclude else None
         if jobs is not None and jobs < 1:
             raise UsageError("--jobs must be at least 1")
         self.cache = None
