@@ -33,6 +33,7 @@ from .formats import Reporter, edits_lines, format_option
 from .formats import statistics as format_statistics
 from .output import Tally, error, unified_diff
 from .runner import Outcome, Runner
+from .version import installed_version
 from .writer import write_if_unchanged
 
 app = typer.Typer(
@@ -321,7 +322,7 @@ def check(
         run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
                   cache_dir, include_generated, stdin_filename, quiet, verbose)
         tally = Tally()
-        reporter = Reporter(fmt, run.rules, _version(), show_fixes=show_fixes)
+        reporter = Reporter(fmt, run.rules, show_fixes=show_fixes)
         for outcome in run.outcomes(fix=False):
             name = str(outcome.path)
             if _account(tally, name, outcome):
@@ -376,7 +377,7 @@ def fix(
         # Machine formats replace the diff on stdout; fixing stdin echoes the source there, so
         # then the report goes to stderr.
         report_stream = sys.stderr if "-" in run.paths and not diff else None
-        reporter = Reporter(fmt, run.rules, _version(), stream=report_stream) if fmt != "text" else None
+        reporter = Reporter(fmt, run.rules, stream=report_stream) if fmt != "text" else None
         for outcome in run.outcomes(fix=True):
             name = str(outcome.path)
             handled = _account(tally, name, outcome)
@@ -463,18 +464,9 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
     _guard(body)
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("asyncio-upgrade")
-    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-        return "unknown"
-
-
 def _version_callback(value: bool) -> None:
     if value:
-        print(f"asyncio-upgrade {_version()}")
+        print(f"asyncio-upgrade {installed_version()}")
         raise typer.Exit()
 
 

@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo, Safety
 
 from .output import finding_line
+from .version import installed_version
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 _APPLICABILITY = {FixStatus.AVAILABLE: "safe", FixStatus.APPLIED: "safe", FixStatus.UNSAFE: "unsafe"}
@@ -23,12 +24,11 @@ class Reporter:
     Writes to ``stream`` (default: stdout, looked up when writing)."""
 
     def __init__(
-        self, fmt: str, rules: List[RuleInfo], version: str, show_fixes: bool = False, stream: Optional[TextIO] = None
+        self, fmt: str, rules: List[RuleInfo], show_fixes: bool = False, stream: Optional[TextIO] = None
     ) -> None:
         self.fmt = fmt
         self.show_fixes = show_fixes
         self.rules = rules
-        self.version = version
         self.stream = stream
         self.files: List[Tuple[str, List[Finding]]] = []
         self._unsafe: Set[Tuple[str, str, int, int]] = set()
@@ -147,7 +147,7 @@ def to_sarif(reporter: Reporter) -> str:
                 "tool": {
                     "driver": {
                         "name": "asyncio-upgrade",
-                        "version": reporter.version,
+                        "version": installed_version(),
                         "rules": [
                             {
                                 "id": rule.code,
