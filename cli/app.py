@@ -27,7 +27,6 @@ from . import config as config_module
 from . import terminal
 from asyncio_upgrade.codemods.formatting import black_options_from_pyproject
 
-from .cache import Cache, code_fingerprint, default_cache_dir
 from .files import discover, gitignore_spec
 from .formats import Reporter, edits_lines, format_option
 from .formats import statistics as format_statistics
@@ -122,6 +121,8 @@ class Run:
             raise UsageError("--jobs must be at least 1")
         self.cache = None
         if not no_cache:
+            from .cache import Cache, code_fingerprint, default_cache_dir  # --no-cache: no hashlib, json
+
             folder = Path(cache_dir) if cache_dir else default_cache_dir(self.config.path.parent if self.config.path else None)
             self.cache = Cache(folder, code_fingerprint())
         self.runner = Runner(jobs=jobs, cache=self.cache)

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional, 
 
 from asyncio_upgrade.codemods.api import FileResult, Settings, answered_by_text, process_source
 
-from .cache import Cache
 from .files import Source
 
 if TYPE_CHECKING:
+    from .cache import Cache
+
     # multiprocessing and concurrent.futures cost ~10 ms: imported when a pool starts
     from concurrent.futures import ProcessPoolExecutor
 
