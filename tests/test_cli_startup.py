@@ -7,7 +7,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 IMPORTED_ON_DEMAND = (
     "pathspec",  # patterns: .gitignore files, exclude, per-file-ignores
@@ -23,7 +22,7 @@ IMPORTED_ON_DEMAND = (
 )
 
 
-def loaded_after(code: str, cwd: Path) -> List[str]:
+def loaded_after(code: str, cwd: Path) -> list[str]:
     """Which of those modules a fresh interpreter holds after running ``code``."""
     script = f"{code}\nimport sys\nprint(','.join(m for m in {IMPORTED_ON_DEMAND!r} if m in sys.modules))\n"
     done = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, check=True)
