@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
-import pathspec
 import typer
 
 from asyncio_upgrade.codemods.api import (
@@ -28,12 +27,12 @@ from . import config as config_module
 from . import terminal
 from asyncio_upgrade.codemods.formatting import black_options_from_pyproject
 
-from .cache import Cache, code_fingerprint, default_cache_dir
-from .files import discover
+from .files import discover, gitignore_spec
 from .formats import Reporter, edits_lines, format_option
 from .formats import statistics as format_statistics
 from .output import Tally, error, unified_diff
 from .runner import Outcome, Runner
+from .version import installed_version
 from .writer import write_if_unchanged
 
 app = typer.Typer(
@@ -110,18 +109,20 @@ class Run:
         every = _matching(self.rules, ["ALL"], "")
         self._per_file = {
             glob: (
-                pathspec.GitIgnoreSpec.from_lines([glob]),
+                gitignore_spec([glob]),
                 every - _matching(self.rules, codes, f"{self.config.path}: `per-file-ignores` ({glob}): "),
             )
             for glob, codes in self.config.per_file_ignores.items()
         }
         self._settings_cache: Dict[FrozenSet[str], Settings] = {}
         exclude = [*self.config.exclude, *self.config.extend_exclude]
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        self.exclude = gitignore_spec(exclude) if exclude else None
         if jobs is not None and jobs < 1:
             raise UsageError("--jobs must be at least 1")
         self.cache = None
         if not no_cache:
+            from .cache import Cache, code_fingerprint, default_cache_dir  # --no-cache: no hashlib, json
+
             folder = Path(cache_dir) if cache_dir else default_cache_dir(self.config.path.parent if self.config.path else None)
             self.cache = Cache(folder, code_fingerprint())
         self.runner = Runner(jobs=jobs, cache=self.cache)
@@ -322,7 +323,7 @@ def check(
         run = Run(paths, select, ignore, target_version, unsafe_fixes, config, isolated, jobs, no_cache,
                   cache_dir, include_generated, stdin_filename, quiet, verbose)
         tally = Tally()
-        reporter = Reporter(fmt, run.rules, _version(), show_fixes=show_fixes)
+        reporter = Reporter(fmt, run.rules, show_fixes=show_fixes)
         for outcome in run.outcomes(fix=False):
             name = str(outcome.path)
             if _account(tally, name, outcome):
@@ -377,7 +378,7 @@ def fix(
         # Machine formats replace the diff on stdout; fixing stdin echoes the source there, so
         # then the report goes to stderr.
         report_stream = sys.stderr if "-" in run.paths and not diff else None
-        reporter = Reporter(fmt, run.rules, _version(), stream=report_stream) if fmt != "text" else None
+        reporter = Reporter(fmt, run.rules, stream=report_stream) if fmt != "text" else None
         for outcome in run.outcomes(fix=True):
             name = str(outcome.path)
             handled = _account(tally, name, outcome)
@@ -464,18 +465,9 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
     _guard(body)
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("asyncio-upgrade")
-    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-        return "unknown"
-
-
 def _version_callback(value: bool) -> None:
     if value:
-        print(f"asyncio-upgrade {_version()}")
+        print(f"asyncio-upgrade {installed_version()}")
         raise typer.Exit()
 
 

@@ -7,11 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from asyncio_upgrade.codemods.api import NEWEST_TARGET, OLDEST_TARGET, Version, format_version, parse_version
 
 
@@ -79,6 +74,12 @@ def _common_folder(paths: List[Path]) -> Path:
 
 
 def _read(path: Path) -> Config:
+    # Imported here: --isolated and projects without a pyproject.toml read no TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 SKIPPED_DIRS = frozenset(
     {
@@ -17,6 +18,14 @@ SKIPPED_DIRS = frozenset(
         ".ruff_cache", ".asyncio_upgrade_cache", "_build", "buck-out", "__pypackages__",
     }
 )
+
+
+def gitignore_spec(lines: Iterable[str]) -> pathspec.PathSpec:
+    """Patterns with .gitignore's meaning. pathspec is imported here, not at start-up: a run
+    over a few named files has no patterns to compile."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def _walk(top: Path, exclude: Optional[pathspec.PathSpec], root: Optional[Path])
                 yield Source(child)
 
 
-Ignores = List[Tuple[Path, pathspec.PathSpec]]
+Ignores = List[Tuple[Path, "pathspec.PathSpec"]]
 
 
 def _gitignore(folder: Path) -> Optional[pathspec.PathSpec]:
@@ -86,7 +95,7 @@ def _gitignore(folder: Path) -> Optional[pathspec.PathSpec]:
         lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return gitignore_spec(lines)
 
 
 def _inherited_gitignores(top: Path) -> Ignores:

@@ -1,17 +1,18 @@
-"""Output formats for findings: text, json, github, sarif, junit; and --statistics."""
+"""Output formats for findings: text, json, github, sarif, junit; and --statistics.
+
+The json and xml modules are imported by the formats that use them, not at start-up."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import AbstractSet, Dict, List, Optional, Set, TextIO, Tuple
-from xml.etree import ElementTree
 
 from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo, Safety
 
 from .output import finding_line
+from .version import installed_version
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 _APPLICABILITY = {FixStatus.AVAILABLE: "safe", FixStatus.APPLIED: "safe", FixStatus.UNSAFE: "unsafe"}
@@ -23,12 +24,11 @@ class Reporter:
     Writes to ``stream`` (default: stdout, looked up when writing)."""
 
     def __init__(
-        self, fmt: str, rules: List[RuleInfo], version: str, show_fixes: bool = False, stream: Optional[TextIO] = None
+        self, fmt: str, rules: List[RuleInfo], show_fixes: bool = False, stream: Optional[TextIO] = None
     ) -> None:
         self.fmt = fmt
         self.show_fixes = show_fixes
         self.rules = rules
-        self.version = version
         self.stream = stream
         self.files: List[Tuple[str, List[Finding]]] = []
         self._unsafe: Set[Tuple[str, str, int, int]] = set()
@@ -92,6 +92,8 @@ def finding_dict(path: str, finding: Finding, applicability: Optional[str]) -> d
 
 
 def to_json(reporter: Reporter) -> str:
+    import json
+
     return json.dumps([finding_dict(p, f, reporter.applicability(p, f)) for p, fs in reporter.files for f in fs], indent=2)
 
 
@@ -112,6 +114,8 @@ def github_annotation(path: str, finding: Finding) -> str:
 
 
 def to_sarif(reporter: Reporter) -> str:
+    import json
+
     index = {rule.code: i for i, rule in enumerate(reporter.rules)}
     results = []
     for path, findings in reporter.files:
@@ -147,7 +151,7 @@ def to_sarif(reporter: Reporter) -> str:
                 "tool": {
                     "driver": {
                         "name": "asyncio-upgrade",
-                        "version": reporter.version,
+                        "version": installed_version(),
                         "rules": [
                             {
                                 "id": rule.code,
@@ -194,6 +198,8 @@ def sarif_fix(path: str, finding: Finding) -> dict:
 
 
 def to_junit(reporter: Reporter) -> str:
+    from xml.etree import ElementTree
+
     total = sum(len(fs) for _, fs in reporter.files)
     suites = ElementTree.Element(
         "testsuites", name="asyncio-upgrade", tests=str(max(total, 1)), failures=str(total)

@@ -5,17 +5,20 @@ stays flat however many files there are."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import FileResult, Settings, answered_by_text, process_source
 
-from .cache import Cache
 from .files import Source
+
+if TYPE_CHECKING:
+    # Imported when a pool starts: with multiprocessing, ~9 ms that small batches need not pay.
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .cache import Cache
 
 CHUNK = 512
 # Below this many files that need parsing, starting worker processes costs more than it saves.
@@ -88,6 +91,8 @@ class Runner:
     def _compute(self, items: List[Tuple[str, bytes, Settings, bool]]) -> List[FileResult]:
         if self.jobs <= 1 or (len(items) < POOL_THRESHOLD and self._pool is None):
             return [_work(item) for item in items]
+        from concurrent.futures.process import BrokenProcessPool
+
         results: List[FileResult] = []
         try:
             results.extend(self._pool_map(items))
@@ -105,6 +110,8 @@ class Runner:
 
     def _pool_map(self, items):
         if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(max_workers=self.jobs)
         # Small chunks: the files that reach here all need parsing, and a few big ones can take
         # most of the time; large chunks would leave one worker with all of them.
