@@ -71,11 +71,15 @@ class Runner:
                 outcomes.append(Outcome(source.path, None, None, f"cannot read: {exc.strerror or exc}"))
                 continue
             settings = settings_for(source.path)
-            key = self.cache.key(data, settings, fix) if self.cache else ""
-            cached = self.cache.get(key) if self.cache else None
-            if cached is None:
-                # Most files: answered from the text in about a millisecond, about what reading
-                # a cache entry costs, so they are not cached (nor sent to a worker).
+            # Most files are answered from their text (no rule's words in it) for less than a
+            # cache lookup costs, so those are not cached, nor sent to a worker. Where "async"
+            # is written, the text step looks for many words: the cache is asked first.
+            text_first = b"async" not in data
+            cached = answered_by_text(data, settings) if text_first else None
+            key = self.cache.key(data, settings, fix) if self.cache and cached is None else ""
+            if key:
+                cached = self.cache.get(key)
+            if cached is None and not text_first:
                 cached = answered_by_text(data, settings)
             outcomes.append(Outcome(source.path, data, cached))
             if cached is None:

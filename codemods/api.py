@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from .model import (  # noqa: F401  (re-exported)
     NEWEST_TARGET,
@@ -74,8 +74,7 @@ def answered_by_text(data: bytes, settings: Settings) -> Optional[FileResult]:
 
 
 def _prepare(data: bytes, settings: Settings) -> Union[FileResult, Tuple["DecodedSource", List[RuleInfo]]]:
-    infos = [info for info in _infos() if settings.select is None or info.code in settings.select]
-    return prepare_source(data, settings, infos)
+    return prepare_source(data, settings, _selected_infos(settings.select))
 
 
 def prepare_source(
@@ -97,6 +96,15 @@ def prepare_source(
 
 
 _cached_infos: List[RuleInfo] = []
+_selected: Dict[Optional[FrozenSet[str]], List[RuleInfo]] = {}
+
+
+def _selected_infos(select: Optional[FrozenSet[str]]) -> List[RuleInfo]:
+    """The same list for the same selection, file after file (the prefilter remembers what it
+    learns about a list)."""
+    if select not in _selected:
+        _selected[select] = [info for info in _infos() if select is None or info.code in select]
+    return _selected[select]
 
 
 def _infos() -> List[RuleInfo]:

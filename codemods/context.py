@@ -14,15 +14,14 @@ from libcst.metadata import (
     CodeRange,
     ExpressionContextProvider,
     MetadataWrapper,
-    PositionProvider,
     Scope,
     ScopeProvider,
-    WhitespaceInclusivePositionProvider,
 )
 from libcst._nodes.internal import CodegenState
 
 from .model import Settings
 from .module_names import ModuleNames
+from .positions import StatementPositions
 
 # Tests set this to check every fast answer of ModuleNames against libcst's ScopeProvider.
 CROSS_CHECK_NAMES = False
@@ -49,8 +48,7 @@ class FileContext:
         self._alias_names: Optional[FrozenSet[str]] = None
         self._import_words: Optional[Collection[str]] = None
         self._tails: Dict[int, Tuple[Collection[str], FrozenSet[str]]] = {}
-        self._positions: Optional[Mapping[cst.CSTNode, CodeRange]] = None
-        self._spans: Optional[Mapping[cst.CSTNode, CodeRange]] = None
+        self._positions = StatementPositions(self.module, self.parent)
         # Innermost last: the FunctionDef/ClassDef/Lambda/GeneratorExp whose body we are in.
         self.body_stack: List[cst.CSTNode] = []
         self.imports = ImportTable(self)
@@ -222,18 +220,11 @@ class FileContext:
 
     # -- positions ---------------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> CodeRange:
-        if self._positions is None:
-            # `wrapper.resolve` would also walk the whole tree once more for the (here empty) batch
-            # of visitor-based providers: two thirds of the cost. The provider's own step is the
-            # codegen pass that records the positions.
-            self._positions = PositionProvider()._gen(self.wrapper)
-        return self._positions[node]
+        return self._positions.syntactic(node)
 
     def span(self, node: cst.CSTNode) -> CodeRange:
         """All the text ``node`` generates, whitespace, indentation and newline included."""
-        if self._spans is None:
-            self._spans = WhitespaceInclusivePositionProvider()._gen(self.wrapper)
-        return self._spans[node]
+        return self._positions.inclusive(node)
 
     def code_at_depth_of(self, anchor: cst.CSTNode, node: cst.CSTNode) -> str:
         """What ``node`` generates in place of ``anchor``: indented as deep as ``anchor`` is."""

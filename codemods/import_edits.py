@@ -394,12 +394,16 @@ class _Usage:
         for child in table.get_children():
             self._collect_globals_read(child, top=False)
 
-    def imports_binding(self, name: str, request: ImportRequest) -> int:
-        """How many aliases anywhere in the code match ``request`` (bound to ``name``)."""
+    def imports_binding(self, name: str, request: ImportRequest) -> Optional[int]:
+        """How many aliases anywhere in the code match ``request`` (bound to ``name``); None
+        when this Python cannot parse the code (newer syntax)."""
         if not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", self.code):
             return 0
         if self._tree is None:
-            self._tree = ast.parse(self.code)
+            try:
+                self._tree = ast.parse(self.code)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
         count = 0
         for node in ast.walk(self._tree):
             if isinstance(node, ast.Import) and request.obj is None:

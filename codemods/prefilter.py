@@ -48,6 +48,8 @@ def rules_that_may_fire(text: str, rules: Sequence[T]) -> List[T]:
 def rules_by_text(text: str, rules: Sequence[T]) -> List[T]:
     """Step 1: the rules whose words are all in ``text``."""
     contains = _WordsIn(text)
+    if not contains["async"]:  # most files: then only the few rules that can do without it
+        rules = _not_needing_async(rules)
     return [rule for rule in rules if _text_may_trigger(contains, rule)]
 
 
@@ -80,6 +82,33 @@ def _text_may_trigger(contains: _WordsIn, rule: Triggers) -> bool:
     if rule.anchors and not any(contains[first] and contains[last] for first, last in _word_pairs(rule.anchors)):
         return False
     return any(contains[word] for word in rule.trigger_words)
+
+
+_not_needing_async_seen: Dict[int, Tuple[Sequence[Triggers], List[Triggers]]] = {}
+
+
+def _not_needing_async(rules: Sequence[T]) -> List[T]:
+    """The rules that can pass the text step where "async" is not written, remembered per
+    sequence object (the API passes the same list of rule infos for every file)."""
+    seen = _not_needing_async_seen.get(id(rules))
+    if seen is None or seen[0] is not rules:
+        seen = _not_needing_async_seen[id(rules)] = (rules, [r for r in rules if not _needs_word_async(r)])
+    return seen[1]  # type: ignore[return-value]
+
+
+_needs_async_seen: Dict[int, Tuple[Triggers, bool]] = {}
+
+
+def _needs_word_async(rule: Triggers) -> bool:
+    """Can the rule pass the text step only where "async" is written (it fires only in
+    coroutines, or every reference to an anchor spells "asyncio" or "async_timeout")?"""
+    seen = _needs_async_seen.get(id(rule))
+    if seen is None or seen[0] is not rule:
+        needs = rule.needs_async_def or bool(rule.anchors) and all(
+            "async" in first or "async" in last for first, last in _word_pairs(rule.anchors)
+        )
+        seen = _needs_async_seen[id(rule)] = (rule, needs)
+    return seen[1]
 
 
 _word_pairs_seen: Dict[int, Tuple[Collection[str], FrozenSet[Tuple[str, str]]]] = {}

@@ -217,3 +217,14 @@ def test_every_golden_fix_is_the_same_without_the_fast_path(monkeypatch) -> None
         assert fast[case.id].skipped == slow.skipped, case.id
     assert calls["add"] > 50 and calls["add answered"] == calls["add"], calls
     assert calls["remove"] > 50 and calls["remove answered"] >= 0.9 * calls["remove"], calls
+
+
+def test_syntax_this_python_cannot_parse_is_left_to_libcst() -> None:
+    """libcst parses 3.12's `type` statement; Python 3.11's ast and symtable do not."""
+    code = "import time\n\ntype Seconds = float\n"
+    try:
+        compile(code, "<case>", "exec")
+    except SyntaxError:
+        assert ours_removed(code, [R("time")]) is None
+    else:
+        assert ours_removed(code, [R("time")]) == libcst_removed(code, [R("time")])
