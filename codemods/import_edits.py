@@ -21,6 +21,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from .module_names import symbols_of
 from .rule import ImportRequest
 
 AnyImport = Union[cst.Import, cst.ImportFrom]
@@ -388,7 +389,7 @@ class _Usage:
         return self._read_as_global
 
     def _collect_globals_read(self, table: symtable.SymbolTable, top: bool) -> None:
-        for symbol in table.get_symbols():
+        for symbol in symbols_of(table):
             if symbol.is_referenced() and (top or symbol.is_global()):
                 self._read_as_global.add(symbol.get_name())  # type: ignore[union-attr]
         for child in table.get_children():

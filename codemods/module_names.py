@@ -74,7 +74,7 @@ class ModuleNames:
             bound = set(_names_bound_below(table))
             self._imports, self._statements = _module_level_imports(self._module)
             usable = set()
-            for symbol in table.get_symbols():
+            for symbol in symbols_of(table):
                 name = symbol.get_name()
                 if symbol.is_local() or symbol.is_imported() or symbol.is_assigned() or symbol.is_declared_global():
                     if (
@@ -102,11 +102,25 @@ def _read_as_expression(node: cst.CSTNode, parent_of: Callable[[cst.CSTNode], Op
     return not (isinstance(parent, cst.Arg) and parent.keyword is node)
 
 
+def symbols_of(table: symtable.SymbolTable) -> List[symtable.Symbol]:
+    """``table.get_symbols()`` without its hidden cost: for every symbol it scans all the
+    table's child tables (for ``is_namespace``, never asked here), which on a module of 60,000
+    functions is 3.6 billion steps."""
+    raw = getattr(getattr(table, "_table", None), "symbols", None)
+    if not isinstance(raw, dict):
+        return table.get_symbols()
+    top = table.get_name() == "top"  # as SymbolTable.lookup decides it
+    try:
+        return [symtable.Symbol(name, flags, module_scope=top) for name, flags in raw.items()]
+    except TypeError:  # before 3.10 there was no module_scope
+        return [symtable.Symbol(name, flags) for name, flags in raw.items()]
+
+
 def _names_bound_below(table: symtable.SymbolTable) -> List[str]:
     """Names that a function, class or comprehension binds or declares global/nonlocal."""
     found: List[str] = []
     for child in table.get_children():
-        for symbol in child.get_symbols():
+        for symbol in symbols_of(child):
             if symbol.is_local() or symbol.is_declared_global() or symbol.is_nonlocal():
                 found.append(symbol.get_name())
         found.extend(_names_bound_below(child))

@@ -386,3 +386,24 @@ def test_a_findings_edits_rewrite_the_text_as_its_fix_rewrites_the_tree() -> Non
             assert _apply_text_edits(text, edits) == by_tree, (case.id, report.rule.code, edits)
             checked += 1
     assert checked > 300
+
+
+def test_symbols_of_is_get_symbols() -> None:
+    """module_names.symbols_of answers every question get_symbols' symbols answer, in every
+    table of a real module."""
+    import symtable
+    import sysconfig
+    from pathlib import Path
+
+    from asyncio_upgrade.codemods.module_names import symbols_of
+
+    source = (Path(sysconfig.get_paths()["stdlib"]) / "asyncio" / "base_events.py").read_text(encoding="utf-8")
+    source += "\nclass K:\n    def f(self):\n        global q\n        q = 1\n\n\ndef g():\n    n = 1\n\n    def h():\n        nonlocal n\n        n = [n for n in ()]\n"
+    questions = ("get_name", "is_local", "is_global", "is_imported", "is_assigned", "is_declared_global",
+                 "is_nonlocal", "is_referenced", "is_free", "is_annotated", "is_parameter")
+    tables = [symtable.symtable(source, "<case>", "exec")]
+    for table in tables:
+        tables.extend(table.get_children())
+        expected = [[getattr(s, q)() for q in questions] for s in table.get_symbols()]
+        assert [[getattr(s, q)() for q in questions] for s in symbols_of(table)] == expected, table
+    assert len(tables) > 100
