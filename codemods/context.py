@@ -52,7 +52,7 @@ class FileContext:
         # Innermost last: the FunctionDef/ClassDef/Lambda/GeneratorExp whose body we are in.
         self.body_stack: List[cst.CSTNode] = []
         self.imports = ImportTable(self)
-        self._module_names = ModuleNames(self.module, self._text)
+        self._module_names = ModuleNames(self.module, self.text)
         # Resolved providers a rule declared in METADATA_DEPENDENCIES.
         self.extra_metadata: Dict[type, object] = {}
 
@@ -156,12 +156,13 @@ class FileContext:
         packages = {name.partition(".")[0] for name in names}
         return "builtins" in packages or any(package in self._imported() for package in packages)
 
-    def _text(self) -> str:
+    def text(self) -> str:
+        """The source the module was parsed from (its code, when not given)."""
         return self.source if self.source is not None else self.module.code
 
     def _aliases(self) -> FrozenSet[str]:
         if self._alias_names is None:
-            self._alias_names = frozenset(_AS_NAME.findall(self._text()))
+            self._alias_names = frozenset(_AS_NAME.findall(self.text()))
         return self._alias_names
 
     def _imported(self) -> Collection[str]:
@@ -169,12 +170,12 @@ class FileContext:
         Everything counts as imported when the file has a star import."""
         if self._import_words is None:
             words: Set[str] = set()
-            for span in _IMPORT.findall(self._text()):
+            for span in _IMPORT.findall(self.text()):
                 if "*" in span:
                     self._import_words = _EVERYTHING
                     return self._import_words
                 words.update(_WORD.findall(span))
-            for module in _FROM.findall(self._text()):
+            for module in _FROM.findall(self.text()):
                 words.update(_WORD.findall(module))
             self._import_words = frozenset(words)
         return self._import_words

@@ -109,7 +109,7 @@ def _process(
     if not fix or not applicable:
         return result
 
-    roundtrip = module.code
+    roundtrip = code = module.code
     defined_before = _defined_names(module)
     applied_codes: Set[str] = set()
     for _ in range(MAX_PASSES):
@@ -130,10 +130,11 @@ def _process(
     else:
         return _broken(result, applied_codes, "kept finding new fixes (no fixed point)")
 
-    new_text = splice_changes(text, roundtrip, module.code)
+    fixed_code = code  # what ``module`` was parsed from
+    new_text = splice_changes(text, roundtrip, fixed_code)
     if settings.black is not None and new_text != text:
         new_text = keep_black_formatting(text, new_text, settings.black) or new_text
-    problem = _verify(text, new_text, defined_before)
+    problem = _verify(text, new_text, defined_before, module if new_text == fixed_code else None)
     if problem:
         return _broken(result, applied_codes, problem)
     result.findings = [
@@ -270,10 +271,10 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
     return module, codes, count
 
 
-def _verify(before: str, after: str, defined_before: Set[str]) -> Optional[str]:
-    """Why ``after`` must not be written, or None."""
+def _verify(before: str, after: str, defined_before: Set[str], parsed: Optional[cst.Module] = None) -> Optional[str]:
+    """Why ``after`` must not be written, or None. ``parsed``: ``after`` already parsed."""
     try:
-        new_module = parse_module(after)
+        new_module = parsed if parsed is not None else parse_module(after)
     except cst.ParserSyntaxError as exc:
         return f"produced code that does not parse ({exc.message})"
     try:

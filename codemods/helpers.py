@@ -869,7 +869,8 @@ def other_async_library(module: cst.Module) -> Optional[str]:
 
 def reported_for_other_library(rule: "Rule", node: cst.CSTNode, message: str) -> bool:
     """Report ``node`` without a fix, and say so, when the file uses trio/anyio/curio."""
-    library = other_async_library(rule.ctx.module)
+    text = rule.ctx.text()
+    library = other_async_library(rule.ctx.module) if any(name in text for name in OTHER_ASYNC_LIBRARIES) else None
     if library:
         rule.report(node, f"{message} (no automatic fix: the file uses {library})")
     return library is not None
