@@ -85,32 +85,41 @@ class Runner:
             if cached is None:
                 pending.append((len(outcomes) - 1, key, (str(source.path), data, settings, fix)))
 
-        for (index, key, _), result in zip(pending, self._compute([item for _, _, item in pending])):
-            outcomes[index].result = result  # type: ignore[union-attr]
-            if self.cache:
-                self.cache.put(key, result)
-        for outcome in outcomes:
+        # Each outcome goes out as soon as its own result and those before it are in: a progress
+        # bar moves file by file, not a chunk at a time.
+        results = self._compute([item for _, _, item in pending])
+        upcoming = iter(pending)
+        following = next(upcoming, None)
+        for index, outcome in enumerate(outcomes):
+            if following is not None and following[0] == index:
+                outcome.result = next(results)  # type: ignore[union-attr]
+                if self.cache:
+                    self.cache.put(following[1], outcome.result)  # type: ignore[union-attr,arg-type]
+                following = next(upcoming, None)
             yield outcome  # type: ignore[misc]
 
-    def _compute(self, items: List[Tuple[str, bytes, Settings, bool]]) -> List[FileResult]:
+    def _compute(self, items: List[Tuple[str, bytes, Settings, bool]]) -> Iterator[FileResult]:
+        """The results, in order, as they come."""
         if self.jobs <= 1 or (len(items) < POOL_THRESHOLD and self._pool is None):
-            return [_work(item) for item in items]
+            yield from map(_work, items)
+            return
         from concurrent.futures.process import BrokenProcessPool
 
-        results: List[FileResult] = []
+        done = 0
         try:
-            results.extend(self._pool_map(items))
+            for result in self._pool_map(items):
+                done += 1
+                yield result
         except BrokenProcessPool:
             # A worker died (the native parser can, on pathological input): find the file
             # that kills it, one at a time, and report it instead of losing the batch.
             self._pool = None
-            for item in items[len(results):]:
+            for item in items[done:]:
                 try:
-                    results.extend(self._pool_map([item]))
+                    yield from list(self._pool_map([item]))
                 except BrokenProcessPool:
                     self._pool = None
-                    results.append(FileResult(skipped="internal error: the worker process crashed on this file; left unchanged", internal_error=True))
-        return results
+                    yield FileResult(skipped="internal error: the worker process crashed on this file; left unchanged", internal_error=True)
 
     def _pool_map(self, items):
         if self._pool is None:
@@ -119,4 +128,4 @@ class Runner:
             self._pool = ProcessPoolExecutor(max_workers=self.jobs)
         # Small chunks: the files that reach here all need parsing, and a few big ones can take
         # most of the time; large chunks would leave one worker with all of them.
-        return list(self._pool.map(_work, items, chunksize=max(1, len(items) // (self.jobs * 16))))
+        return self._pool.map(_work, items, chunksize=max(1, len(items) // (self.jobs * 16)))

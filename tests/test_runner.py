@@ -1,0 +1,77 @@
+"""The runner: outcomes in input order, one at a time as they are ready, and a worker that dies
+costs one file, not the batch."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from asyncio_upgrade.cli import runner as runner_module
+from asyncio_upgrade.cli.files import Source
+from asyncio_upgrade.cli.runner import Runner
+from asyncio_upgrade.codemods.api import Settings
+
+FINDING = "import time\n\n\nasync def main():\n    time.sleep(1)\n"
+PLAIN = "x = 1\n"
+
+
+def sources(tmp_path: Path, count: int) -> List[Source]:
+    found = []
+    for index in range(count):
+        path = tmp_path / f"f{index:03}.py"
+        path.write_text(FINDING if index % 2 else PLAIN)
+        found.append(Source(path))
+    found.insert(3, Source(tmp_path / "missing.py", problem="no such file"))
+    return found
+
+
+def test_outcomes_come_in_input_order_from_the_pool(tmp_path: Path) -> None:
+    given = sources(tmp_path, 40)
+    outcomes = list(Runner(jobs=2).run(given, lambda path: Settings(), fix=False))
+    assert [o.path for o in outcomes] == [s.path for s in given]
+    assert outcomes[3].problem == "no such file"
+    for outcome in outcomes:
+        if outcome.problem is None:
+            assert len(outcome.result.findings) == (1 if outcome.path.read_text() == FINDING else 0)
+
+
+def test_each_outcome_goes_out_when_it_is_ready(tmp_path: Path, monkeypatch) -> None:
+    """In-process: the first outcome that needed parsing is out before the second is parsed."""
+    calls: List[str] = []
+    real_work = runner_module._work
+
+    def counting(item):
+        calls.append(item[0])
+        return real_work(item)
+
+    monkeypatch.setattr(runner_module, "_work", counting)
+    run = Runner(jobs=1).run(sources(tmp_path, 10), lambda path: Settings(), fix=False)
+    for outcome in run:
+        if outcome.result is not None and outcome.result.findings:
+            break
+    assert len(calls) == 1
+
+
+_REAL_WORK = runner_module._work
+
+
+def _dying_on_f005(item):
+    """Module level: the pool pickles it by name, and a forked worker finds it."""
+    if item[0].endswith("f005.py"):
+        os._exit(1)
+    return _REAL_WORK(item)
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="workers must inherit the patched _work")
+def test_a_worker_that_dies_costs_one_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(runner_module, "_work", _dying_on_f005)
+    given = sources(tmp_path, 20)
+    outcomes = list(Runner(jobs=2).run(given, lambda path: Settings(), fix=False))
+    assert [o.path for o in outcomes] == [s.path for s in given]
+    broken = [o for o in outcomes if o.result is not None and o.result.internal_error]
+    assert [o.path.name for o in broken] == ["f005.py"]
+    assert sum(bool(o.result and o.result.findings) for o in outcomes) == 9  # f001 ... f019 but f005
