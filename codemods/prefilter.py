@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from typing import Collection, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple, TypeVar
+from typing import Callable, Collection, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple, TypeVar
 
 _BUILTINS = frozenset(dir(builtins))
 # An anchor for a shape that no import names: ``await <anything>.method(...)``.
@@ -39,6 +39,7 @@ class Triggers(Protocol):
 
 
 T = TypeVar("T", bound=Triggers)
+V = TypeVar("V")
 
 
 def rules_that_may_fire(text: str, rules: Sequence[T]) -> List[T]:
@@ -84,44 +85,42 @@ def _text_may_trigger(contains: _WordsIn, rule: Triggers) -> bool:
     return any(contains[word] for word in rule.trigger_words)
 
 
-_not_needing_async_seen: Dict[int, Tuple[Sequence[Triggers], List[Triggers]]] = {}
+def _remembered(table: Dict[int, Tuple[object, object]], key: object, compute: Callable[[], V]) -> V:
+    """``compute()`` once per ``key`` object, by identity (rule lists and anchor tuples are
+    hashed by value, slowly, or not at all); the key kept beside the answer guards a reused id."""
+    seen = table.get(id(key))
+    if seen is None or seen[0] is not key:
+        seen = table[id(key)] = (key, compute())
+    return seen[1]  # type: ignore[return-value]
+
+
+_not_needing_async_seen: Dict[int, Tuple[object, object]] = {}
+_needs_async_seen: Dict[int, Tuple[object, object]] = {}
+_word_pairs_seen: Dict[int, Tuple[object, object]] = {}
 
 
 def _not_needing_async(rules: Sequence[T]) -> List[T]:
     """The rules that can pass the text step where "async" is not written, remembered per
     sequence object (the API passes the same list of rule infos for every file)."""
-    seen = _not_needing_async_seen.get(id(rules))
-    if seen is None or seen[0] is not rules:
-        seen = _not_needing_async_seen[id(rules)] = (rules, [r for r in rules if not _needs_word_async(r)])
-    return seen[1]  # type: ignore[return-value]
-
-
-_needs_async_seen: Dict[int, Tuple[Triggers, bool]] = {}
+    return _remembered(_not_needing_async_seen, rules, lambda: [r for r in rules if not _needs_word_async(r)])
 
 
 def _needs_word_async(rule: Triggers) -> bool:
     """Can the rule pass the text step only where "async" is written (it fires only in
     coroutines, or every reference to an anchor spells "asyncio" or "async_timeout")?"""
-    seen = _needs_async_seen.get(id(rule))
-    if seen is None or seen[0] is not rule:
-        needs = rule.needs_async_def or bool(rule.anchors) and all(
-            "async" in first or "async" in last for first, last in _word_pairs(rule.anchors)
-        )
-        seen = _needs_async_seen[id(rule)] = (rule, needs)
-    return seen[1]
-
-
-_word_pairs_seen: Dict[int, Tuple[Collection[str], FrozenSet[Tuple[str, str]]]] = {}
+    return _remembered(
+        _needs_async_seen,
+        rule,
+        lambda: rule.needs_async_def
+        or bool(rule.anchors)
+        and all("async" in first or "async" in last for first, last in _word_pairs(rule.anchors)),
+    )
 
 
 def _word_pairs(anchors: Collection[str]) -> FrozenSet[Tuple[str, str]]:
     """The distinct ``_words_spelled`` of the anchors (hundreds of anchors, a few pairs),
     remembered per anchors object."""
-    seen = _word_pairs_seen.get(id(anchors))
-    if seen is None or seen[0] is not anchors:
-        seen = (anchors, frozenset(map(_words_spelled, anchors)))
-        _word_pairs_seen[id(anchors)] = seen
-    return seen[1]
+    return _remembered(_word_pairs_seen, anchors, lambda: frozenset(map(_words_spelled, anchors)))
 
 
 def _words_spelled(anchor: str) -> Tuple[str, str]:
