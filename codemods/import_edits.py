@@ -227,6 +227,7 @@ def remove_unused_imports(module: cst.Module, requests: Sequence[ImportRequest])
     code = module.code
     usage = _Usage(code)
     body = list(module.body)
+    removed: Set[int] = set()  # indexes of the lines whose import goes entirely
     found: Dict[ImportRequest, int] = defaultdict(int)
     for index, line in enumerate(module.body):
         if not isinstance(line, cst.SimpleStatementLine):
@@ -249,14 +250,14 @@ def remove_unused_imports(module: cst.Module, requests: Sequence[ImportRequest])
                     unused.add(id(alias))
             kept = _without(statement, unused)
             if kept is None:
-                body[index] = None  # type: ignore[call-overload]
+                removed.add(index)
             elif kept is not statement:
                 body[index] = line.with_changes(body=[kept])
     for request in wanted.requests:
         name = request.asname or request.obj or request.module
         if usage.imports_binding(name, request) != found[request]:
             return None  # an import of it inside a block or a function: libcst's walk finds it
-    return module.with_changes(body=[line for line in body if line is not None])
+    return module.with_changes(body=[line for index, line in enumerate(body) if index not in removed])
 
 
 class _Unwanted:
@@ -422,10 +423,8 @@ def with_imports_removed(module: cst.Module, requests: Sequence[ImportRequest]) 
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import RemoveImportsVisitor
 
-    context = CodemodContext()
-    for request in requests:
-        RemoveImportsVisitor.remove_unused_import(context, request.module, request.obj, request.asname)
-    return RemoveImportsVisitor(context).transform_module(module)
+    unused = [(r.module, r.obj, r.asname) for r in requests]
+    return RemoveImportsVisitor(CodemodContext(), unused).transform_module(module)
 
 
 def with_imports_added(module: cst.Module, requests: Sequence[ImportRequest]) -> cst.Module:
@@ -433,9 +432,7 @@ def with_imports_added(module: cst.Module, requests: Sequence[ImportRequest]) ->
     if fast is not None:
         return fast
     from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
+    from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
-    context = CodemodContext()
-    for request in requests:
-        AddImportsVisitor.add_needed_import(context, request.module, request.obj, request.asname)
-    return AddImportsVisitor(context).transform_module(module)
+    needed = [ImportItem(r.module, r.obj, r.asname) for r in requests]
+    return AddImportsVisitor(CodemodContext(), needed).transform_module(module)
