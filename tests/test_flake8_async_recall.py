@@ -13,7 +13,7 @@ We match meaning, not spelling, and many eval files call ``subprocess.run()`` or
 and with the imports it leaves out appended at the end (which keeps line numbers; name
 resolution sees module-level imports wherever they are).
 
-Run with ``pytest -m slow tests/test_flake8_async_recall.py -s`` to see the table. The
+Run with ``pytest tests/test_flake8_async_recall.py -s`` to see the table. The
 figures asserted below are the ones reached; they may rise, never fall.
 """
 
@@ -21,19 +21,15 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
-import sys
-import tarfile
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
+import corpus
 import pytest
 
 from asyncio_upgrade.codemods.api import Settings, process_source
 from asyncio_upgrade.codemods.registry import rules_by_code
-
-pytestmark = pytest.mark.slow
 
 VERSION = "26.8.1"
 OURS = frozenset(code for code in rules_by_code() if re.fullmatch(r"AIO30[1-7]", code))
@@ -132,22 +128,12 @@ def measure(folder: Path, add_imports: bool) -> Tuple[Dict[str, Tuple[int, int]]
 
 
 @pytest.fixture(scope="module")
-def eval_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("flake8-async")
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               f"flake8-async=={VERSION}", "-d", str(dest)]
+def eval_files() -> Path:
     try:
-        subprocess.run(command, check=True, capture_output=True, timeout=180)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
-        pytest.skip(f"flake8-async {VERSION} sdist could not be downloaded (offline?)")
-    archive = next(dest.glob("*.tar.gz"))
-    with tarfile.open(archive) as tar:
-        try:
-            tar.extractall(dest, filter="data")
-        except TypeError:  # Python without extraction filters
-            tar.extractall(dest)
-    folder = next(dest.glob("*/tests/eval_files"))
-    return folder
+        root = corpus.unpacked(f"flake8-async=={VERSION}")
+    except corpus.CorpusError as exc:
+        pytest.skip(str(exc))
+    return root / "tests" / "eval_files"
 
 
 def show(title: str, recall: Dict[str, Tuple[int, int]], clean: List[str]) -> None:

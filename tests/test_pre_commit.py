@@ -49,7 +49,6 @@ def test_our_own_hooks_leave_fixtures_alone() -> None:
     assert config["exclude"] == "^fixtures/"
 
 
-@pytest.mark.slow
 def test_commit_fails_with_the_file_fixed_then_passes(tmp_path: Path) -> None:
     hook_repo, rev = snapshot_of_this_checkout(tmp_path)
     project = tmp_path / "project"

@@ -1,37 +1,31 @@
 """On real asyncio code, the prefilter drops no finding and no fix, and the names answered
-without scope analysis are libcst's. Slow: downloads pinned sdists."""
+without scope analysis are libcst's. One sdist in the default tier, all with ``--full``."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 from typing import List
 
+import corpus
 import pytest
 
 from asyncio_upgrade.codemods import context
 from asyncio_upgrade.codemods.api import Settings, process_source
 
-pytestmark = pytest.mark.slow
-
 # Old-style and modern asyncio code: loop=, @asyncio.coroutine, gather, wait_for, blocking calls.
 SDISTS = ["aioamqp==0.14.0", "aiopg==1.0.0", "aioredis==1.3.1", "aiostream==0.6.4", "pyee==9.0.4", "aiolimiter==1.3.0"]
 
 
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory) -> List[Path]:
-    folder = tmp_path_factory.mktemp("sdists")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "-d", str(folder), *SDISTS],
-        check=True,
-    )
-    for archive in folder.glob("*.tar.gz"):
-        with tarfile.open(archive) as tar:
-            tar.extractall(folder, filter="data")
-    files = sorted(folder.rglob("*.py"))
-    assert len(files) > 100
+SAMPLE = "aioamqp==0.14.0"  # the default tier's bounded sample; --full takes them all
+
+
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(spec, marks=() if spec == SAMPLE else pytest.mark.slow) for spec in SDISTS],
+)
+def sources(request) -> List[Path]:
+    files = corpus.python_files(request.param)
+    assert len(files) > 3
     return files
 
 

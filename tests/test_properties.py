@@ -95,7 +95,6 @@ def check_properties(source: bytes, unsafe: bool, target) -> None:
     assert nothing.new_source is None and not nothing.findings
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     source=programs(),
     unsafe=st.booleans(),
@@ -105,7 +104,7 @@ def test_templated_asyncio_programs(source: bytes, unsafe: bool, target) -> None
     check_properties(source, unsafe, target)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(suppress_health_check=list(HealthCheck))  # examples: the tier's profile (tests/conftest.py)
 @given(source=hypothesmith.from_grammar().map(lambda s: s.encode()), unsafe=st.booleans())
 def test_arbitrary_programs(source: bytes, unsafe: bool) -> None:
     check_properties(source, unsafe, NEWEST_TARGET)
