@@ -116,6 +116,8 @@ def github_annotation(path: str, finding: Finding) -> str:
 def to_sarif(reporter: Reporter) -> str:
     import json
 
+    from asyncio_upgrade.codemods.registry import rule_docs  # the docs are not in the manifest
+
     index = {rule.code: i for i, rule in enumerate(reporter.rules)}
     results = []
     for path, findings in reporter.files:
@@ -157,8 +159,8 @@ def to_sarif(reporter: Reporter) -> str:
                                 "id": rule.code,
                                 "name": rule.name,
                                 "shortDescription": {"text": rule.summary},
-                                "fullDescription": {"text": rule.docs},
-                                "help": {"text": rule.docs, "markdown": rule.docs},
+                                "fullDescription": {"text": rule_docs(rule.code)},
+                                "help": {"text": rule_docs(rule.code), "markdown": rule_docs(rule.code)},
                                 "properties": {
                                     "fix": rule.safety.value,
                                     "minimumTarget": f"{rule.min_python[0]}.{rule.min_python[1]}",
