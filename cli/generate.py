@@ -59,8 +59,10 @@ def render_reference(infos: List[RuleInfo], fixtures: Path) -> str:
         out += ["", f"## {info.code} {info.name}", ""]
         out.append(f"Minimum target: {format_version(info.min_python)} · Fix: {info.safety.value}"
                    + (f" · Same as: {', '.join(info.equivalent_codes)}" if info.equivalent_codes else ""))
-        out += ["", _with_cases_shown(_demoted(rule_docs(info.code)), fixtures), ""]
-        out += _case(fixtures, info.key, "basic")
+        docs = _demoted(rule_docs(info.code))
+        out += ["", _with_cases_shown(docs, fixtures), ""]
+        if not any(pointer["case"] == "basic" for pointer in _pointers(docs)):
+            out += _case(fixtures, info.key, "basic")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -74,30 +76,53 @@ def _demoted(docs: str) -> str:
     return "\n".join(lines)
 
 
+def _pointers(docs: str) -> List["re.Match[str]"]:
+    return [m for m in map(CASE_POINTER.fullmatch, (line.strip() for line in docs.splitlines())) if m]
+
+
 def _with_cases_shown(docs: str, fixtures: Path) -> str:
     lines: List[str] = []
     for line in docs.splitlines():
         pointer = CASE_POINTER.fullmatch(line.strip())
-        lines += _case(fixtures, pointer["key"], pointer["case"]) if pointer else [line]
+        if pointer:
+            lines += _case(fixtures, pointer["key"], pointer["case"])
+        elif line or not lines or lines[-1]:  # a case shown already ends with a blank line
+            lines.append(line)
     return "\n".join(lines)
 
 
 def _case(fixtures: Path, key: str, case: str) -> List[str]:
-    """A golden case as a diff of input and expected output (as the input alone when the rule
-    leaves it unchanged), its option headers left out and named in the caption instead."""
+    """A golden case as a diff of input and expected output (without one: the input, and what
+    `check` reports on it), its option headers left out and named in the caption instead."""
     before = fixtures / key / f"{case}.input.py"
     if not before.exists():
         raise FileNotFoundError(f"a rule's docs point to fixtures/{key}/{case}, which has no input file")
-    options, source = _without_option_headers(before.read_text(encoding="utf-8"))
+    text = before.read_text(encoding="utf-8")
+    options, source = _without_option_headers(text)
     after = before.with_name(f"{case}.expected.py")
     caption = f"Example (`fixtures/{key}/{case}`{_flags(options)})"
     if not after.exists():
-        return [caption + ", left unchanged:", "", "```python", source.rstrip("\n"), "```", ""]
+        findings = before.with_name(f"{case}.findings")
+        headers = text.count("\n") - source.count("\n")
+        reported = _findings_shown(findings.read_text(encoding="utf-8"), headers) if findings.exists() else ""
+        shown = [caption + (", reported:" if reported else ", left unchanged:"), "", "```python", source.rstrip("\n"), "```", ""]
+        return shown + (["```text", reported, "```", ""] if reported else [])
     _, fixed = _without_option_headers(after.read_text(encoding="utf-8"))
     diff = difflib.unified_diff(
         source.splitlines(keepends=True), fixed.splitlines(keepends=True), fromfile="before.py", tofile="after.py"
     )
     return [caption + ":", "", "```diff", "".join(diff).rstrip("\n"), "```", ""]
+
+
+def _findings_shown(findings: str, headers: int) -> str:
+    """``LINE:COL CODE STATUS MESSAGE`` lines as `check` shows them, at the lines of the
+    example (its option headers left out), without the status of a finding with no fix."""
+    shown = []
+    for finding in findings.splitlines():
+        position, code, status, message = finding.split(" ", 3)
+        line, column = position.split(":")
+        shown.append(f"{int(line) - headers}:{column} {code} " + ("" if status == "none" else f"[{status}] ") + message)
+    return "\n".join(shown)
 
 
 def _without_option_headers(source: str) -> Tuple[dict, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from asyncio_upgrade.cli.generate import FIXTURE_OPTIONS, RULES_DOC, main as generate, section_link
 from asyncio_upgrade.codemods import api
-from asyncio_upgrade.codemods.registry import all_rules
+from asyncio_upgrade.codemods.registry import all_rules, rule_docs
 
 from conftest import ROOT
 from golden import KNOWN_OPTIONS
@@ -40,6 +40,12 @@ def test_rules_reference_has_a_section_per_rule_and_no_fixture_headers() -> None
     options = "|".join(map(re.escape, sorted(FIXTURE_OPTIONS)))
     leaked = re.findall(rf"^[-+ ]?#\s*(?:{options})\b.*$", reference, flags=re.M)
     assert not leaked, leaked
+
+
+def test_docstring_examples_are_golden_cases() -> None:
+    """Code in a docstring is tested by nothing: examples are cases, shown by their pointer."""
+    for rule in all_rules():
+        assert "```" not in rule_docs(rule.code), f"{rule.code}: turn the example into a case in fixtures/{rule.key}"
 
 
 def test_the_reference_strips_the_options_the_golden_harness_reads() -> None:
