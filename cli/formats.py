@@ -119,6 +119,7 @@ def to_sarif(reporter: Reporter) -> str:
     from asyncio_upgrade.codemods.registry import rule_docs  # the docs are not in the manifest
 
     index = {rule.code: i for i, rule in enumerate(reporter.rules)}
+    docs = {rule.code: rule_docs(rule.code) for rule in reporter.rules}
     results = []
     for path, findings in reporter.files:
         for finding in findings:
@@ -159,8 +160,8 @@ def to_sarif(reporter: Reporter) -> str:
                                 "id": rule.code,
                                 "name": rule.name,
                                 "shortDescription": {"text": rule.summary},
-                                "fullDescription": {"text": rule_docs(rule.code)},
-                                "help": {"text": rule_docs(rule.code), "markdown": rule_docs(rule.code)},
+                                "fullDescription": {"text": docs[rule.code]},
+                                "help": {"text": docs[rule.code], "markdown": docs[rule.code]},
                                 "properties": {
                                     "fix": rule.safety.value,
                                     "minimumTarget": f"{rule.min_python[0]}.{rule.min_python[1]}",
