@@ -450,6 +450,9 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
     """Show a rule's documentation: why, fix safety, limitations."""
 
     def body() -> int:
+        from asyncio_upgrade.cli.generate import section_link
+        from asyncio_upgrade.codemods.registry import rule_docs
+
         wanted = code.strip()
         for info in rule_infos():
             if wanted.upper() == info.code or wanted.lower() == info.name:
@@ -458,7 +461,8 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
                 if info.equivalent_codes:
                     print(f"Same as: {', '.join(info.equivalent_codes)}")
                 print()
-                print(info.docs)
+                print(rule_docs(info.code))
+                print(f"\nReference: {section_link(info)}")
                 return 0
         raise UsageError(f"unknown rule `{code}` (see `asyncio-upgrade rules`)")
 

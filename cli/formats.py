@@ -116,7 +116,10 @@ def github_annotation(path: str, finding: Finding) -> str:
 def to_sarif(reporter: Reporter) -> str:
     import json
 
+    from asyncio_upgrade.codemods.registry import rule_docs  # the docs are not in the manifest
+
     index = {rule.code: i for i, rule in enumerate(reporter.rules)}
+    docs = {rule.code: rule_docs(rule.code) for rule in reporter.rules}
     results = []
     for path, findings in reporter.files:
         for finding in findings:
@@ -157,8 +160,8 @@ def to_sarif(reporter: Reporter) -> str:
                                 "id": rule.code,
                                 "name": rule.name,
                                 "shortDescription": {"text": rule.summary},
-                                "fullDescription": {"text": rule.docs},
-                                "help": {"text": rule.docs, "markdown": rule.docs},
+                                "fullDescription": {"text": docs[rule.code]},
+                                "help": {"text": docs[rule.code], "markdown": docs[rule.code]},
                                 "properties": {
                                     "fix": rule.safety.value,
                                     "minimumTarget": f"{rule.min_python[0]}.{rule.min_python[1]}",

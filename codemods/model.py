@@ -109,7 +109,7 @@ class FileResult:
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """A rule's contract and docs, as plain data."""
+    """A rule's contract, as plain data (its docs: ``registry.rule_docs``)."""
 
     code: str
     name: str
@@ -119,6 +119,5 @@ class RuleInfo:
     safety: Safety
     equivalent_codes: Tuple[str, ...]
     trigger_words: Tuple[str, ...]
-    docs: str  # markdown: summary, ## Why, ## Fix safety, ## Limitations
-    anchors: Tuple[str, ...] = ()
+    anchors: Tuple[str, ...] = ()  # short: ``asyncio.*.gather`` (``prefilter.expanded_anchors``)
     needs_async_def: bool = False

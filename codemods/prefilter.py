@@ -12,6 +12,10 @@ Two steps, each a superset of what the rules really match:
    Shadowing is ignored: it can only make a reference mean less. Rules that only fire in
    coroutines also need an ``async def``.
 
+Anchors are stored short (``codemods/manifest.py``): ``asyncio.*.gather`` stands for
+``asyncio.gather`` and its spelling in each asyncio submodule (``asyncio.tasks.gather``…);
+``expanded_anchors`` spells them out where step 2 reads them.
+
 A source ``ast`` cannot parse (newer syntax than the running Python) skips step 2.
 """
 
@@ -20,11 +24,53 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from typing import Callable, Collection, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple, TypeVar
+from typing import Callable, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Protocol, Sequence, Set, Tuple, TypeVar
 
 _BUILTINS = frozenset(dir(builtins))
 # An anchor for a shape that no import names: ``await <anything>.method(...)``.
 _AWAITED = "await ."
+# The submodules whose names asyncio re-exports: ``asyncio.gather`` is also ``asyncio.tasks.gather``.
+ASYNCIO_SUBMODULES = (
+    "base_events", "coroutines", "events", "exceptions", "futures", "locks", "queues",
+    "runners", "streams", "subprocess", "tasks", "taskgroups", "timeouts", "unix_events",
+    "windows_events",
+)
+_FAMILY = "asyncio.*."
+
+
+def short_anchors(anchors: Iterable[str]) -> Tuple[str, ...]:
+    """``anchors`` sorted, each complete family of asyncio spellings (``asyncio.gather``,
+    ``asyncio.tasks.gather``…) written once as ``asyncio.*.gather``; the inverse of
+    ``expanded_anchors``."""
+    names = set(anchors)
+    for name in sorted(names):
+        attr = name[len("asyncio.") :]
+        family = _family_of(attr) if name.startswith("asyncio.") else set()
+        if family and family <= names:
+            names -= family
+            names.add(_FAMILY + attr)
+    return tuple(sorted(names))
+
+
+def expanded_anchors(anchors: Collection[str]) -> FrozenSet[str]:
+    """Every qualified name the (short or already expanded) ``anchors`` stand for,
+    remembered per anchors object."""
+    return _remembered(_expanded_seen, anchors, lambda: frozenset(_expand(anchors)))
+
+
+def _expand(anchors: Iterable[str]) -> Iterator[str]:
+    for anchor in anchors:
+        if anchor.startswith(_FAMILY):
+            yield from _family_of(anchor[len(_FAMILY) :])
+        else:
+            yield anchor
+
+
+def _family_of(attr: str) -> Set[str]:
+    """``asyncio.<attr>`` and its submodule spellings; none for a name under a submodule."""
+    if attr.partition(".")[0] in ASYNCIO_SUBMODULES:
+        return set()
+    return {f"asyncio.{attr}", *(f"asyncio.{sub}.{attr}" for sub in ASYNCIO_SUBMODULES)}
 
 
 def awaited_method(method: str) -> str:
@@ -97,6 +143,7 @@ def _remembered(table: Dict[int, Tuple[object, object]], key: object, compute: C
 _not_needing_async_seen: Dict[int, Tuple[object, object]] = {}
 _needs_async_seen: Dict[int, Tuple[object, object]] = {}
 _word_pairs_seen: Dict[int, Tuple[object, object]] = {}
+_expanded_seen: Dict[int, Tuple[object, object]] = {}
 
 
 def _not_needing_async(rules: Sequence[T]) -> List[T]:
@@ -120,7 +167,7 @@ def _needs_word_async(rule: Triggers) -> bool:
 def _word_pairs(anchors: Collection[str]) -> FrozenSet[Tuple[str, str]]:
     """The distinct ``_words_spelled`` of the anchors (hundreds of anchors, a few pairs),
     remembered per anchors object."""
-    return _remembered(_word_pairs_seen, anchors, lambda: frozenset(map(_words_spelled, anchors)))
+    return _remembered(_word_pairs_seen, anchors, lambda: frozenset(map(_words_spelled, _expand(anchors))))
 
 
 def _words_spelled(anchor: str) -> Tuple[str, str]:
@@ -195,7 +242,7 @@ class SourceFacts:
     def may_trigger(self, rule: Triggers) -> bool:
         if rule.needs_async_def and not self.has_async_def:
             return False
-        return not rule.anchors or any(self._meets(anchor) for anchor in rule.anchors)
+        return not rule.anchors or any(self._meets(anchor) for anchor in expanded_anchors(rule.anchors))
 
     def _meets(self, anchor: str) -> bool:
         if anchor.startswith(_AWAITED):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import re
 from functools import lru_cache
@@ -48,3 +49,9 @@ def all_rules() -> List[Type[Rule]]:
 
 def rules_by_code() -> Dict[str, Type[Rule]]:
     return {rule.code: rule for rule in all_rules()}
+
+
+def rule_docs(code: str) -> str:
+    """A rule's documentation (markdown: the summary, ``## Why``, ``## Fix safety``,
+    ``## Limitations``): its class docstring. Imports the rules; the manifest carries no docs."""
+    return inspect.cleandoc(rules_by_code()[code].__doc__ or "")

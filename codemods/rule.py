@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Dict, List, Optional, Tuple, Union
 import libcst as cst
 
 from .model import RuleInfo, Safety, Version
+from .prefilter import short_anchors
 
 if TYPE_CHECKING:
     from .context import FileContext
@@ -180,9 +181,8 @@ class Rule:
             safety=cls.safety,
             equivalent_codes=tuple(cls.equivalent_codes),
             trigger_words=tuple(cls.trigger_words),
-            anchors=tuple(sorted(cls.anchors)),
+            anchors=short_anchors(cls.anchors),
             needs_async_def=cls.needs_async_def,
-            docs=doc,
         )
 
 

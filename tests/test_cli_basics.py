@@ -161,6 +161,9 @@ def test_rules_and_explain() -> None:
     assert invoke("rules").exit_code == 0
     result = invoke("explain", "AIO000")
     assert result.exit_code == 2 and "unknown rule `AIO000`" in result.output
+    explained = invoke("explain", "AIO201")
+    assert explained.exit_code == 0 and "## Fix safety" in explained.stdout
+    assert explained.stdout.rstrip().endswith("docs/rules.md#aio201-gather-without-taskgroup")
 
 
 def test_writer_refuses_read_only_and_concurrently_changed_files(tmp_path: Path) -> None:

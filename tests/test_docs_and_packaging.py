@@ -1,23 +1,63 @@
-"""The README's rules reference is generated, and the wheel holds exactly our packages."""
+"""The rules reference (docs/rules.md) and the manifest are generated and current, the README
+stays short, and the wheel holds exactly our packages."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from asyncio_upgrade.cli.generate import main as generate
+from asyncio_upgrade.cli.generate import FIXTURE_OPTIONS, RULES_DOC, main as generate, section_link
 from asyncio_upgrade.codemods import api
-from asyncio_upgrade.codemods.registry import all_rules
+from asyncio_upgrade.codemods.registry import all_rules, rule_docs
 
 from conftest import ROOT
+from golden import KNOWN_OPTIONS
 
 
-def test_readme_reference_and_manifest_are_up_to_date(monkeypatch, capsys) -> None:
+def test_rules_reference_and_manifest_are_up_to_date(monkeypatch, capsys) -> None:
     monkeypatch.chdir(ROOT)
     assert generate(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_readme_is_at_most_15_kb() -> None:
+    assert len((ROOT / "README.md").read_bytes()) <= 15 * 1024
+
+
+def test_readme_links_to_the_rules_reference() -> None:
+    assert f"]({RULES_DOC})" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_rules_reference_has_a_section_per_rule_and_no_fixture_headers() -> None:
+    reference = (ROOT / RULES_DOC).read_text(encoding="utf-8")
+    headings = re.findall(r"^(#+) (AIO\d{3}) (\S+)$", reference, flags=re.M)
+    assert [(depth, code, name) for depth, code, name in headings] == [("##", r.code, r.name) for r in all_rules()]
+    sections = re.findall(r"^(#+) (?:Why|Fix safety|Limitations)$", reference, flags=re.M)
+    assert len(sections) >= 3 * len(headings) and set(sections) == {"###"}, "a rule's sections sit below its heading"
+    options = "|".join(map(re.escape, sorted(FIXTURE_OPTIONS)))
+    leaked = re.findall(rf"^[-+ ]?#\s*(?:{options})\b.*$", reference, flags=re.M)
+    assert not leaked, leaked
+
+
+def test_docstring_examples_are_golden_cases() -> None:
+    """Code in a docstring is tested by nothing: examples are cases, shown by their pointer."""
+    for rule in all_rules():
+        assert "```" not in rule_docs(rule.code), f"{rule.code}: turn the example into a case in fixtures/{rule.key}"
+
+
+def test_the_reference_strips_the_options_the_golden_harness_reads() -> None:
+    assert FIXTURE_OPTIONS == KNOWN_OPTIONS
+
+
+def test_every_rule_section_is_linked_from_explain() -> None:
+    reference = (ROOT / RULES_DOC).read_text(encoding="utf-8")
+    for rule in all_rules():
+        anchor = section_link(rule.info()).partition("#")[2]
+        heading = f"## {rule.code} {rule.name}"
+        assert heading in reference and anchor == re.sub(r"[^a-z0-9 -]", "", heading[3:].lower()).replace(" ", "-")
 
 
 def test_manifest_describes_the_rule_classes() -> None:

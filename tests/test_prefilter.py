@@ -7,7 +7,15 @@ from typing import Tuple
 
 import pytest
 
-from asyncio_upgrade.codemods.prefilter import SourceFacts, awaited_method, rules_by_text, rules_that_may_fire
+from asyncio_upgrade.codemods.helpers import asyncio_names
+from asyncio_upgrade.codemods.prefilter import (
+    SourceFacts,
+    awaited_method,
+    expanded_anchors,
+    rules_by_text,
+    rules_that_may_fire,
+    short_anchors,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,7 @@ class Rule:
 GATHER = Rule(("gather",), ("asyncio.gather", "asyncio.tasks.gather"))
 SLEEP = Rule(("sleep",), ("time.sleep",), needs_async_def=True)
 OPEN = Rule(("open", "read_", "write_"), ("builtins.open", "pathlib"), needs_async_def=True)
+GATHER_EVERY_SPELLING = Rule(("gather",), tuple(sorted(asyncio_names("gather"))))
 ACQUIRE = Rule(("await", "yield from", "acquire"), ("asyncio.Lock", awaited_method("acquire")))
 
 
@@ -94,3 +103,29 @@ def test_every_rule_declares_anchors_or_says_why_not() -> None:
     from asyncio_upgrade.codemods.registry import all_rules
 
     assert all(rule.anchors for rule in all_rules())
+
+
+def test_short_anchors_spell_out_to_exactly_the_rules_anchors() -> None:
+    """The manifest stores ``asyncio.*.gather``; the prefilter must read it as the very names
+    the rule declared (an incomplete family, like AIO404's, stays as written)."""
+    from asyncio_upgrade.codemods.registry import all_rules
+
+    for rule in all_rules():
+        short = rule.info().anchors
+        assert expanded_anchors(short) == set(rule.anchors), rule.code
+        assert len(short) <= len(set(rule.anchors))
+    assert short_anchors(asyncio_names("gather") | {"asyncio.tasks.Task.all_tasks", "time.sleep"}) == (
+        "asyncio.*.gather", "asyncio.tasks.Task.all_tasks", "time.sleep",
+    )
+
+
+def test_short_and_expanded_anchors_give_the_same_answers() -> None:
+    short = Rule(("gather",), ("asyncio.*.gather",))
+    for source in ("import asyncio\nasyncio.gather()\n", "from asyncio.tasks import gather\ngather()\n",
+                   "from asyncio import tasks\ntasks.gather()\n", "import asyncio\nasyncio.gathering()\n",
+                   "from asyncio import tasks\n# gather\n"):
+        assert fires(source, short) == fires(source, GATHER_EVERY_SPELLING), source
+
+
+def test_the_prefilter_knows_the_submodules_the_rules_spell() -> None:
+    assert expanded_anchors(("asyncio.*.sleep",)) == asyncio_names("sleep")

@@ -6,6 +6,7 @@ import re
 import tomllib
 
 from asyncio_upgrade.codemods.api import Safety, rule_infos
+from asyncio_upgrade.codemods.registry import rule_docs
 
 from conftest import FIXTURES, ROOT
 
@@ -36,7 +37,7 @@ def test_codes_and_names_are_unique_and_well_formed() -> None:
         assert isinstance(info.safety, Safety)
         assert info.summary.endswith("."), f"{info.code}: summary should be one sentence"
         for section in ("## Why", "## Fix safety", "## Limitations"):
-            assert section in info.docs
+            assert section in rule_docs(info.code)
 
 
 def test_wheel_package_list_matches_the_folders() -> None:

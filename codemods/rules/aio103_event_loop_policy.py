@@ -27,16 +27,17 @@ class EventLoopPolicy(ReportsApiUses, Rule):
 
     ## Why
     Event-loop policies are deprecated since Python 3.14 (removal 3.16). A policy set just so
-    that the module's one ``asyncio.run`` gets a certain loop becomes a loop factory (3.12):
+    that the module's one ``asyncio.run`` gets a certain loop becomes a loop factory (3.12);
+    the policy is deleted, and a platform test guarding it moves into the factory:
 
-    ```python
-    asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())  # deleted
-    asyncio.run(main())  # -> asyncio.run(main(), loop_factory=asyncio.SelectorEventLoop)
-    if sys.platform == "win32":  # deleted, with the policy under it; the test moves:
-    asyncio.run(main())  # -> ...loop_factory=asyncio.SelectorEventLoop if sys.platform == "win32" else None)
-    uvloop.install()     # or set_event_loop_policy(uvloop.EventLoopPolicy()): deleted
-    asyncio.run(main())  # -> uvloop.run(main())  (guarded: loop_factory=uvloop.new_event_loop if ...)
-    ```
+    Example: `fixtures/aio103_event_loop_policy/basic`.
+    Example: `fixtures/aio103_event_loop_policy/platform_guard`.
+
+    uvloop's ``install()`` or policy becomes ``uvloop.run`` (guarded: ``loop_factory=uvloop.new_event_loop``):
+
+    Example: `fixtures/aio103_event_loop_policy/uvloop_install_attribute`.
+    Example: `fixtures/aio103_event_loop_policy/uvloop_policy`.
+    Example: `fixtures/aio103_event_loop_policy/uvloop_guarded`.
 
     The Windows selector policy's loop is ``SelectorEventLoop``, and off Windows that name is
     the default loop, so the factory is right everywhere. Other policy uses

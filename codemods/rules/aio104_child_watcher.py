@@ -35,13 +35,9 @@ class ChildWatcher(ReportsApiUses, Rule):
     the main thread needed a watcher attached by hand. The standing-alone install shapes
     are deleted (a block left empty gets ``pass``):
 
-    ```python
-    watcher = asyncio.SafeChildWatcher()      # deleted, with the next two lines
-    watcher.attach_loop(loop)
-    asyncio.set_child_watcher(watcher)
-    asyncio.get_child_watcher().attach_loop(loop)            # deleted
-    asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())  # deleted
-    ```
+    Example: `fixtures/aio104_child_watcher/basic`.
+    Example: `fixtures/aio104_child_watcher/get_child_watcher_attach`.
+    Example: `fixtures/aio104_child_watcher/set_threaded_watcher`.
 
     Every other use of the child-watcher API is reported.
 

@@ -19,14 +19,12 @@ class FutureConstructorInCoroutine(Rule):
     class, and says which loop the future belongs to instead of leaving it to the
     implicit ``get_event_loop()`` in ``Future.__init__``:
 
-    ```python
-    waiter = asyncio.Future()                          # before
-    waiter = asyncio.get_running_loop().create_future()  # after
-    ```
+    Example: `fixtures/aio105_future_constructor/basic`.
 
     When the function already bound ``loop = asyncio.get_running_loop()`` (or
     ``get_event_loop()``) earlier in its body, that name is reused:
-    ``waiter = loop.create_future()``.
+
+    Example: `fixtures/aio105_future_constructor/reuses_bound_loop`.
 
     ## Fix safety
     Safe. Lexically inside a coroutine the bare constructor binds the future to

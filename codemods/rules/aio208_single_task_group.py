@@ -9,12 +9,9 @@ class GatherOfOne(Rule):
     """Await a lone awaitable directly instead of through ``gather()`` or a one-task ``TaskGroup``.
 
     ## Why
-    ``await asyncio.gather(fetch())`` and
+    ``await asyncio.gather(fetch())`` and a group that creates one task
 
-    ```python
-    async with asyncio.TaskGroup() as tg:
-        tg.create_task(fetch())
-    ```
+    Example: `fixtures/aio208_single_task_group/basic`.
 
     run a single awaitable: nothing runs concurrently with it, so the extra task, the
     list and the group only add cost and indirection. ``await fetch()`` (or

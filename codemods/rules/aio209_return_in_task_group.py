@@ -10,16 +10,11 @@ class ReturnInTaskGroup(Rule):
 
     ## Why
     Leaving the body of ``async with asyncio.TaskGroup() as tg:`` does not leave the tasks
-    behind: ``__aexit__`` first waits for every task of the group. So
+    behind: ``__aexit__`` first waits for every task of the group. So a ``return`` in it
 
-    ```python
-    async with asyncio.TaskGroup() as tg:
-        tg.create_task(refresh_cache())
-        if cached:
-            return cached        # returns only when refresh_cache() is done
-    ```
+    Example: `fixtures/aio209_return_in_task_group/basic`.
 
-    returns as late as the slowest task, and when a task fails the return value is thrown
+    returns only when ``refresh()`` is done, as late as the slowest task, and when a task fails the return value is thrown
     away and an ``ExceptionGroup`` is raised instead. A ``break`` or ``continue`` that leaves
     the group (its loop is outside the ``async with``) likewise waits for all the group's
     tasks before the loop goes on. Code written as an "early exit" rarely means that; if the

@@ -19,10 +19,7 @@ class TimeSleepInCoroutine(Rule):
     this rule rewrites it with the standard library, always with ``await`` (a quick fix
     that drops ``await`` makes the sleep silently disappear).
 
-    ```
-    async def poll():
-        time.sleep(0.5)               ->    await asyncio.sleep(0.5)
-    ```
+    Example: `fixtures/aio301_time_sleep_in_coroutine/basic`.
 
     ## Fix safety
     Safe. The sleep now lets other tasks run, which is the point; it also becomes a

@@ -23,18 +23,13 @@ class BlockingFileIo(Rule):
     them (``ASYNC230``) but point to aiofiles, anyio or trio; ``asyncio.to_thread`` (3.9)
     is the standard-library fix:
 
-    ```
-    data = open(path).read()          ->  data = await asyncio.to_thread(pathlib.Path(path).read_text)
-    with open(cfg) as f:              ->  def _read_cfg():
-        header = f.readline()                 with open(cfg) as f:
-        rest = f.read()                           header = f.readline()
-                                                  rest = f.read()
-                                              return header, rest
+    Example: `fixtures/aio302_blocking_file_io/basic`.
+    Example: `fixtures/aio302_blocking_file_io/whole_file_read`.
+    Example: `fixtures/aio302_blocking_file_io/path_methods`.
 
-                                          header, rest = await asyncio.to_thread(_read_cfg)
-    f = open(path, "rb")              ->  f = await asyncio.to_thread(open, path, "rb")
-    p.read_text()                     ->  await asyncio.to_thread(p.read_text)
-    ```
+    A ``with`` block moves into a function run in a thread (an unsafe fix):
+
+    Example: `fixtures/aio302_blocking_file_io/with_block_helper`.
 
     ## Fix safety
     ``open``, ``os.fdopen`` and ``Path`` methods called through ``to_thread`` get the same

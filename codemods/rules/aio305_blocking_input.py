@@ -16,10 +16,7 @@ class BlockingInput(Rule):
     ``await asyncio.to_thread(input, prompt)`` waits for the line in a worker thread
     and lets the loop keep running.
 
-    ```
-    async def ask():
-        name = input("name? ")        ->    name = await asyncio.to_thread(input, "name? ")
-    ```
+    Example: `fixtures/aio305_blocking_input/basic`.
 
     ## Fix safety
     Unsafe. The prompt, the line read, ``EOFError`` and the returned string are the

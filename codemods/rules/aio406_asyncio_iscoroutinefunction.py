@@ -13,14 +13,15 @@ class AsyncioIscoroutinefunction(Rule):
     ## Why
     ``asyncio.iscoroutinefunction`` is deprecated since Python 3.14 and will be removed in
     3.16; it only existed to recognise generator-based ``@asyncio.coroutine`` functions,
-    which were removed in 3.11. ``inspect.iscoroutinefunction`` is the supported check:
+    which were removed in 3.11. ``inspect.iscoroutinefunction`` is the supported check
+    (``import inspect`` added, or reused):
 
-    ```python
-    if asyncio.iscoroutinefunction(handler):   # before
-    if inspect.iscoroutinefunction(handler):   # after (import inspect added or reused)
-    ```
+    Example: `fixtures/aio406_asyncio_iscoroutinefunction/basic`.
+    Example: `fixtures/aio406_asyncio_iscoroutinefunction/reuses_inspect_import`.
 
-    A ``from asyncio import iscoroutinefunction`` that is no longer used is removed.
+    A ``from asyncio import iscoroutinefunction`` that is no longer used is removed:
+
+    Example: `fixtures/aio406_asyncio_iscoroutinefunction/from_import_removed`.
 
     ## Fix safety
     Unsafe: the two functions disagree on some objects. ``asyncio.iscoroutinefunction``
