@@ -104,3 +104,10 @@ def test_checking_a_file_does_not_import_libcst_matchers_unless_a_rule_uses_them
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() in ("absent", "_LazyModule"), out
+
+
+def test_ci_runs_the_readmes_test_command_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^python3 -m venv .*pytest.*$", readme, flags=re.M)
+    assert len(commands) == 1, commands
+    assert commands[0] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()

@@ -10,6 +10,7 @@ from asyncio_upgrade.codemods.registry import rules_by_code
 
 from conftest import FIXTURES
 from golden import Case, all_cases, find_python, run_program
+from sweeps import all_rules, fixed_input
 
 CASES = all_cases()
 RULES = {rule.key: rule for rule in rules_by_code().values()}
@@ -52,7 +53,7 @@ def test_expected_is_stable(case: Case) -> None:
         "all rules together change the expected file (keep other rules' anti-patterns out of the case, "
         "or mark an incidental one `# noqa: AIOxxx`)"
     )
-    assert fix(case.input_path.read_bytes(), everything) == expected, (
+    assert fixed_input(case) == expected, (
         "this rule's fix makes other rules act differently on the input (new findings, or blocked ones)"
     )
 
@@ -149,10 +150,9 @@ def test_every_fixture_file_has_a_fate() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_prefilter_drops_nothing(case: Case) -> None:
     """Every rule together, with and without the text prefilter: the same findings and output."""
-    source = case.input_path.read_bytes()
     for fix_mode in (False, True):
-        with_filter = process_source(source, case.settings(None), fix=fix_mode)
-        without = process_source(source, case.settings(None, prefilter=False), fix=fix_mode)
+        with_filter = all_rules(case, fix=fix_mode)
+        without = all_rules(case, fix=fix_mode, prefilter=False)
         assert (with_filter.findings, with_filter.new_source, with_filter.skipped) == (
             without.findings, without.new_source, without.skipped
         )
