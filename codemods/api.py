@@ -1,7 +1,11 @@
-"""The engine's public face: plain data in and out, nothing that needs libcst to read."""
+"""The engine's public face: plain data in and out, nothing that needs libcst to read.
+
+``process_source`` is the one entry point; a batch runner may split it in two,
+``prepare`` (cheap, in the parent) and ``process_prepared`` (in a worker)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from .model import (  # noqa: F401  (re-exported)
@@ -18,6 +22,7 @@ from .model import (  # noqa: F401  (re-exported)
     format_version,
     parse_version,
 )
+from .formatting import DEFAULT_BLACK, BlackOptions, black_options_from_pyproject  # noqa: F401  (re-exported)
 from .prefilter import T, rules_by_names, rules_by_text
 
 if TYPE_CHECKING:
@@ -39,42 +44,69 @@ def rule_infos() -> List[RuleInfo]:
     ]
 
 
-def process_source(data: bytes, settings: Settings, *, fix: bool) -> FileResult:
-    """Check (``fix=False``) or fix one source. Never raises.
+@dataclass(frozen=True)
+class Prepared:
+    """A source past the text step: decoded once, with the codes of the rules its text may
+    trigger. Small and picklable, so a batch runner can prepare in one process and finish
+    in another without decoding twice."""
 
-    Sources that no selected rule can fire on (``codemods/prefilter.py``) are answered here,
-    without importing libcst.
+    decoded: "DecodedSource"
+    codes: FrozenSet[str]
+
+
+def process_source(
+    data: bytes, settings: Settings, *, fix: bool, rules: Optional[Sequence[type]] = None
+) -> FileResult:
+    """Check (``fix=False``) or fix one source: every stage, in order. Never raises.
+
+    ``rules`` replaces the registry (tests run rules of their own through it).
     """
+    prepared = prepare(data, settings, rules)
+    if isinstance(prepared, FileResult):
+        return prepared
+    return process_prepared(prepared, settings, fix=fix, rules=rules)
+
+
+def prepare(data: bytes, settings: Settings, rules: Optional[Sequence[type]] = None) -> Union[FileResult, Prepared]:
+    """Stages 1 and 2a: decode, the file's opt-outs, the text step. The result when that
+    settles it (undecodable, opted out, no rule can fire), else what ``process_prepared``
+    takes. Costs about a millisecond and imports no libcst. Never raises."""
     try:
-        prepared = _prepare(data, settings)
+        candidates = _selected_infos(settings.select) if rules is None else _own(rules)
+        prepared = prepare_source(data, settings, candidates)
         if isinstance(prepared, FileResult):
             return prepared
-        decoded, infos = prepared
-        if settings.prefilter:
-            infos = rules_by_names(decoded.text, infos)
-        if not infos:
-            return FileResult()
+        decoded, kept = prepared
+        return Prepared(decoded, frozenset(rule.code for rule in kept))
     except Exception as exc:  # never raise into the CLI
-        return FileResult(skipped=f"internal error: {type(exc).__name__}: {exc}; left unchanged", internal_error=True)
+        return _internal_error(exc)
+
+
+def process_prepared(
+    prepared: Prepared, settings: Settings, *, fix: bool, rules: Optional[Sequence[type]] = None
+) -> FileResult:
+    """Stage 2b (the names step) and, when a rule is left, the engine: parse, rules, fix
+    passes, splice, format, verify (``codemods/engine.py``). Never raises."""
+    try:
+        pool = _selected_infos(settings.select) if rules is None else _own(rules)
+        chosen = [rule for rule in pool if rule.code in prepared.codes]
+        if settings.prefilter:
+            chosen = rules_by_names(prepared.decoded.text, chosen)
+        if not chosen:
+            return FileResult()
+    except Exception as exc:
+        return _internal_error(exc)
     from .engine import process_decoded, selected_rules
 
-    rules = selected_rules(settings, {info.code for info in infos})
-    return process_decoded(decoded, settings, fix=fix, rules=rules)
+    if rules is None:
+        return process_decoded(prepared.decoded, settings, fix=fix, rules=selected_rules(settings, {r.code for r in chosen}))
+    return process_decoded(prepared.decoded, settings, fix=fix, rules=chosen, pool=_own(rules))
 
 
 def answered_by_text(data: bytes, settings: Settings) -> Optional[FileResult]:
-    """The result for a source when its text alone settles it (no selected rule's words are
-    in it, it cannot be decoded, it opts out), else None: it must go to ``process_source``.
-    Costs about a millisecond, so a batch runner can keep such files out of its workers."""
-    try:
-        prepared = _prepare(data, settings)
-    except Exception:
-        return None
+    """The result for a source when its text alone settles it, else None (``prepare``)."""
+    prepared = prepare(data, settings)
     return prepared if isinstance(prepared, FileResult) else None
-
-
-def _prepare(data: bytes, settings: Settings) -> Union[FileResult, Tuple["DecodedSource", List[RuleInfo]]]:
-    return prepare_source(data, settings, _selected_infos(settings.select))
 
 
 def prepare_source(
@@ -93,6 +125,14 @@ def prepare_source(
         return FileResult()
     kept = rules_by_text(decoded.text, candidates) if settings.prefilter else list(candidates)
     return (decoded, kept) if kept else FileResult()
+
+
+def _own(rules: Sequence[type]) -> list:
+    return list(rules)  # the caller's own rules replace the registry, selection and all
+
+
+def _internal_error(exc: Exception) -> FileResult:
+    return FileResult(skipped=f"internal error: {type(exc).__name__}: {exc}; left unchanged", internal_error=True)
 
 
 _cached_infos: List[RuleInfo] = []

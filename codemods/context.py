@@ -19,7 +19,7 @@ from libcst.metadata import (
 )
 from libcst._nodes.internal import CodegenState
 
-from .model import Settings
+from .model import ImportRequest, Settings
 from .module_names import ModuleNames
 from .positions import StatementPositions
 
@@ -27,7 +27,7 @@ from .positions import StatementPositions
 CROSS_CHECK_NAMES = False
 
 if TYPE_CHECKING:
-    from .rule import ImportRequest, Report
+    from .rule import Report
 
 
 class FileContext:
@@ -338,7 +338,6 @@ class ImportTable:
 
     def spell(self, dotted: str, anchor: cst.CSTNode) -> Tuple[Optional[str], Optional["ImportRequest"]]:
         """(spelling, import to add) for ``dotted`` at ``anchor``; (None, None) if impossible."""
-        from .rule import ImportRequest
 
         if not self._ctx._in_tree(anchor):
             return None, None

@@ -20,8 +20,7 @@ from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
 from .preserve import splice_changes
 from .registry import all_rules
 from .rule import ImportRequest, Report, Rule
-from .api import prepare_source
-from .prefilter import rules_by_names, rules_that_may_fire
+from .prefilter import rules_that_may_fire
 from .source import DecodedSource
 from .suppress import find_suppressions, is_suppressed
 
@@ -44,34 +43,21 @@ def selected_rules(settings: Settings, codes: Optional[Collection[str]] = None) 
     return rules
 
 
-def process_source(
-    data: bytes, settings: Settings, *, fix: bool, rules: Optional[Sequence[Type[Rule]]] = None
-) -> FileResult:
-    """Never raises: anything that goes wrong becomes ``FileResult.skipped``.
-
-    ``rules`` replaces the registry (tests use it to run rules of their own).
-    """
-
-    def work() -> FileResult:
-        pool = selected_rules(settings) if rules is None else list(rules)
-        prepared = prepare_source(data, settings, pool)
-        if isinstance(prepared, FileResult):
-            return prepared
-        decoded, chosen = prepared
-        if settings.prefilter:
-            chosen = rules_by_names(decoded.text, chosen)
-        return _process(decoded, settings, fix, chosen, pool) if chosen else FileResult()
-
-    return _never_raising(work)
-
-
 def process_decoded(
-    decoded: DecodedSource, settings: Settings, *, fix: bool, rules: Sequence[Type[Rule]]
+    decoded: DecodedSource,
+    settings: Settings,
+    *,
+    fix: bool,
+    rules: Sequence[Type[Rule]],
+    pool: Optional[Sequence[Type[Rule]]] = None,
 ) -> FileResult:
-    """``process_source`` for a source already decoded whose rules the caller has prefiltered
-    to ``rules``. Never raises."""
+    """Stages 3 to 8 for a decoded source whose rules the prefilter chose (``api``): parse,
+    rules, fix passes, splice, format, verify. ``pool``: the rules later passes may add (the
+    selected registry's, unless a caller brings its own). Never raises."""
     return _never_raising(
-        lambda: _process(decoded, settings, fix, list(rules), selected_rules(settings)) if rules else FileResult()
+        lambda: _process(decoded, settings, fix, list(rules), list(pool) if pool is not None else selected_rules(settings))
+        if rules
+        else FileResult()
     )
 
 

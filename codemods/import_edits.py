@@ -22,7 +22,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from .module_names import symbols_of
-from .rule import ImportRequest
+from .model import ImportRequest
 
 AnyImport = Union[cst.Import, cst.ImportFrom]
 

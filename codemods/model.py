@@ -108,6 +108,16 @@ class FileResult:
 
 
 @dataclass(frozen=True)
+class ImportRequest:
+    """An import a fix needs (or may leave unused): ``import module as asname`` or
+    ``from module import obj as asname``."""
+
+    module: str
+    obj: Optional[str] = None
+    asname: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class RuleInfo:
     """A rule's contract, as plain data (its docs: ``registry.rule_docs``)."""
 

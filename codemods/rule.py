@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, Dict, List, Optional, Tuple, Union
 
 import libcst as cst
 
-from .model import RuleInfo, Safety, Version
+from .model import ImportRequest, RuleInfo, Safety, Version  # noqa: F401  (ImportRequest: re-exported)
 from .prefilter import short_anchors
 
 if TYPE_CHECKING:
@@ -24,13 +24,6 @@ Replacement = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
 _CODE = re.compile(r"^AIO[1-9][0-9]{2}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _DOC_SECTIONS = ("## Why", "## Fix safety", "## Limitations")
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    module: str
-    obj: Optional[str] = None
-    asname: Optional[str] = None
 
 
 @dataclass

@@ -7,7 +7,7 @@ import codecs
 
 import libcst as cst
 
-from asyncio_upgrade.codemods.engine import process_source
+from asyncio_upgrade.codemods.api import process_source
 from asyncio_upgrade.codemods.model import FixStatus, Safety, Settings
 from asyncio_upgrade.codemods.rule import Rule
 

@@ -12,7 +12,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from asyncio_upgrade.codemods import import_edits
-from asyncio_upgrade.codemods.engine import process_source
+from asyncio_upgrade.codemods.api import process_source
 from asyncio_upgrade.codemods.rule import ImportRequest
 
 from golden import all_cases

@@ -7,7 +7,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import ScopeProvider
 
-from asyncio_upgrade.codemods.engine import process_source
+from asyncio_upgrade.codemods.api import process_source
 from asyncio_upgrade.codemods.model import Safety, Settings
 from asyncio_upgrade.codemods.rule import Rule
 
