@@ -25,7 +25,7 @@ from asyncio_upgrade.codemods.api import (
 
 from . import config as config_module
 from . import terminal
-from asyncio_upgrade.codemods.formatting import black_options_from_pyproject
+from asyncio_upgrade.codemods.api import black_options_from_pyproject
 
 from .files import discover, gitignore_spec
 from .formats import Reporter, edits_lines, format_option
