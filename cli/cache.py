@@ -47,11 +47,7 @@ class Cache:
 
     def key(self, data: bytes, settings: Settings, fix: bool) -> str:
         digest = hashlib.sha256(data)
-        select = ",".join(sorted(settings.select)) if settings.select is not None else "*"
-        digest.update(
-            f"|{self.fingerprint}|{fix}|{settings.target_version}|{select}|{settings.unsafe_fixes}|"
-            f"{settings.prefilter}|{settings.include_generated}|{settings.black}".encode()
-        )
+        digest.update(f"|{self.fingerprint}|{fix}|{settings.key()}".encode())
         return digest.hexdigest()
 
     def get(self, key: str) -> Optional[FileResult]:

@@ -85,6 +85,8 @@ class FileContext:
             if found is not None and found != slow:
                 raise AssertionError(f"fast names {sorted(found)} != libcst's {sorted(slow)} for {self.code_for(node)!r}")
             found = slow
+        if self.settings.first_party:
+            found = {name for name in found if _top_package(name) not in self.settings.first_party}
         return found
 
     def _in_tree(self, node: cst.CSTNode) -> bool:
@@ -242,6 +244,10 @@ class FileContext:
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+
+def _top_package(qualified: str) -> str:
+    return qualified.partition(".")[0].partition("(")[0]
 
 
 def resolve_scopes(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, Optional[Scope]]:

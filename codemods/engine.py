@@ -186,7 +186,7 @@ def _triage(
             continue
         if report.fix is None:
             status = FixStatus.NONE
-        elif report.unsafe and not settings.unsafe_fixes:
+        elif settings.fix_is_unsafe(rule.code, report.unsafe) and not settings.unsafe_fixes:
             status = FixStatus.UNSAFE
         else:
             status = FixStatus.AVAILABLE

@@ -57,6 +57,31 @@ class Settings:
     # Black options (see formatting.BlackOptions): a file black-formatted before a fix is
     # black-formatted after it. None turns this off.
     black: Optional[Tuple[int, bool, bool, bool, Tuple[str, ...]]] = None
+    # Rule codes whose unsafe fixes count as safe, and whose safe fixes count as unsafe (ruff's
+    # extend-safe-fixes / extend-unsafe-fixes; the CLI resolves prefixes, the two are disjoint).
+    extend_safe_fixes: FrozenSet[str] = frozenset()
+    extend_unsafe_fixes: FrozenSet[str] = frozenset()
+    # Top-level modules and packages of the project being processed that share a name a rule
+    # matches (``async_timeout``, ``requests``...): there they mean the project's own code.
+    first_party: FrozenSet[str] = frozenset()
+
+    def fix_is_unsafe(self, code: str, unsafe: bool) -> bool:
+        """Whether a fix of rule ``code`` that the rule judged ``unsafe`` needs --unsafe-fixes."""
+        if code in self.extend_unsafe_fixes:
+            return True
+        if code in self.extend_safe_fixes:
+            return False
+        return unsafe
+
+    def key(self) -> str:
+        """Every field, spelled the same in every process (sets sorted): for cache keys."""
+        parts = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, frozenset):
+                value = sorted(value)
+            parts.append(f"{name}={value!r}")
+        return "|".join(parts)
 
 
 @dataclass(frozen=True)
