@@ -135,6 +135,17 @@ def _internal_error(exc: Exception) -> FileResult:
     return FileResult(skipped=f"internal error: {type(exc).__name__}: {exc}; left unchanged", internal_error=True)
 
 
+def matched_packages() -> FrozenSet[str]:
+    """The top-level packages whose names some rule matches (``asyncio``, ``time``,
+    ``async_timeout``...): a project's own module of one of these names is first-party."""
+    return frozenset(
+        anchor.partition(".")[0]
+        for info in _infos()
+        for anchor in info.anchors
+        if not anchor.startswith(("builtins", "await "))
+    )
+
+
 _cached_infos: List[RuleInfo] = []
 _selected: Dict[Optional[FrozenSet[str]], List[RuleInfo]] = {}
 

@@ -1,0 +1,119 @@
+"""Which top-level modules belong to the project a file is in.
+
+Hazard: a project may ship its own module named like a package a rule matches (a library that
+*is* ``async_timeout``, a ``requests.py`` helper). Rewriting calls to it as if they were the
+third-party API changes the project's own behaviour, so those names are handed to the engine
+as first-party (``Settings.first_party``), and rules leave them alone.
+
+The project is the nearest folder above the file that holds ``pyproject.toml``, ``setup.py``
+or ``setup.cfg``; its first-party names are the modules and packages at its top and under
+``src/``, plus the distribution's own name. A file in no project counts the package it sits in
+(the top of its ``__init__.py`` chain) and the modules beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import FrozenSet, Iterable, Optional, Set
+
+_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SETUP_NAME = re.compile(r"""\bname\s*=\s*["']([A-Za-z0-9_.\-]+)["']""")
+_CFG_NAME = re.compile(r"^\s*name\s*=\s*([A-Za-z0-9_.\-]+)\s*$", re.M)
+
+
+def first_party(path: Path, relevant: FrozenSet[str]) -> FrozenSet[str]:
+    """The first-party top-level names of the project ``path`` is in, among ``relevant`` (the
+    packages the rules match: only those can change an answer, and a short set keeps cache
+    keys stable)."""
+    if not relevant:
+        return frozenset()
+    return _names_for_folder(path.resolve().parent) & relevant
+
+
+@lru_cache(maxsize=None)
+def _names_for_folder(folder: Path) -> FrozenSet[str]:
+    root = _project_root(folder)
+    if root is not None:
+        return frozenset(_modules_in(root) | _modules_in(root / "src") | _distribution_names(root))
+    top = folder
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    names = _modules_in(folder)
+    if top != folder:
+        names |= _modules_in(top)
+    return frozenset(names)
+
+
+@lru_cache(maxsize=None)
+def _project_root(folder: Path) -> Optional[Path]:
+    if any((folder / marker).is_file() for marker in _MARKERS):
+        return folder
+    return None if folder.parent == folder else _project_root(folder.parent)
+
+
+def _modules_in(folder: Path) -> Set[str]:
+    """Importable top-level names in ``folder``: ``x.py``, ``x.pyi``, and packages ``x/``
+    (with an ``__init__.py``, or namespace packages holding Python files)."""
+    names: Set[str] = set()
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return names
+    for entry in entries:
+        if entry.suffix in (".py", ".pyi") and entry.is_file():
+            name = entry.stem
+        elif entry.is_dir() and _is_package(entry):
+            name = entry.name
+        else:
+            continue
+        if _IDENTIFIER.match(name):
+            names.add(name)
+    return names
+
+
+def _is_package(folder: Path) -> bool:
+    if (folder / "__init__.py").is_file():
+        return True
+    try:
+        return any(child.suffix == ".py" for child in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _distribution_names(root: Path) -> Set[str]:
+    """The project's own name (``async-timeout`` -> ``async_timeout``) from its metadata."""
+    found: Iterable[str] = ()
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        found = [*found, *_pyproject_name(pyproject)]
+    for name, pattern in (("setup.cfg", _CFG_NAME), ("setup.py", _SETUP_NAME)):
+        path = root / name
+        if path.is_file():
+            try:
+                match = pattern.search(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                match = None
+            if match:
+                found = [*found, match.group(1)]
+    return {_importable(name) for name in found if _IDENTIFIER.match(_importable(name))}
+
+
+def _pyproject_name(path: Path) -> Iterable[str]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    return (name,) if isinstance(name, str) else ()
+
+
+def _importable(distribution: str) -> str:
+    return re.sub(r"[-.]+", "_", distribution)
