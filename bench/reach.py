@@ -1,0 +1,185 @@
+"""Reach on real code: what `check` finds and what the default `fix` removes, over the pinned corpus.
+
+    python bench/reach.py [--target py311] [--unsafe-fixes] [--pyflakes] [--json OUT] [NAME==VERSION ...]
+
+Per rule: sites (findings of `check`), fixed by the chosen fix, unsafe (a fix exists behind
+--unsafe-fixes), report-only, and the most common reasons a site is not fixed. Per legacy pattern
+(textual candidates, as counted in the issue tracker): occurrences before and after the fix.
+Every rewritten file must compile and be a fixed point; `--pyflakes` also lists the pyflakes
+warnings the fix introduced. First-party names are found as the CLI finds them.
+Releases come from bench/corpus.py (pinned by version and sha256, cached outside the repo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import corpus
+from asyncio_upgrade.cli.first_party import first_party
+from asyncio_upgrade.codemods.api import FixStatus, Settings, matched_packages, parse_version, process_source
+
+# Legacy patterns by their text, before and after: a rough measure that no rule's own count
+# can flatter.
+PATTERNS = {
+    "asyncio.TimeoutError": re.compile(r"\basyncio\.TimeoutError\b"),
+    "get_event_loop()": re.compile(r"\bget_event_loop\(\)"),
+    "@asyncio.coroutine": re.compile(r"@(?:asyncio\.)?coroutine\b"),
+    "with await/yield from lock": re.compile(r"\bwith\s+\(?\s*(?:await|yield from)\b"),
+    "loop= argument": re.compile(r"\basyncio\.\w+\([^()]*\bloop\s*=", re.S),
+    ".run_until_complete(": re.compile(r"\.run_until_complete\("),
+    "asyncio.wait(": re.compile(r"\basyncio\.wait\("),
+    "asyncio.gather(": re.compile(r"\basyncio\.gather\("),
+    "ensure_future(": re.compile(r"\bensure_future\("),
+    "asynctest": re.compile(r"\basynctest\b"),
+}
+STATUSES = ("applied", "unsafe", "none")
+
+
+def pattern_counts(text: str) -> Counter:
+    return Counter({name: len(pattern.findall(text)) for name, pattern in PATTERNS.items()})
+
+
+def pyflakes_warnings(source: bytes, path: str) -> Counter:
+    from pyflakes import api as flakes
+    from pyflakes import reporter
+
+    class Collect(reporter.Reporter):
+        def __init__(self) -> None:
+            self.found: Counter = Counter()
+
+        def flake(self, message) -> None:
+            self.found[(type(message).__name__, message.message % message.message_args)] += 1
+
+        def unexpectedError(self, *_args) -> None:
+            pass
+
+        def syntaxError(self, *_args) -> None:
+            pass
+
+    collect = Collect()
+    flakes.check(source.decode("utf-8", "replace"), path, collect)
+    return collect.found
+
+
+def one_file(job: Tuple[str, Settings, bool]) -> dict:
+    path, settings, flakes = job
+    data = Path(path).read_bytes()
+    settings = replace(settings, first_party=first_party(Path(path), matched_packages()))
+    checked = process_source(data, settings, fix=False)
+    fixed = process_source(data, settings, fix=True)
+    after = fixed.new_source if fixed.new_source is not None else data
+    text_before = data.decode("utf-8", "replace")
+    out = {
+        "path": path,
+        "skipped": checked.skipped,
+        "internal": checked.internal_error or fixed.internal_error,
+        "findings": [(f.code, f.fix.value, f.message) for f in checked.findings],
+        "rewritten": fixed.new_source is not None,
+        "patterns_before": pattern_counts(text_before),
+        "patterns_after": pattern_counts(after.decode("utf-8", "replace")),
+        "problems": [],
+        "new_flakes": [],
+    }
+    if fixed.new_source is not None:
+        try:
+            compile(fixed.new_source, path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            out["problems"].append(f"does not compile: {exc}")
+        if process_source(fixed.new_source, settings, fix=True).new_source is not None:
+            out["problems"].append("a second run changed it again")
+        if flakes:
+            new = pyflakes_warnings(fixed.new_source, path) - pyflakes_warnings(data, path)
+            out["new_flakes"] = [f"{kind}: {text}" for (kind, text), n in new.items() for _ in range(n)]
+    return out
+
+
+def reason(message: str) -> str:
+    """What a finding says about why it is not fixed: the part after the first ':' or '(',
+    the site-specific names left in."""
+    for marker in ("(no automatic fix:", "(unsafe:", " — "):
+        if marker in message:
+            return message[message.index(marker):][:110]
+    return message[:110]
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("projects", nargs="*", default=sorted(corpus.RELEASES))
+    parser.add_argument("--target", default="py311")
+    parser.add_argument("--unsafe-fixes", action="store_true")
+    parser.add_argument("--pyflakes", action="store_true", help="list pyflakes warnings the fix introduced")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("-j", "--jobs", type=int, default=None)
+    args = parser.parse_args(argv)
+    settings = Settings(target_version=parse_version(args.target), unsafe_fixes=args.unsafe_fixes)
+
+    jobs = [(str(p), settings, args.pyflakes) for spec in args.projects for p in corpus.python_files(spec)]
+    per_rule: Dict[str, Counter] = defaultdict(Counter)
+    reasons: Dict[str, Counter] = defaultdict(Counter)
+    before: Counter = Counter()
+    after: Counter = Counter()
+    problems: List[str] = []
+    flakes: Counter = Counter()
+    files = rewritten = skipped = 0
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for out in pool.map(one_file, jobs, chunksize=4):
+            files += 1
+            rewritten += out["rewritten"]
+            skipped += bool(out["skipped"])
+            if out["internal"]:
+                problems.append(f"{out['path']}: internal error: {out['skipped']}")
+            problems += [f"{out['path']}: {p}" for p in out["problems"]]
+            flakes.update(f"{out['path']}: {w}" for w in out["new_flakes"])
+            before.update(out["patterns_before"])
+            after.update(out["patterns_after"])
+            for code, status, message in out["findings"]:
+                per_rule[code][status] += 1
+                if status != FixStatus.AVAILABLE.value:
+                    reasons[code][f"{status}: {reason(message)}"] += 1
+
+    mode = "--unsafe-fixes" if args.unsafe_fixes else "safe fixes only"
+    print(f"# Reach over {len(args.projects)} releases, {files} files ({rewritten} rewritten, {skipped} skipped); "
+          f"fix --target-version {args.target}, {mode}\n")
+    print("| rule | sites | fixed | unsafe | report-only | fixed % |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    fixed_status = "available"
+    for code in sorted(per_rule):
+        counts = per_rule[code]
+        sites = sum(counts.values())
+        fixed = counts[fixed_status]
+        print(f"| {code} | {sites} | {fixed} | {counts['unsafe']} | {counts['none']} | {fixed / sites:.0%} |")
+    print("\n| pattern (text) | before | after | removed |")
+    print("| --- | ---: | ---: | ---: |")
+    for name in PATTERNS:
+        removed = (before[name] - after[name]) / before[name] if before[name] else 0
+        print(f"| `{name}` | {before[name]} | {after[name]} | {removed:.0%} |")
+    print("\nTop reasons a site is not fixed:")
+    for code in sorted(reasons):
+        for text, count in reasons[code].most_common(3):
+            print(f"  {code} {count:4d}  {text}")
+    if args.pyflakes:
+        print(f"\nNew pyflakes warnings: {sum(flakes.values())}")
+        for line in sorted(flakes)[:40]:
+            print(f"  {line}")
+    print(f"\nProblems (must be none): {len(problems)}")
+    for line in problems[:40]:
+        print(f"  {line}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "rules": {code: dict(counts) for code, counts in per_rule.items()},
+            "patterns": {name: [before[name], after[name]] for name in PATTERNS},
+            "problems": problems, "new_pyflakes": sorted(flakes),
+        }, indent=2))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
