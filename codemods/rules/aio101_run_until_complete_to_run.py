@@ -1,9 +1,10 @@
 import libcst as cst
+from ..lazy import matchers as m
 
-from ..helpers import (
-    ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, block_body, carry_leading_lines, ends_script, is_call_to,
-    replacement_loses_comments, sole_positional_arg,
-)
+from ..context import FileContext
+from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, is_call_to
+from ..kit.statements import block_body
+from ..kit.syntax import count_comments, sole_positional_arg
 from ..loops import (
     LOOP_GETTERS, LOOP_MAKERS, SET_LOOP, NoFix, line_of, loop_uses, name_bound_to, run_calls, run_layout,
     run_on_the_spot, statement_of,
@@ -258,3 +259,50 @@ class RunUntilCompleteToRun(Rule):
     def _made_current(self) -> None:
         self.set_loop_calls[1] += 1
 
+
+def replacement_loses_comments(edits: dict) -> bool:
+    """Do the replacements of an edit map hold fewer comments than the nodes they replace?"""
+    before = sum(count_comments(old) for old in edits)
+    after = 0
+    for new in edits.values():
+        if isinstance(new, cst.FlattenSentinel):
+            after += sum(count_comments(n) for n in new.nodes)
+        elif isinstance(new, cst.CSTNode):
+            after += count_comments(new)
+    return after < before
+
+
+def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
+    """Blank lines and comments above the ``removed`` statements move to the next kept one
+    (in ``edits``, which maps statements of ``stmts`` to their replacements)."""
+    carried = [line for s in stmts if s in removed for line in s.leading_lines]
+    last = max(stmts.index(s) for s in removed)
+    following = next((s for s in stmts[last + 1:] if s not in removed), None)
+    target = edits.get(following, following)
+    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
+        return
+    if isinstance(target, cst.FlattenSentinel):
+        nodes = list(target.nodes)
+        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
+        edits[following] = cst.FlattenSentinel(nodes)
+    else:
+        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (any string)."""
+    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))
+
+
+def ends_script(ctx: FileContext, block: cst.CSTNode, tail: list) -> bool:
+    """Nothing runs after ``tail`` (statements of ``block``): its last statement ends the module,
+    or a final ``if __name__ == "__main__":`` block without ``else``."""
+    stmts = block_body(block)
+    main = ctx.parent(block)
+    if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
+            and is_main_guard(main.test):
+        module = ctx.parent(main)
+    else:
+        main, module = None, block
+    return bool(stmts and stmts[-1] in tail and isinstance(module, cst.Module)
+                and module.body[-1] is (main or stmts[-1]))

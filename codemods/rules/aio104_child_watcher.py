@@ -2,18 +2,12 @@ from typing import List, Optional, Sequence, Set
 
 import libcst as cst
 
-from ..helpers import (
-    ReportsApiUses,
-    asyncio_names,
-    block_body,
-    count_comments,
-    is_call_to,
-    only_small_statement,
-    pass_line,
-    remove_unused_from_imports,
-    sole_positional_arg,
-    used_only_within,
-)
+from ..context import FileContext
+from ..kit.findings import ReportsApiUses
+from ..kit.imports import remove_unused_from_imports
+from ..kit.names import asyncio_names, is_call_to
+from ..kit.statements import block_body, only_small_statement
+from ..kit.syntax import count_comments, sole_positional_arg
 from ..model import Safety
 from ..rule import Rule
 
@@ -172,3 +166,21 @@ class ChildWatcher(ReportsApiUses, Rule):
             return False
         return self._only_arg(call, lambda v: isinstance(v, cst.Name) or (
             isinstance(v, cst.Attribute) and isinstance(v.value, cst.Name)))
+
+
+def pass_line() -> cst.SimpleStatementLine:
+    """A ``pass`` line, to stand in for the last statement removed from a block."""
+    return cst.SimpleStatementLine([cst.Pass()])
+
+
+def used_only_within(ctx: FileContext, name: cst.Name, first: cst.CSTNode, last: cst.CSTNode, uses: int) -> bool:
+    """``name`` is bound only here and read exactly ``uses`` times, all on the lines from
+    ``first`` to ``last``."""
+    scope = ctx.scope(name)
+    bindings = list(scope[name.value]) if scope is not None else []
+    if len(bindings) != 1 or bindings[0].node is not name:
+        return False
+    start = ctx.position(first).start.line
+    end = ctx.position(last).end.line
+    lines = [ctx.position(ref.node).start.line for ref in bindings[0].references]
+    return len(lines) == uses and all(start <= line <= end for line in lines)

@@ -2,15 +2,10 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from ..helpers import (
-    asyncio_names,
-    has_star_args,
-    drop_import_if_unused,
-    is_literal,
-    loses_comments,
-    needs_parentheses,
-    statement_holding,
-)
+from ..kit.imports import drop_import_if_unused
+from ..kit.names import asyncio_names
+from ..kit.statements import statement_holding
+from ..kit.syntax import has_star_args, is_literal, loses_comments, needs_parentheses
 from ..model import Safety
 from ..rule import Rule
 

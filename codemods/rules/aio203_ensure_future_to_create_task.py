@@ -1,17 +1,9 @@
 import libcst as cst
 
-from ..helpers import (
-    GET_RUNNING_LOOP,
-    GET_EVENT_LOOP,
-    asyncio_names,
-    has_star_args,
-    innermost_def,
-    is_coroutine_call,
-    is_running_loop,
-    keyword_arg,
-    loses_comments,
-    method_receiver,
-)
+from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names
+from ..kit.scope import innermost_def
+from ..kit.syntax import has_star_args, keyword_arg, loses_comments, method_receiver
+from ..kit.values import is_coroutine_call, is_running_loop
 from ..model import Safety
 from ..rule import Rule
 

@@ -1,6 +1,8 @@
 import libcst as cst
 
-from ..helpers import asyncio_names, is_coroutine_call, keyword_arg
+from ..kit.names import asyncio_names
+from ..kit.syntax import keyword_arg
+from ..kit.values import is_coroutine_call
 from ..model import Safety
 from ..rule import Rule
 

@@ -2,15 +2,9 @@ from typing import List, Optional
 
 import libcst as cst
 
-from ..helpers import (
-    GET_RUNNING_LOOP,
-    GET_EVENT_LOOP,
-    count_comments,
-    has_star_args,
-    is_literal,
-    is_running_loop,
-    method_receiver,
-)
+from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP
+from ..kit.syntax import count_comments, is_literal, method_receiver
+from ..kit.values import is_running_loop
 from ..model import Safety
 from ..rule import Fix, Rule
 

@@ -3,7 +3,8 @@ from typing import Optional
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import drop_import_if_unused, needs_parentheses
+from ..kit.imports import drop_import_if_unused
+from ..kit.syntax import needs_parentheses
 from ..model import Safety
 from ..rule import Fix, Rule
 

@@ -1,8 +1,10 @@
 import libcst as cst
 
-from ..helpers import (
-    awaited, in_timeout_block, remove_callee_import_if_unused, reported_for_other_library, sole_positional_arg,
-)
+from ..kit.findings import reported_for_other_library
+from ..kit.imports import remove_callee_import_if_unused
+from ..kit.scope import in_timeout_block
+from ..kit.syntax import sole_positional_arg
+from ..kit.threads import awaited
 from ..model import Safety
 from ..rule import Rule
 

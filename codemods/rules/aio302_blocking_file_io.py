@@ -3,10 +3,11 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from ..file_io import file_noun, io_verb, whole_file_call
-from ..helpers import (
-    awaited, count_comments, in_timeout_block, is_built_pathlib_path, only_used_once_in, reported_for_other_library,
-    thread_helper_call, thread_helper_exports, to_thread_call,
-)
+from ..kit.findings import reported_for_other_library
+from ..kit.scope import in_timeout_block
+from ..kit.syntax import count_comments
+from ..kit.threads import awaited, only_used_once_in, thread_helper_call, thread_helper_exports, to_thread_call
+from ..kit.values import is_built_pathlib_path
 from ..model import Safety
 from ..rule import Rule
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import blocking_call_site, is_dotted_name, keyword_arg, report_moved_to_thread
+from ..kit.names import is_dotted_name
+from ..kit.scope import blocking_call_site
+from ..kit.syntax import keyword_arg
+from ..kit.threads import report_moved_to_thread
 from ..model import Safety
 from ..rule import Rule
 

@@ -7,15 +7,10 @@ from typing import Optional
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import (
-    binding_sources,
-    blocking_call_site,
-    bound_to_call,
-    declared_type,
-    is_dotted_name,
-    is_literal,
-    keyword_arg,
-)
+from ..kit.names import is_dotted_name
+from ..kit.scope import blocking_call_site
+from ..kit.syntax import is_literal, keyword_arg
+from ..kit.values import binding_sources, bound_to_call, declared_type
 from ..model import Safety
 from ..rule import Rule
 

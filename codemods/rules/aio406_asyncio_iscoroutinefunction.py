@@ -1,6 +1,7 @@
 import libcst as cst
 
-from ..helpers import asyncio_names, from_import_binding
+from ..kit.imports import from_import_binding
+from ..kit.names import asyncio_names
 from ..model import Safety
 from ..rule import Rule
 

@@ -1,0 +1,69 @@
+"""Qualified-name sets of the APIs rules look for, and matchers over them.
+
+Every set is a ``frozenset``: ``FileContext`` caches its per-set lookups only for those."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Set
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+
+_ASYNCIO_SUBMODULES = (
+    "base_events", "coroutines", "events", "exceptions", "futures", "locks", "queues",
+    "runners", "streams", "subprocess", "tasks", "taskgroups", "timeouts", "unix_events",
+    "windows_events",
+)
+
+
+def asyncio_names(*attrs: str) -> Set[str]:
+    """Every qualified name under which asyncio exports ``attr`` (``asyncio.tasks.gather``…)."""
+    names = set()
+    for attr in attrs:
+        names.add(f"asyncio.{attr}")
+        names.update(f"asyncio.{sub}.{attr}" for sub in _ASYNCIO_SUBMODULES)
+    return names
+
+
+def is_call_to(ctx: FileContext, node: cst.CSTNode, names: Iterable[str]) -> bool:
+    """``node`` is a call whose callee can only be one of ``names``."""
+    return isinstance(node, cst.Call) and ctx.resolves_to(node.func, set(names))
+
+
+GATHER = asyncio_names("gather")
+
+
+TASK_GROUP = asyncio_names("TaskGroup")
+
+
+# asyncio functions defined with ``async def``: calling one makes a coroutine object.
+ASYNCIO_COROUTINE_FUNCTIONS = asyncio_names(
+    "sleep", "wait_for", "wait", "to_thread", "open_connection", "start_server",
+    "open_unix_connection", "start_unix_server", "create_subprocess_exec", "create_subprocess_shell",
+)
+
+
+GET_RUNNING_LOOP = asyncio_names("get_running_loop")
+
+
+GET_EVENT_LOOP = asyncio_names("get_event_loop")
+
+
+def is_dotted_name(expr: cst.BaseExpression) -> bool:
+    """``a`` or ``a.b.c``: no call, subscript or other expression in the chain (libcst's
+    qualified name of ``os.popen(cmd).read`` is ``os.popen.read``, calls dropped)."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
+
+
+ASYNCIO_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+
+
+TIMEOUT_SCOPES = asyncio_names("timeout", "timeout_at") | {"async_timeout.timeout", "async_timeout.timeout_at"}
+
+
+PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
