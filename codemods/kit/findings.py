@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Set
+from typing import TYPE_CHECKING, FrozenSet
 
 import libcst as cst
 
@@ -17,7 +17,7 @@ class ReportsApiUses:
     """Mixin for a rule: report every expression that names one of ``REPORTED_API``
     (import statements aside), except while ``api_uses_muted()`` says so."""
 
-    REPORTED_API: Set[str] = set()
+    REPORTED_API: FrozenSet[str] = frozenset()
 
     def visit_Name(self, node: cst.Name) -> None:
         if not isinstance(self.ctx.parent(node), (cst.ImportAlias, cst.AsName)):  # type: ignore[attr-defined]

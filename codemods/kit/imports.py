@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 import libcst as cst
-
-from ..lazy import matchers as m
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -30,15 +28,18 @@ def import_binding(
     The triple is what ``Fix.remove_import_if_unused`` takes. None for any other binding
     (an assignment, several bindings, a star or relative import).
     """
-    from libcst.metadata import ImportAssignment
+    statements = ctx.module_import_statements(name)  # no scope analysis when it can tell
+    if statements is None:
+        from libcst.metadata import ImportAssignment
 
-    scope = ctx.scope(name)
-    if scope is None:
+        scope = ctx.scope(name)
+        bindings = list(scope[name.value]) if scope is not None else []
+        if len(bindings) != 1 or not isinstance(bindings[0], ImportAssignment):
+            return None
+        statements = [bindings[0].node]
+    if len(statements) != 1:
         return None
-    assignments = list(scope[name.value])
-    if len(assignments) != 1 or not isinstance(assignments[0], ImportAssignment):
-        return None
-    statement = assignments[0].node
+    statement = statements[0]
     module = absolute_from_module(statement) if isinstance(statement, cst.ImportFrom) else None
     if isinstance(statement, cst.ImportFrom) and module is None:
         return None
@@ -54,58 +55,14 @@ def import_binding(
 
 
 def drop_import_if_unused(ctx: FileContext, fix: "Fix", expr: cst.BaseExpression) -> None:
-    """Have ``fix`` remove the import binding ``expr``'s leftmost name once nothing uses it."""
+    """Have ``fix`` remove the import binding ``expr``'s leftmost name (``sleep``, ``time`` of
+    ``time.sleep``) once nothing uses it. The one way a rule removes an import it made unused."""
     head = expr
     while isinstance(head, cst.Attribute):
         head = head.value
     binding = import_binding(ctx, head) if isinstance(head, cst.Name) else None
     if binding is not None:
         fix.remove_import_if_unused(*binding)
-
-
-def from_import_binding(ctx: FileContext, name: cst.BaseExpression) -> Optional[Tuple[str, str, Optional[str]]]:
-    """``(module, obj, asname)`` of the only ``from module import obj as asname`` binding
-    the bare ``name`` where it stands, for ``Fix.remove_import_if_unused``; else None."""
-    if not isinstance(name, cst.Name):
-        return None
-    statements = ctx.module_import_statements(name)
-    if statements is None:
-        scope = ctx.scope(name)
-        if scope is None:
-            return None
-        statements = [assignment.node for assignment in scope[name.value]]
-    if len(statements) != 1 or not isinstance(statements[0], cst.ImportFrom):
-        return None
-    stmt = statements[0]
-    module = absolute_from_module(stmt)
-    if module is None:
-        return None
-    for alias in stmt.names:
-        obj = cst.helpers.get_full_name_for_node(alias.name)
-        asname = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname is not None else None
-        if (asname or obj) == name.value and module and obj:
-            return module, obj, asname
-    return None
-
-
-def remove_unused_from_imports(ctx: FileContext, fix: "Fix", removed: cst.CSTNode, names: Iterable[str]) -> None:
-    """Schedule removing ``from x import y`` bindings of ``names`` used in the ``removed`` code,
-    should no other use remain."""
-    wanted = set(names)
-    for name in m.findall(removed, m.Name()):
-        binding = ctx.resolves_to(name, wanted) and from_import_binding(ctx, name)
-        if binding:
-            fix.remove_import_if_unused(*binding)
-
-
-def remove_callee_import_if_unused(fix: "Fix", func: cst.BaseExpression, qualified: str) -> None:
-    """Schedule removal of the import that binds ``func`` (``time.sleep`` or ``sleep``, resolving
-    to ``qualified``) in case the rewrite leaves it unused."""
-    module, _, obj = qualified.rpartition(".")
-    if isinstance(func, cst.Name):
-        fix.remove_import_if_unused(module, obj, func.value if func.value != obj else None)
-    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and "." not in module:
-        fix.remove_import_if_unused(module, None, func.value.value if func.value.value != module else None)
 
 
 OTHER_ASYNC_LIBRARIES = ("trio", "anyio", "curio")

@@ -4,7 +4,7 @@ Every set is a ``frozenset``: ``FileContext`` caches its per-set lookups only fo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Set
+from typing import TYPE_CHECKING, FrozenSet, Iterable
 
 import libcst as cst
 
@@ -19,13 +19,10 @@ _ASYNCIO_SUBMODULES = (
 )
 
 
-def asyncio_names(*attrs: str) -> Set[str]:
+def asyncio_names(*attrs: str) -> FrozenSet[str]:
     """Every qualified name under which asyncio exports ``attr`` (``asyncio.tasks.gather``…)."""
-    names = set()
-    for attr in attrs:
-        names.add(f"asyncio.{attr}")
-        names.update(f"asyncio.{sub}.{attr}" for sub in _ASYNCIO_SUBMODULES)
-    return names
+    modules = ("asyncio", *(f"asyncio.{sub}" for sub in _ASYNCIO_SUBMODULES))
+    return frozenset(f"{module}.{attr}" for attr in attrs for module in modules)
 
 
 def is_call_to(ctx: FileContext, node: cst.CSTNode, names: Iterable[str]) -> bool:

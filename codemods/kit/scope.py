@@ -43,11 +43,6 @@ def innermost_def(ctx: FileContext) -> Optional[cst.FunctionDef]:
     return inner if isinstance(inner, cst.FunctionDef) else None
 
 
-def blocking_call_site(ctx: FileContext, call: cst.Call) -> bool:
-    """Could ``call`` block the event loop: lexically in a coroutine body and not awaited?"""
-    return ctx.in_coroutine() and not ctx.is_awaited(call)
-
-
 def function_of(ctx: FileContext, node: Optional[cst.CSTNode]) -> Optional[cst.FunctionDef]:
     """The innermost ``def`` holding ``node`` (found through parents, so usable from any hook)."""
     while node is not None and not isinstance(node, cst.FunctionDef):

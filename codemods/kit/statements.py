@@ -28,7 +28,7 @@ def statement_holding(
     if getattr(small, "value", None) is not expr:
         return None
     line = ctx.parent(small)
-    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+    if not isinstance(line, cst.SimpleStatementLine) or only_statement(line) is None:
         return None
     if not isinstance(ctx.parent(line), (cst.IndentedBlock, cst.Module)):
         return None
@@ -40,23 +40,11 @@ def block_body(block: cst.CSTNode) -> Tuple[cst.BaseStatement, ...]:
     return tuple(block.body) if isinstance(block, (cst.IndentedBlock, cst.Module)) else ()
 
 
-def only_small_statement(stmt: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
-    """The small statement of a line holding exactly one (``x = f()``), else None."""
-    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-        return stmt.body[0]
+def only_statement(node: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
+    """The one small statement of a line, a one-line suite or a block that holds nothing
+    else (``x = f()``), else None."""
+    if isinstance(node, cst.IndentedBlock) and len(node.body) == 1:
+        node = node.body[0]
+    if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and len(node.body) == 1:
+        return node.body[0]
     return None
-
-
-def only_statement(block: cst.BaseSuite) -> Optional[cst.BaseSmallStatement]:
-    """The single small statement of a block that holds nothing else."""
-    if isinstance(block, cst.SimpleStatementSuite):
-        smalls = block.body
-    elif (
-        isinstance(block, cst.IndentedBlock)
-        and len(block.body) == 1
-        and isinstance(block.body[0], cst.SimpleStatementLine)
-    ):
-        smalls = block.body[0].body
-    else:
-        return None
-    return smalls[0] if len(smalls) == 1 else None

@@ -63,15 +63,14 @@ def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
     return result
 
 
-def needs_parentheses(expr: cst.BaseExpression) -> bool:
-    """``expr`` needs parentheses to follow ``await`` or ``-`` (it is not an atom or a call)."""
-    if expr.lpar:
-        return False
-    return not isinstance(
-        expr,
-        (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
-         cst.List, cst.Tuple, cst.Dict, cst.Set),
-    )
+def as_operand(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` parenthesised unless it is already, or is an atom or a call: ready to follow
+    ``await`` or an operator (``await (a or b)``, ``t + (x - y)``)."""
+    atom = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
+            cst.List, cst.Tuple, cst.Dict, cst.Set)
+    if expr.lpar or isinstance(expr, atom):
+        return expr
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def names_in(*nodes: Optional[cst.CSTNode]) -> Set[str]:

@@ -208,42 +208,31 @@ def only_used_once_in(ctx: FileContext, target: cst.Name, statement: cst.CSTNode
     return inside == 1
 
 
-def _binds_tighter_than_await(ctx: FileContext, node: cst.BaseExpression) -> bool:
-    """The parent of ``node`` is ``node.attr``, ``node[i]`` or ``node(...)``."""
-    parent = ctx.parent(node)
-    return (isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node) or (
-        isinstance(parent, cst.Call) and parent.func is node
-    )
-
-
 def await_needs_parens(ctx: FileContext, expr: cst.BaseExpression) -> bool:
-    """Would ``await <expr>`` put in place of ``expr`` bind wrongly (``f().x`` -> ``await f().x``)?
+    """Would ``await <expr>`` put in place of ``expr`` bind wrongly? Its parent binds tighter
+    than ``await`` (``x.attr``, ``x[i]``, ``x()``: ``f().x`` -> ``await f().x``).
 
     Also true for the left operand of ``**``, where the parentheses are redundant (``await``
-    binds tighter) but are what ``await_to_thread`` has always written.
+    binds tighter) but are what the to_thread fixes have always written.
     """
     parent = ctx.parent(expr)
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Power):
         return parent.left is expr
-    return _binds_tighter_than_await(ctx, expr)
-
-
-def _await_in_place_of(node: cst.BaseExpression, call: cst.BaseExpression, parenthesize: bool) -> cst.Await:
-    """``await call`` carrying ``node``'s own parentheses, adding a pair if ``parenthesize``."""
-    lpar, rpar = list(node.lpar), list(node.rpar)
-    if parenthesize and not lpar:
-        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
-    return cst.Await(expression=call.with_changes(lpar=[], rpar=[]), lpar=lpar, rpar=rpar)
+    return (isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is expr) or (
+        isinstance(parent, cst.Call) and parent.func is expr
+    )
 
 
 def awaited(ctx: FileContext, node: cst.BaseExpression, call: cst.BaseExpression) -> cst.Await:
     """``await call``, to stand where ``node`` stands.
 
-    Keeps ``node``'s own parentheses, and adds some where the parent binds tighter than
-    ``await`` (``x.attr``, ``x[i]``, ``x()``): ``input().strip()`` becomes
-    ``(await asyncio.to_thread(input)).strip()``.
+    Keeps ``node``'s own parentheses, and adds some where ``await_needs_parens``:
+    ``input().strip()`` becomes ``(await asyncio.to_thread(input)).strip()``.
     """
-    return _await_in_place_of(node, call, _binds_tighter_than_await(ctx, node))
+    lpar, rpar = list(node.lpar), list(node.rpar)
+    if not lpar and await_needs_parens(ctx, node):
+        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+    return cst.Await(expression=call.with_changes(lpar=[], rpar=[]), lpar=lpar, rpar=rpar)
 
 
 def to_thread_call(
@@ -251,12 +240,13 @@ def to_thread_call(
 ) -> cst.Call:
     """``asyncio.to_thread(function, *args)`` in libcst's default layout, with ``func_ref``
     spelling ``asyncio.to_thread`` (from ``Fix.ref``) and the given arguments kept as written.
-    For a call moved as it stands, ``to_thread_call_like`` keeps its layout instead."""
+    For a call moved as it stands, ``await_to_thread`` keeps its layout instead."""
     return cst.Call(func=func_ref, args=[cst.Arg(function), *args])
 
 
-def to_thread_call_like(fix: "Fix", call: cst.Call) -> cst.Call:
-    """``asyncio.to_thread(<callee>, <args>)`` laid out like ``call``.
+def await_to_thread(fix: "Fix", call: cst.Call) -> cst.Await:
+    """``await asyncio.to_thread(<callee>, <args>)`` to put in place of ``call`` (with
+    ``fix.replace``), laid out like ``call`` and parenthesised as ``awaited`` does.
 
     Every argument is kept as written (its spacing and comments too), and so is the space
     inside the parentheses; the callee is passed itself, not wrapped in a lambda.
@@ -269,21 +259,8 @@ def to_thread_call_like(fix: "Fix", call: cst.Call) -> cst.Call:
     else:
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     callee = cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT)
-    return call.with_changes(func=fix.ref("asyncio.to_thread"), args=[callee, *call.args], lpar=(), rpar=())
-
-
-def await_to_thread(fix: "Fix", call: cst.Call) -> cst.Await:
-    """``await asyncio.to_thread(<callee>, <args>)`` to put in place of ``call``, laid out
-    like it (``to_thread_call_like``) and parenthesised where an unparenthesised ``await``
-    would bind differently (``await_needs_parens``). Use with ``fix.replace(call, ...)``."""
-    return _await_in_place_of(call, to_thread_call_like(fix, call), await_needs_parens(fix.ctx, call))
-
-
-def report_moved_to_thread(rule, call: cst.Call, message: str, *, unsafe: bool = False) -> None:
-    """Report ``call`` with the fix ``await asyncio.to_thread(<callee>, <args>)``."""
-    fix = rule.fix(call)
-    fix.replace(call, await_to_thread(fix, call))
-    rule.report(call, message, fix=fix, unsafe=unsafe)
+    moved = call.with_changes(func=fix.ref("asyncio.to_thread"), args=[callee, *call.args], lpar=(), rpar=())
+    return awaited(fix.ctx, call, moved)
 
 
 def is_within(ctx: FileContext, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:

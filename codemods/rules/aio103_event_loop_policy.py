@@ -5,7 +5,7 @@ from ..lazy import matchers as m
 
 from ..context import FileContext
 from ..kit.findings import ReportsApiUses
-from ..kit.imports import remove_unused_from_imports
+from ..kit.imports import drop_import_if_unused
 from ..kit.names import asyncio_names
 from ..kit.syntax import count_comments, is_literal, keyword_arg, sole_positional_arg
 from ..model import Safety
@@ -143,7 +143,9 @@ class EventLoopPolicy(ReportsApiUses, Rule):
         else:
             fix.replace(run, new_run)
         fix.remove(removed)
-        remove_unused_from_imports(self.ctx, fix, removed, POLICY_API)
+        for name in m.findall(removed, m.Name()):
+            if self.ctx.resolves_to(name, POLICY_API):
+                drop_import_if_unused(self.ctx, fix, name)
         return fix
 
     def _factory(self, setter: cst.Call) -> Optional[str]:

@@ -1,12 +1,13 @@
 from typing import List, Optional, Sequence, Set
 
 import libcst as cst
+from ..lazy import matchers as m
 
 from ..context import FileContext
 from ..kit.findings import ReportsApiUses
-from ..kit.imports import remove_unused_from_imports
+from ..kit.imports import drop_import_if_unused
 from ..kit.names import asyncio_names, is_call_to
-from ..kit.statements import block_body, only_small_statement
+from ..kit.statements import block_body, only_statement
 from ..kit.syntax import count_comments, sole_positional_arg
 from ..model import Safety
 from ..rule import Rule
@@ -112,13 +113,15 @@ class ChildWatcher(ReportsApiUses, Rule):
             fix = self.fix(group[0])
             for stmt in group:
                 fix.remove(stmt)
-                remove_unused_from_imports(self.ctx, fix, stmt, API)
+                for name in m.findall(stmt, m.Name()):
+                    if self.ctx.resolves_to(name, API):
+                        drop_import_if_unused(self.ctx, fix, name)
             if empties and group is fixable[-1]:
                 fix.replace(group[-1], pass_line())
             self.report(group[0].body[0], message, fix=fix)
 
     def _boilerplate(self, body: Sequence[cst.BaseStatement], i: int) -> List[cst.BaseStatement]:
-        first = only_small_statement(body[i])
+        first = only_statement(body[i])
         if isinstance(first, cst.Expr):
             call = first.value
             if self._is_attach(call, lambda value: is_call_to(self.ctx, value, GET) and not value.args):
@@ -138,7 +141,7 @@ class ChildWatcher(ReportsApiUses, Rule):
         group = [body[i]]
         attached = installed = 0
         for stmt in body[i + 1 : i + 3]:
-            expr = only_small_statement(stmt)
+            expr = only_statement(stmt)
             call = expr.value if isinstance(expr, cst.Expr) else None
             if not attached and self._is_attach(call, is_name):
                 attached = 1

@@ -5,7 +5,7 @@ import libcst as cst
 from ..kit.imports import drop_import_if_unused
 from ..kit.names import asyncio_names
 from ..kit.statements import statement_holding
-from ..kit.syntax import has_star_args, is_literal, loses_comments, needs_parentheses
+from ..kit.syntax import as_operand, has_star_args, is_literal, loses_comments
 from ..model import Safety
 from ..rule import Rule
 
@@ -67,8 +67,7 @@ class WaitForWithoutTimeoutBlock(Rule):
             self.report(node, f"{MESSAGE} (no automatic fix: {why})")
             return
         (line, small), (awaitable, timeout) = holder, args
-        if needs_parentheses(awaitable):
-            awaitable = awaitable.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        awaitable = as_operand(awaitable)
         fix = self.fix(node)
         inner = line.with_changes(body=[small.with_changes(value=awaited.with_changes(expression=awaitable))],
                                   leading_lines=[])

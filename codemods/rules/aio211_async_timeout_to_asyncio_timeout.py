@@ -4,7 +4,7 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..kit.imports import drop_import_if_unused
-from ..kit.syntax import needs_parentheses
+from ..kit.syntax import as_operand
 from ..model import Safety
 from ..rule import Fix, Rule
 
@@ -112,8 +112,7 @@ class AsyncTimeoutPackage(Rule):
                 argument = call.args[0].value
             elif name == "shift" and len(call.args) == 1:
                 delay = call.args[0].value
-                if needs_parentheses(delay):
-                    delay = delay.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                delay = as_operand(delay)
                 when = cst.Call(method.with_changes(attr=cst.Name("when")))
                 argument, unsafe = cst.BinaryOperation(when, cst.Add(), delay), True
             else:

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from ..kit.findings import reported_for_other_library
-from ..kit.imports import remove_callee_import_if_unused
+from ..kit.imports import drop_import_if_unused
 from ..kit.scope import in_timeout_block
 from ..kit.syntax import sole_positional_arg
 from ..kit.threads import awaited
@@ -68,5 +68,5 @@ class TimeSleepInCoroutine(Rule):
         fix = self.fix(node)
         sleep = node.with_changes(func=fix.ref("asyncio.sleep"))
         fix.replace(node, awaited(self.ctx, node, sleep))
-        remove_callee_import_if_unused(fix, node.func, "time.sleep")
+        drop_import_if_unused(self.ctx, fix, node.func)
         self.report(node, message, fix=fix, unsafe=in_timeout_block(self.ctx, node))

@@ -8,7 +8,6 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..kit.names import is_dotted_name
-from ..kit.scope import blocking_call_site
 from ..kit.syntax import is_literal, keyword_arg
 from ..kit.values import binding_sources, bound_to_call, declared_type
 from ..model import Safety
@@ -82,7 +81,7 @@ class BlockingSyncPrimitive(Rule):
     needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not blocking_call_site(self.ctx, node):
+        if not self.ctx.in_coroutine() or self.ctx.is_awaited(node):
             return
         message = self._module_call(node) or self._method_call(node)
         if message:
