@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from ..rule import Rule
 
 
+def without_fix(message: str, reason: str) -> str:
+    """The message of a finding reported without a fix, saying why: the one wording for it."""
+    return f"{message} (no automatic fix: {reason})"
+
+
 class ReportsApiUses:
     """Mixin for a rule: report every expression that names one of ``REPORTED_API``
     (import statements aside), except while ``api_uses_muted()`` says so."""
@@ -43,5 +48,5 @@ def reported_for_other_library(rule: "Rule", node: cst.CSTNode, message: str) ->
     text = rule.ctx.text()
     library = other_async_library(rule.ctx.module) if any(name in text for name in OTHER_ASYNC_LIBRARIES) else None
     if library:
-        rule.report(node, f"{message} (no automatic fix: the file uses {library})")
+        rule.report(node, without_fix(message, f"the file uses {library}"))
     return library is not None

@@ -2,6 +2,7 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..context import FileContext
+from ..kit.findings import without_fix
 from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, is_call_to
 from ..kit.statements import block_body
 from ..kit.syntax import count_comments, sole_positional_arg
@@ -115,7 +116,7 @@ class RunUntilCompleteToRun(Rule):
                 unsafe.append("`get_event_loop()` is used elsewhere here, and raises after `asyncio.run`")
             message = "event loop driven by hand: use `asyncio.run()`"
             if isinstance(result, NoFix):
-                self.report(anchor, f"{message} (no automatic fix: {result})")
+                self.report(anchor, without_fix(message, str(result)))
                 continue
             fix, runner = result
             if runner:

@@ -4,7 +4,7 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..context import FileContext
-from ..kit.findings import ReportsApiUses
+from ..kit.findings import ReportsApiUses, without_fix
 from ..kit.imports import drop_import_if_unused
 from ..kit.names import asyncio_names
 from ..kit.syntax import count_comments, is_literal, keyword_arg, sole_positional_arg
@@ -108,7 +108,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
             message = "event-loop policy: pass `loop_factory=` to `asyncio.run` instead (policies deprecated 3.14)"
             fix = self._fix(setter)
             if isinstance(fix, str):
-                self.report(setter, f"{message}; no fix: {fix}")
+                self.report(setter, without_fix(message, fix))
             else:
                 self.report(setter, message, fix=fix)
 

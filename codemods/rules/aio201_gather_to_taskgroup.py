@@ -1,5 +1,6 @@
 import libcst as cst
 
+from ..kit.findings import without_fix
 from ..kit.names import GATHER
 from ..kit.statements import statement_holding
 from ..kit.syntax import count_comments, fresh_name, is_literal, names_in
@@ -59,7 +60,7 @@ class GatherWithoutTaskGroup(Rule):
         message = "`asyncio.gather()`: an `asyncio.TaskGroup` cancels the siblings when one task fails"
         why = self._cannot_fix(node)
         if why:
-            self.report(node, f"{message} ({why}: no automatic fix)")
+            self.report(node, without_fix(message, why))
             return
         awaited = self.ctx.parent(node)
         line, small = statement_holding(self.ctx, awaited)

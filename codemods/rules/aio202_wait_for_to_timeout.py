@@ -2,6 +2,7 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
+from ..kit.findings import without_fix
 from ..kit.imports import drop_import_if_unused
 from ..kit.names import asyncio_names
 from ..kit.statements import statement_holding
@@ -64,7 +65,7 @@ class WaitForWithoutTimeoutBlock(Rule):
         else:
             why = None
         if why is not None:
-            self.report(node, f"{MESSAGE} (no automatic fix: {why})")
+            self.report(node, without_fix(MESSAGE, why))
             return
         (line, small), (awaitable, timeout) = holder, args
         awaitable = as_operand(awaitable)

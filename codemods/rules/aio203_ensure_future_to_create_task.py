@@ -1,5 +1,6 @@
 import libcst as cst
 
+from ..kit.findings import without_fix
 from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names
 from ..kit.scope import innermost_def
 from ..kit.syntax import has_star_args, keyword_arg, loses_comments, method_receiver
@@ -73,7 +74,7 @@ class EnsureFutureOfCoroutine(Rule):
     def _rewrite(self, node: cst.Call, message: str, unsafe: bool = False) -> None:
         fix = self.fix(node)
         if loses_comments(node.func, []):
-            self.report(node, f"{message} (no automatic fix: a comment would be lost)")
+            self.report(node, without_fix(message, "a comment would be lost"))
             return
         fix.replace(node.func, fix.ref("asyncio.create_task"))
         if isinstance(node.func, cst.Name):  # `from asyncio import ensure_future`: drop it if now unused

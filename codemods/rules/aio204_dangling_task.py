@@ -5,6 +5,7 @@ from typing import Optional, Tuple
 import libcst as cst
 from ..lazy import matchers as m
 
+from ..kit.findings import without_fix
 from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names
 from ..kit.scope import innermost_def
 from ..kit.statements import statement_holding
@@ -84,7 +85,7 @@ class DanglingTask(Rule):
         else:
             reason = None
         if reason is not None:
-            self.report(call, f"{message} (no automatic fix: {reason})")
+            self.report(call, without_fix(message, reason))
             return
         fix = self.fix(call)
         if anchor is not None:

@@ -3,6 +3,7 @@ from typing import Optional
 import libcst as cst
 from ..lazy import matchers as m
 
+from ..kit.findings import without_fix
 from ..kit.imports import drop_import_if_unused
 from ..kit.syntax import as_operand
 from ..model import Safety
@@ -73,7 +74,7 @@ class AsyncTimeoutPackage(Rule):
         else:
             why = None
         if why is not None:
-            self.report(node, f"{message} (no automatic fix: {why})")
+            self.report(node, without_fix(message, why))
             return
         fix.replace(node, node.with_changes(func=fix.ref(FACTORIES[name]), args=args))
         drop_import_if_unused(self.ctx, fix, node.func)

@@ -3,7 +3,7 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from ..file_io import file_noun, io_verb, whole_file_call
-from ..kit.findings import reported_for_other_library
+from ..kit.findings import reported_for_other_library, without_fix
 from ..kit.scope import in_timeout_block
 from ..kit.syntax import count_comments
 from ..kit.threads import awaited, only_used_once_in, thread_helper_call, thread_helper_exports, to_thread_call
@@ -95,14 +95,14 @@ class BlockingFileIo(Rule):
         to_thread = fix.ref("asyncio.to_thread")
         is_open = not (isinstance(node.func, cst.Attribute) and node.func.attr.value != "open")
         if is_open and isinstance(parent, cst.For):
-            self.report(node, f"{message}; no automatic fix for a loop over the open file")
+            self.report(node, without_fix(message, "a loop over the open file"))
             return
         if is_open and isinstance(parent, cst.Attribute) and parent.value is node:
             call = self.ctx.parent(parent)
             method = parent.attr.value
             whole = whole_file_call(self.ctx, fix, node, method, call.args) if isinstance(call, cst.Call) else None
             if whole is None or call.func is not parent:
-                self.report(node, f"{message}; no automatic fix for `.{method}` on the open file")
+                self.report(node, without_fix(message, f"`.{method}` on the open file"))
                 return
             fix.replace(call, awaited(self.ctx, call, whole[0]))
             unsafe = whole[1] or in_timeout_block(self.ctx, node)
@@ -123,7 +123,7 @@ class BlockingFileIo(Rule):
         if len(openers) != len(node.items) or any(
             i.asname is not None and not isinstance(i.asname.name, cst.Name) for i in node.items
         ):
-            self.report(openers[0], f"{message}; no automatic fix for this `with` statement")
+            self.report(openers[0], without_fix(message, "the shape of this `with` statement"))
             return
         fix = self.fix(node)
         single = self._single_statement(fix, node)
