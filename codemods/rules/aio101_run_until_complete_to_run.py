@@ -203,8 +203,6 @@ class RunUntilCompleteToRun(Rule):
 
         fix = self.fix(runs[0][0])
         runner = len(runs) > 1
-        if runner and self.ctx.settings.target_version < (3, 11):
-            raise NoFix("several runs on one loop need `asyncio.Runner` (Python 3.11)")
         scope = self.ctx.scope(creation)
         if runner and ("runner" in scope or scope.accesses["runner"]):
             raise NoFix("the name `runner` is taken")
