@@ -3,9 +3,10 @@ from ..lazy import matchers as m
 
 from ..context import FileContext
 from ..kit.findings import without_fix
-from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, is_call_to
+from ..kit.names import asyncio_names, is_call_to
 from ..kit.statements import block_body
 from ..kit.syntax import count_comments, sole_positional_arg
+from ..kit.values import is_coroutine_call
 from ..loops import (
     LOOP_GETTERS, LOOP_MAKERS, SET_LOOP, NoFix, line_of, loop_uses, name_bound_to, run_calls, run_layout,
     run_on_the_spot, statement_of,
@@ -133,7 +134,7 @@ class RunUntilCompleteToRun(Rule):
         arg = run.args[0]
         if is_call_to(self.ctx, arg.value, NOT_COROUTINES):
             raise NoFix("the argument is a future, and `asyncio.run` needs a coroutine")
-        if not self._is_coroutine(arg.value):
+        if not is_coroutine_call(self.ctx, arg.value):
             self.unsafe.append("the argument may not be a coroutine")
         if runner:
             return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")))
@@ -142,20 +143,6 @@ class RunUntilCompleteToRun(Rule):
             args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
                     cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
         return run.with_changes(func=fix.ref("asyncio.run"), args=args)
-
-    def _is_coroutine(self, value) -> bool:
-        """A call to an asyncio coroutine function or to undecorated ``async def``s only."""
-        if not isinstance(value, cst.Call):
-            return False
-        if is_call_to(self.ctx, value, ASYNCIO_COROUTINE_FUNCTIONS):
-            return True
-        scope = self.ctx.scope(value.func)
-        if not isinstance(value.func, cst.Name) or scope is None:
-            return False
-        found = [a.node for a in scope[value.func.value]]
-        return bool(found) and all(
-            isinstance(f, cst.FunctionDef) and f.asynchronous and not f.decorators for f in found
-        )
 
     def _one_liner(self, run):
         try:
