@@ -1,6 +1,7 @@
 import libcst as cst
 
 from ..kit.findings import without_fix
+from ..kit.imports import drop_import_if_unused
 from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names
 from ..kit.scope import innermost_def
 from ..kit.syntax import has_star_args, keyword_arg, loses_comments, method_receiver
@@ -78,7 +79,5 @@ class EnsureFutureOfCoroutine(Rule):
             return
         fix.replace(node.func, fix.ref("asyncio.create_task"))
         if isinstance(node.func, cst.Name):  # `from asyncio import ensure_future`: drop it if now unused
-            for qualified in self.ctx.qualified_names(node.func):
-                module, _, obj = qualified.rpartition(".")
-                fix.remove_import_if_unused(module, obj)
+            drop_import_if_unused(self.ctx, fix, node.func)
         self.report(node, message, fix=fix, unsafe=unsafe, min_python=(3, 11) if keyword_arg(node, "context") else None)
