@@ -13,7 +13,7 @@ from ..rule import Fix, Rule
 
 SET_POLICY = asyncio_names("set_event_loop_policy") | {"uvloop.install"}
 SELECTOR_POLICY = asyncio_names("WindowsSelectorEventLoopPolicy")
-UVLOOP_POLICY = {"uvloop.EventLoopPolicy"}
+UVLOOP_POLICY = frozenset({"uvloop.EventLoopPolicy"})
 POLICY_API = SET_POLICY | SELECTOR_POLICY | UVLOOP_POLICY | asyncio_names(
     "get_event_loop_policy", "DefaultEventLoopPolicy", "AbstractEventLoopPolicy", "BaseDefaultEventLoopPolicy",
     "WindowsProactorEventLoopPolicy",
@@ -22,7 +22,7 @@ RUN = asyncio_names("run")
 # Anything else that makes a loop from the policy, so the policy is not set for one run alone.
 OTHER_LOOPS = asyncio_names("new_event_loop", "Runner", "get_event_loop_policy") | {"uvloop.run", "uvloop.new_event_loop"}
 GET_LOOP = asyncio_names("get_event_loop")
-PURE_CALLS = {"platform.system", "builtins.hasattr"}
+PURE_CALLS = frozenset({"platform.system", "builtins.hasattr"})
 
 
 class EventLoopPolicy(ReportsApiUses, Rule):

@@ -9,7 +9,7 @@ from ..kit.values import is_running_loop
 from ..model import Safety
 from ..rule import Fix, Rule
 
-PARTIAL = {"functools.partial"}
+PARTIAL = frozenset({"functools.partial"})
 
 
 class RunInExecutorDefault(Rule):

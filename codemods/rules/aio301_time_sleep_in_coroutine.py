@@ -8,7 +8,7 @@ from ..kit.threads import awaited
 from ..model import Safety
 from ..rule import Rule
 
-TIME_SLEEP = {"time.sleep"}
+TIME_SLEEP = frozenset({"time.sleep"})
 
 
 class TimeSleepInCoroutine(Rule):

@@ -11,7 +11,7 @@ from ..kit.values import is_built_pathlib_path
 from ..model import Safety
 from ..rule import Rule
 
-OPENERS = {"builtins.open", "io.open", "io.open_code", "os.fdopen"}
+OPENERS = frozenset({"builtins.open", "io.open", "io.open_code", "os.fdopen"})
 PATH_IO = {"open", "read_text", "read_bytes", "write_text", "write_bytes"}
 
 

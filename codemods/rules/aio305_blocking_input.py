@@ -5,7 +5,7 @@ from ..kit.threads import awaited, to_thread_call
 from ..model import Safety
 from ..rule import Rule
 
-INPUT = {"builtins.input"}
+INPUT = frozenset({"builtins.input"})
 
 
 class BlockingInput(Rule):

@@ -44,7 +44,7 @@ CLIENTS = (
         {"request", "urlopen", "request_encode_url", "request_encode_body"},
     ),
 )
-STREAMS = {"httpx.stream", "httpx2.stream"}  # context managers: the body is read inside the block
+STREAMS = frozenset({"httpx.stream", "httpx2.stream"})  # context managers: the body is read inside the block
 
 
 class BlockingHttpClient(BlockingCallRule):

@@ -13,7 +13,7 @@ from ..kit.values import binding_sources, bound_to_call, declared_type
 from ..model import Safety
 from ..rule import Rule
 
-SOCKETS = {"socket.socket", "socket.create_connection", "socket.create_server", "socket.fromfd"}
+SOCKETS = frozenset({"socket.socket", "socket.create_connection", "socket.create_server", "socket.fromfd"})
 # Blocking socket methods, and the loop method to use instead (None: streams only).
 SOCKET_IO = {
     "recv": "sock_recv", "recv_into": "sock_recv_into", "recvfrom": "sock_recvfrom",
