@@ -4,7 +4,7 @@ Every set is a ``frozenset``: ``FileContext`` caches its per-set lookups only fo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, FrozenSet, Iterable
+from typing import TYPE_CHECKING, Collection, FrozenSet
 
 import libcst as cst
 
@@ -25,28 +25,23 @@ def asyncio_names(*attrs: str) -> FrozenSet[str]:
     return frozenset(f"{module}.{attr}" for attr in attrs for module in modules)
 
 
-def is_call_to(ctx: FileContext, node: cst.CSTNode, names: Iterable[str]) -> bool:
-    """``node`` is a call whose callee can only be one of ``names``."""
-    return isinstance(node, cst.Call) and ctx.resolves_to(node.func, set(names))
-
-
 GATHER = asyncio_names("gather")
-
-
 TASK_GROUP = asyncio_names("TaskGroup")
-
-
+GET_RUNNING_LOOP = asyncio_names("get_running_loop")
+GET_EVENT_LOOP = asyncio_names("get_event_loop")
+ASYNCIO_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+TIMEOUT_SCOPES = asyncio_names("timeout", "timeout_at") | {"async_timeout.timeout", "async_timeout.timeout_at"}
 # asyncio functions defined with ``async def``: calling one makes a coroutine object.
 ASYNCIO_COROUTINE_FUNCTIONS = asyncio_names(
     "sleep", "wait_for", "wait", "to_thread", "open_connection", "start_server",
     "open_unix_connection", "start_unix_server", "create_subprocess_exec", "create_subprocess_shell",
 )
+PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 
 
-GET_RUNNING_LOOP = asyncio_names("get_running_loop")
-
-
-GET_EVENT_LOOP = asyncio_names("get_event_loop")
+def is_call_to(ctx: FileContext, node: cst.CSTNode, names: Collection[str]) -> bool:
+    """``node`` is a call whose callee can only be one of ``names``."""
+    return isinstance(node, cst.Call) and ctx.resolves_to(node.func, names)
 
 
 def is_dotted_name(expr: cst.BaseExpression) -> bool:
@@ -55,12 +50,3 @@ def is_dotted_name(expr: cst.BaseExpression) -> bool:
     while isinstance(expr, cst.Attribute):
         expr = expr.value
     return isinstance(expr, cst.Name)
-
-
-ASYNCIO_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
-
-
-TIMEOUT_SCOPES = asyncio_names("timeout", "timeout_at") | {"async_timeout.timeout", "async_timeout.timeout_at"}
-
-
-PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
