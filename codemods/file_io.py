@@ -9,7 +9,9 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from .context import FileContext
-from .helpers import is_built_pathlib_path, reaching_local_values, to_thread_call, without_trailing_comma
+from .kit.syntax import without_trailing_comma
+from .kit.threads import to_thread_call
+from .kit.values import is_built_pathlib_path, reaching_local_values
 
 MODES = {"": ("read", "text"), "r": ("read", "text"), "rt": ("read", "text"), "tr": ("read", "text"),
          "rb": ("read", "bytes"), "br": ("read", "bytes"), "w": ("write", "text"), "wt": ("write", "text"),

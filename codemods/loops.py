@@ -9,7 +9,8 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from .context import FileContext
-from .helpers import asyncio_names, block_body, is_call_to
+from .kit.names import asyncio_names, is_call_to
+from .kit.statements import block_body
 from .lazy import matchers as m
 
 LOOP_GETTERS = asyncio_names("get_event_loop")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, Dict, List, Optional, Tuple, Union
 
 import libcst as cst
 
+from .kit.findings import without_fix
 from .model import ImportRequest, RuleInfo, Safety, Version  # noqa: F401  (ImportRequest: re-exported)
 from .prefilter import short_anchors
 
@@ -149,7 +150,7 @@ class Rule:
         version this site's fix needs above the rule's own.
         """
         if fix is not None and fix.blocked:
-            message = f"{message} (no automatic fix: {fix.blocked})"
+            message = without_fix(message, fix.blocked)
             fix = None
         self.ctx.reports.append(
             Report(

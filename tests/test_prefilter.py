@@ -7,7 +7,7 @@ from typing import Tuple
 
 import pytest
 
-from asyncio_upgrade.codemods.helpers import asyncio_names
+from asyncio_upgrade.codemods.kit.names import asyncio_names
 from asyncio_upgrade.codemods.prefilter import (
     SourceFacts,
     awaited_method,

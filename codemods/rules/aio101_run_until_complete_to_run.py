@@ -1,9 +1,12 @@
 import libcst as cst
+from ..lazy import matchers as m
 
-from ..helpers import (
-    ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, block_body, carry_leading_lines, ends_script, is_call_to,
-    replacement_loses_comments, sole_positional_arg,
-)
+from ..context import FileContext
+from ..kit.findings import without_fix
+from ..kit.names import asyncio_names, is_call_to
+from ..kit.statements import block_body
+from ..kit.syntax import count_comments, sole_positional_arg
+from ..kit.values import is_coroutine_call
 from ..loops import (
     LOOP_GETTERS, LOOP_MAKERS, SET_LOOP, NoFix, line_of, loop_uses, name_bound_to, run_calls, run_layout,
     run_on_the_spot, statement_of,
@@ -114,7 +117,7 @@ class RunUntilCompleteToRun(Rule):
                 unsafe.append("`get_event_loop()` is used elsewhere here, and raises after `asyncio.run`")
             message = "event loop driven by hand: use `asyncio.run()`"
             if isinstance(result, NoFix):
-                self.report(anchor, f"{message} (no automatic fix: {result})")
+                self.report(anchor, without_fix(message, str(result)))
                 continue
             fix, runner = result
             if runner:
@@ -131,7 +134,7 @@ class RunUntilCompleteToRun(Rule):
         arg = run.args[0]
         if is_call_to(self.ctx, arg.value, NOT_COROUTINES):
             raise NoFix("the argument is a future, and `asyncio.run` needs a coroutine")
-        if not self._is_coroutine(arg.value):
+        if not is_coroutine_call(self.ctx, arg.value):
             self.unsafe.append("the argument may not be a coroutine")
         if runner:
             return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")))
@@ -140,20 +143,6 @@ class RunUntilCompleteToRun(Rule):
             args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
                     cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
         return run.with_changes(func=fix.ref("asyncio.run"), args=args)
-
-    def _is_coroutine(self, value) -> bool:
-        """A call to an asyncio coroutine function or to undecorated ``async def``s only."""
-        if not isinstance(value, cst.Call):
-            return False
-        if is_call_to(self.ctx, value, ASYNCIO_COROUTINE_FUNCTIONS):
-            return True
-        scope = self.ctx.scope(value.func)
-        if not isinstance(value.func, cst.Name) or scope is None:
-            return False
-        found = [a.node for a in scope[value.func.value]]
-        return bool(found) and all(
-            isinstance(f, cst.FunctionDef) and f.asynchronous and not f.decorators for f in found
-        )
 
     def _one_liner(self, run):
         try:
@@ -201,8 +190,6 @@ class RunUntilCompleteToRun(Rule):
 
         fix = self.fix(runs[0][0])
         runner = len(runs) > 1
-        if runner and self.ctx.settings.target_version < (3, 11):
-            raise NoFix("several runs on one loop need `asyncio.Runner` (Python 3.11)")
         scope = self.ctx.scope(creation)
         if runner and ("runner" in scope or scope.accesses["runner"]):
             raise NoFix("the name `runner` is taken")
@@ -258,3 +245,50 @@ class RunUntilCompleteToRun(Rule):
     def _made_current(self) -> None:
         self.set_loop_calls[1] += 1
 
+
+def replacement_loses_comments(edits: dict) -> bool:
+    """Do the replacements of an edit map hold fewer comments than the nodes they replace?"""
+    before = sum(count_comments(old) for old in edits)
+    after = 0
+    for new in edits.values():
+        if isinstance(new, cst.FlattenSentinel):
+            after += sum(count_comments(n) for n in new.nodes)
+        elif isinstance(new, cst.CSTNode):
+            after += count_comments(new)
+    return after < before
+
+
+def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
+    """Blank lines and comments above the ``removed`` statements move to the next kept one
+    (in ``edits``, which maps statements of ``stmts`` to their replacements)."""
+    carried = [line for s in stmts if s in removed for line in s.leading_lines]
+    last = max(stmts.index(s) for s in removed)
+    following = next((s for s in stmts[last + 1:] if s not in removed), None)
+    target = edits.get(following, following)
+    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
+        return
+    if isinstance(target, cst.FlattenSentinel):
+        nodes = list(target.nodes)
+        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
+        edits[following] = cst.FlattenSentinel(nodes)
+    else:
+        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (any string)."""
+    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))
+
+
+def ends_script(ctx: FileContext, block: cst.CSTNode, tail: list) -> bool:
+    """Nothing runs after ``tail`` (statements of ``block``): its last statement ends the module,
+    or a final ``if __name__ == "__main__":`` block without ``else``."""
+    stmts = block_body(block)
+    main = ctx.parent(block)
+    if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
+            and is_main_guard(main.test):
+        module = ctx.parent(main)
+    else:
+        main, module = None, block
+    return bool(stmts and stmts[-1] in tail and isinstance(module, cst.Module)
+                and module.body[-1] is (main or stmts[-1]))

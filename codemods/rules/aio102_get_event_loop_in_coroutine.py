@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..helpers import is_call_to
+from ..kit.names import is_call_to
 from ..loops import LOOP_GETTERS, drives_loop
 from ..model import Safety
 from ..rule import Rule

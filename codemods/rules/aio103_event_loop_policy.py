@@ -3,14 +3,17 @@ from typing import Any, List, Optional, Tuple, Union
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import append_keyword_arg, asyncio_names, count_comments, is_literal, keyword_arg
-from ..helpers import ReportsApiUses, remove_unused_from_imports, sole_positional_arg, statement_in
+from ..context import FileContext
+from ..kit.findings import ReportsApiUses, without_fix
+from ..kit.imports import drop_import_if_unused
+from ..kit.names import asyncio_names
+from ..kit.syntax import count_comments, is_literal, keyword_arg, sole_positional_arg
 from ..model import Safety
 from ..rule import Fix, Rule
 
 SET_POLICY = asyncio_names("set_event_loop_policy") | {"uvloop.install"}
 SELECTOR_POLICY = asyncio_names("WindowsSelectorEventLoopPolicy")
-UVLOOP_POLICY = {"uvloop.EventLoopPolicy"}
+UVLOOP_POLICY = frozenset({"uvloop.EventLoopPolicy"})
 POLICY_API = SET_POLICY | SELECTOR_POLICY | UVLOOP_POLICY | asyncio_names(
     "get_event_loop_policy", "DefaultEventLoopPolicy", "AbstractEventLoopPolicy", "BaseDefaultEventLoopPolicy",
     "WindowsProactorEventLoopPolicy",
@@ -19,7 +22,7 @@ RUN = asyncio_names("run")
 # Anything else that makes a loop from the policy, so the policy is not set for one run alone.
 OTHER_LOOPS = asyncio_names("new_event_loop", "Runner", "get_event_loop_policy") | {"uvloop.run", "uvloop.new_event_loop"}
 GET_LOOP = asyncio_names("get_event_loop")
-PURE_CALLS = {"platform.system", "builtins.hasattr"}
+PURE_CALLS = frozenset({"platform.system", "builtins.hasattr"})
 
 
 class EventLoopPolicy(ReportsApiUses, Rule):
@@ -106,7 +109,7 @@ class EventLoopPolicy(ReportsApiUses, Rule):
             message = "event-loop policy: pass `loop_factory=` to `asyncio.run` instead (policies deprecated 3.14)"
             fix = self._fix(setter)
             if isinstance(fix, str):
-                self.report(setter, f"{message}; no fix: {fix}")
+                self.report(setter, without_fix(message, fix))
             else:
                 self.report(setter, message, fix=fix)
 
@@ -141,7 +144,9 @@ class EventLoopPolicy(ReportsApiUses, Rule):
         else:
             fix.replace(run, new_run)
         fix.remove(removed)
-        remove_unused_from_imports(self.ctx, fix, removed, POLICY_API)
+        for name in m.findall(removed, m.Name()):
+            if self.ctx.resolves_to(name, POLICY_API):
+                drop_import_if_unused(self.ctx, fix, name)
         return fix
 
     def _factory(self, setter: cst.Call) -> Optional[str]:
@@ -191,3 +196,39 @@ class EventLoopPolicy(ReportsApiUses, Rule):
             ):
                 return False
         return True
+
+
+def append_keyword_arg(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with ``keyword=value`` added after its last argument, laid out like the
+    arguments before it (one per line stays one per line)."""
+    new = cst.Arg(
+        value=value,
+        keyword=cst.Name(keyword),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+    if not call.args:
+        return call.with_changes(args=[new])
+    args = list(call.args)
+    last = args[-1]
+    if last.comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return call.with_changes(args=[*args, new])
+    before_last = args[-2].comma.whitespace_after if len(args) > 1 else call.whitespace_before_args
+    if isinstance(before_last, cst.ParenthesizedWhitespace):  # same indent, without its comment
+        before_last = before_last.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    elif isinstance(before_last, cst.SimpleWhitespace) and not before_last.value:
+        before_last = cst.SimpleWhitespace(" ")
+    args[-1] = last.with_changes(comma=cst.Comma(last.comma.whitespace_before, before_last))
+    return call.with_changes(args=[*args, new.with_changes(comma=last.comma)])
+
+
+def statement_in(ctx: FileContext, block: cst.CSTNode, node: Optional[cst.CSTNode]) -> Optional[cst.BaseStatement]:
+    """The statement of ``block`` that holds ``node``, not across a def, class or lambda."""
+    while node is not None:
+        parent = ctx.parent(node)
+        if parent is block:
+            return node  # type: ignore[return-value]
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        node = parent
+    return None

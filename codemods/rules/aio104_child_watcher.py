@@ -1,19 +1,14 @@
 from typing import List, Optional, Sequence, Set
 
 import libcst as cst
+from ..lazy import matchers as m
 
-from ..helpers import (
-    ReportsApiUses,
-    asyncio_names,
-    block_body,
-    count_comments,
-    is_call_to,
-    only_small_statement,
-    pass_line,
-    remove_unused_from_imports,
-    sole_positional_arg,
-    used_only_within,
-)
+from ..context import FileContext
+from ..kit.findings import ReportsApiUses
+from ..kit.imports import drop_import_if_unused
+from ..kit.names import asyncio_names, is_call_to
+from ..kit.statements import block_body, only_statement
+from ..kit.syntax import count_comments, sole_positional_arg
 from ..model import Safety
 from ..rule import Rule
 
@@ -114,13 +109,15 @@ class ChildWatcher(ReportsApiUses, Rule):
             fix = self.fix(group[0])
             for stmt in group:
                 fix.remove(stmt)
-                remove_unused_from_imports(self.ctx, fix, stmt, API)
+                for name in m.findall(stmt, m.Name()):
+                    if self.ctx.resolves_to(name, API):
+                        drop_import_if_unused(self.ctx, fix, name)
             if empties and group is fixable[-1]:
                 fix.replace(group[-1], pass_line())
             self.report(group[0].body[0], message, fix=fix)
 
     def _boilerplate(self, body: Sequence[cst.BaseStatement], i: int) -> List[cst.BaseStatement]:
-        first = only_small_statement(body[i])
+        first = only_statement(body[i])
         if isinstance(first, cst.Expr):
             call = first.value
             if self._is_attach(call, lambda value: is_call_to(self.ctx, value, GET) and not value.args):
@@ -140,7 +137,7 @@ class ChildWatcher(ReportsApiUses, Rule):
         group = [body[i]]
         attached = installed = 0
         for stmt in body[i + 1 : i + 3]:
-            expr = only_small_statement(stmt)
+            expr = only_statement(stmt)
             call = expr.value if isinstance(expr, cst.Expr) else None
             if not attached and self._is_attach(call, is_name):
                 attached = 1
@@ -168,3 +165,21 @@ class ChildWatcher(ReportsApiUses, Rule):
             return False
         return self._only_arg(call, lambda v: isinstance(v, cst.Name) or (
             isinstance(v, cst.Attribute) and isinstance(v.value, cst.Name)))
+
+
+def pass_line() -> cst.SimpleStatementLine:
+    """A ``pass`` line, to stand in for the last statement removed from a block."""
+    return cst.SimpleStatementLine([cst.Pass()])
+
+
+def used_only_within(ctx: FileContext, name: cst.Name, first: cst.CSTNode, last: cst.CSTNode, uses: int) -> bool:
+    """``name`` is bound only here and read exactly ``uses`` times, all on the lines from
+    ``first`` to ``last``."""
+    scope = ctx.scope(name)
+    bindings = list(scope[name.value]) if scope is not None else []
+    if len(bindings) != 1 or bindings[0].node is not name:
+        return False
+    start = ctx.position(first).start.line
+    end = ctx.position(last).end.line
+    lines = [ctx.position(ref.node).start.line for ref in bindings[0].references]
+    return len(lines) == uses and all(start <= line <= end for line in lines)

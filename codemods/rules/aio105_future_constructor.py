@@ -2,7 +2,9 @@ from typing import Optional
 
 import libcst as cst
 
-from ..helpers import asyncio_names, block_body, is_call_to, loses_comments
+from ..kit.names import asyncio_names, is_call_to
+from ..kit.statements import block_body
+from ..kit.syntax import loses_comments
 from ..model import Safety
 from ..rule import Rule
 

@@ -1,9 +1,10 @@
 import libcst as cst
 
-from ..helpers import (
-    GATHER, contains_await, count_comments, fresh_name, is_coroutine_call, is_literal, names_in,
-    single_target_value, statement_holding,
-)
+from ..kit.findings import without_fix
+from ..kit.names import GATHER
+from ..kit.statements import statement_holding
+from ..kit.syntax import count_comments, fresh_name, is_literal, names_in
+from ..kit.values import is_coroutine_call, single_target_value
 from ..model import Safety
 from ..rule import Rule
 
@@ -59,7 +60,7 @@ class GatherWithoutTaskGroup(Rule):
         message = "`asyncio.gather()`: an `asyncio.TaskGroup` cancels the siblings when one task fails"
         why = self._cannot_fix(node)
         if why:
-            self.report(node, f"{message} ({why}: no automatic fix)")
+            self.report(node, without_fix(message, why))
             return
         awaited = self.ctx.parent(node)
         line, small = statement_holding(self.ctx, awaited)
@@ -148,3 +149,27 @@ class GatherWithoutTaskGroup(Rule):
         return isinstance(bound, cst.List) and all(
             not isinstance(e, cst.StarredElement) and is_coroutine_call(self.ctx, e.value) for e in bound.elements
         )
+
+
+def contains_await(node: cst.CSTNode) -> bool:
+    """``node`` holds an ``await``, ``async for`` or ``yield`` (it can suspend) outside nested defs."""
+
+    class Find(cst.CSTVisitor):
+        found = False
+
+        def visit_Await(self, node: cst.Await) -> None:
+            self.found = True
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            self.found = True
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            if node.asynchronous is not None:
+                self.found = True
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    finder = Find()
+    node.visit(finder)
+    return finder.found

@@ -2,15 +2,11 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from ..helpers import (
-    asyncio_names,
-    has_star_args,
-    drop_import_if_unused,
-    is_literal,
-    loses_comments,
-    needs_parentheses,
-    statement_holding,
-)
+from ..kit.findings import without_fix
+from ..kit.imports import drop_import_if_unused
+from ..kit.names import asyncio_names
+from ..kit.statements import statement_holding
+from ..kit.syntax import as_operand, has_star_args, is_literal, loses_comments
 from ..model import Safety
 from ..rule import Rule
 
@@ -69,11 +65,10 @@ class WaitForWithoutTimeoutBlock(Rule):
         else:
             why = None
         if why is not None:
-            self.report(node, f"{MESSAGE} (no automatic fix: {why})")
+            self.report(node, without_fix(MESSAGE, why))
             return
         (line, small), (awaitable, timeout) = holder, args
-        if needs_parentheses(awaitable):
-            awaitable = awaitable.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        awaitable = as_operand(awaitable)
         fix = self.fix(node)
         inner = line.with_changes(body=[small.with_changes(value=awaited.with_changes(expression=awaitable))],
                                   leading_lines=[])

@@ -1,17 +1,11 @@
 import libcst as cst
 
-from ..helpers import (
-    GET_RUNNING_LOOP,
-    GET_EVENT_LOOP,
-    asyncio_names,
-    has_star_args,
-    innermost_def,
-    is_coroutine_call,
-    is_running_loop,
-    keyword_arg,
-    loses_comments,
-    method_receiver,
-)
+from ..kit.findings import without_fix
+from ..kit.imports import drop_import_if_unused
+from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names
+from ..kit.scope import innermost_def
+from ..kit.syntax import has_star_args, keyword_arg, loses_comments, method_receiver
+from ..kit.values import is_coroutine_call, is_running_loop
 from ..model import Safety
 from ..rule import Rule
 
@@ -81,11 +75,9 @@ class EnsureFutureOfCoroutine(Rule):
     def _rewrite(self, node: cst.Call, message: str, unsafe: bool = False) -> None:
         fix = self.fix(node)
         if loses_comments(node.func, []):
-            self.report(node, f"{message} (no automatic fix: a comment would be lost)")
+            self.report(node, without_fix(message, "a comment would be lost"))
             return
         fix.replace(node.func, fix.ref("asyncio.create_task"))
         if isinstance(node.func, cst.Name):  # `from asyncio import ensure_future`: drop it if now unused
-            for qualified in self.ctx.qualified_names(node.func):
-                module, _, obj = qualified.rpartition(".")
-                fix.remove_import_if_unused(module, obj)
+            drop_import_if_unused(self.ctx, fix, node.func)
         self.report(node, message, fix=fix, unsafe=unsafe, min_python=(3, 11) if keyword_arg(node, "context") else None)

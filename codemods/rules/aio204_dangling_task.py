@@ -5,18 +5,12 @@ from typing import Optional, Tuple
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import (
-    GET_EVENT_LOOP,
-    GET_RUNNING_LOOP,
-    asyncio_names,
-    fresh_name,
-    import_block_end,
-    innermost_def,
-    is_loop_from,
-    method_receiver,
-    names_in,
-    statement_holding,
-)
+from ..kit.findings import without_fix
+from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names
+from ..kit.scope import innermost_def
+from ..kit.statements import statement_holding
+from ..kit.syntax import fresh_name, method_receiver, names_in
+from ..kit.values import is_loop_from
 from ..model import Safety
 from ..rule import Rule
 
@@ -91,7 +85,7 @@ class DanglingTask(Rule):
         else:
             reason = None
         if reason is not None:
-            self.report(call, f"{message} (no automatic fix: {reason})")
+            self.report(call, without_fix(message, reason))
             return
         fix = self.fix(call)
         if anchor is not None:
@@ -168,3 +162,15 @@ def _pattern_name(first: cst.CSTNode, add: cst.CSTNode, discard: cst.CSTNode, se
     callback = m.Attribute(m.Name(task), m.Name("add_done_callback"))
     discards = m.matches(discard, line_calling(callback, m.Attribute(m.Name(set_name), m.Name("discard"))))
     return task if adds and discards else None
+
+
+def import_block_end(module: cst.Module) -> Optional[cst.BaseStatement]:
+    """The last statement of the module's opening docstring and import lines, where a new
+    module-level statement can go; None when the module starts with neither."""
+    header: Optional[cst.BaseStatement] = None
+    for index, stmt in enumerate(module.body):
+        is_import = m.matches(stmt, m.SimpleStatementLine([m.OneOf(m.Import(), m.ImportFrom())]))
+        if not (is_import or index == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())]))):
+            break
+        header = stmt
+    return header

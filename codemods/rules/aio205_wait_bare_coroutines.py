@@ -1,6 +1,9 @@
 import libcst as cst
 
-from ..helpers import asyncio_names, is_coroutine_call, keyword_arg
+from ..kit.findings import without_fix
+from ..kit.names import asyncio_names
+from ..kit.syntax import keyword_arg
+from ..kit.values import is_coroutine_call
 from ..model import Safety
 from ..rule import Rule
 
@@ -72,14 +75,14 @@ class WaitWithBareCoroutines(Rule):
             return
         message = "bare coroutine in `asyncio.wait()` (a TypeError since Python 3.11): wrap it in `asyncio.create_task()`"
         if unknown:
-            self.report(node, f"{message} (an element may be a coroutine: no automatic fix)")
+            self.report(node, without_fix(message, "an element may be a coroutine"))
             return
         if not self.ctx.is_awaited(node) or not self.ctx.in_coroutine():
             unfixable = "not awaited on the spot in an `async def`"
         elif keyword_arg(node, "loop") is not None:
             unfixable = "`loop=` may name another loop than `create_task`'s"
         if unfixable:
-            self.report(node, f"{message} ({unfixable}: no automatic fix)")
+            self.report(node, without_fix(message, unfixable))
             return
         fix = self.fix(node)
         for element in bare:

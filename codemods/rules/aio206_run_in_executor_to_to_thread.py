@@ -2,19 +2,14 @@ from typing import List, Optional
 
 import libcst as cst
 
-from ..helpers import (
-    GET_RUNNING_LOOP,
-    GET_EVENT_LOOP,
-    count_comments,
-    has_star_args,
-    is_literal,
-    is_running_loop,
-    method_receiver,
-)
+from ..kit.findings import without_fix
+from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP
+from ..kit.syntax import count_comments, is_literal, method_receiver
+from ..kit.values import is_running_loop
 from ..model import Safety
 from ..rule import Fix, Rule
 
-PARTIAL = {"functools.partial"}
+PARTIAL = frozenset({"functools.partial"})
 
 
 class RunInExecutorDefault(Rule):
@@ -62,7 +57,7 @@ class RunInExecutorDefault(Rule):
             return
         message = "`run_in_executor(None, ...)` on the running loop: use `asyncio.to_thread()`"
         if not self.ctx.is_awaited(node):
-            self.report(node, f"{message} (not awaited on the spot, so no automatic fix)")
+            self.report(node, without_fix(message, "not awaited on the spot"))
             return
         fix = self.fix(node)
         new_args = self._unwrap_partial(args[1].value, list(args[2:]))
@@ -72,7 +67,7 @@ class RunInExecutorDefault(Rule):
             self._drop_partial_import(fix, args[1].value)
         new_call = node.with_changes(func=fix.ref("asyncio.to_thread"), args=new_args)
         if count_comments(new_call) < count_comments(node):
-            self.report(node, f"{message} (no automatic fix: a comment would be lost)")
+            self.report(node, without_fix(message, "a comment would be lost"))
             return
         self.report(node, message, fix=fix.replace(node, new_call))
 

@@ -1,6 +1,8 @@
 import libcst as cst
 
-from ..helpers import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, method_receiver, sole_local_assignment
+from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names
+from ..kit.syntax import method_receiver
+from ..kit.values import sole_local_assignment
 from ..model import Safety
 from ..rule import Rule
 

@@ -1,6 +1,9 @@
 import libcst as cst
 
-from ..helpers import GATHER, TASK_GROUP, is_literal, only_statement, task_group_item
+from ..kit.names import GATHER, TASK_GROUP
+from ..kit.scope import task_group_item
+from ..kit.statements import only_statement
+from ..kit.syntax import is_literal
 from ..model import Safety
 from ..rule import Rule
 

@@ -1,6 +1,7 @@
 import libcst as cst
 
-from ..helpers import TASK_GROUP, task_group_item
+from ..kit.names import TASK_GROUP
+from ..kit.scope import task_group_item
 from ..model import Safety
 from ..rule import Rule
 

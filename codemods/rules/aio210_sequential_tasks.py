@@ -3,9 +3,12 @@ from typing import Optional
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import CREATE_TASK, block_body, first_await
+from ..kit.names import asyncio_names
+from ..kit.statements import block_body
 from ..model import Safety
 from ..rule import Rule
+
+CREATE_TASK = asyncio_names("create_task")
 
 
 class CreateTaskAwaitedAtOnce(Rule):
@@ -69,3 +72,25 @@ class CreateTaskAwaitedAtOnce(Rule):
         position = statements.index(line) + 1
         following = statements[position] if position < len(statements) else None
         return following.body[0] if isinstance(following, cst.SimpleStatementLine) else None
+
+
+def first_await(node: cst.CSTNode) -> Optional[cst.Await]:
+    """The first ``await`` in ``node`` in source order, outside nested defs and lambdas."""
+
+    class Find(cst.CSTVisitor):
+        found: Optional[cst.Await] = None
+
+        def visit_Await(self, node: cst.Await) -> bool:
+            if self.found is None:
+                self.found = node
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    finder = Find()
+    node.visit(finder)
+    return finder.found

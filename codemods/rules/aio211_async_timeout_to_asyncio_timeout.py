@@ -3,7 +3,9 @@ from typing import Optional
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import drop_import_if_unused, needs_parentheses
+from ..kit.findings import without_fix
+from ..kit.imports import drop_import_if_unused
+from ..kit.syntax import as_operand
 from ..model import Safety
 from ..rule import Fix, Rule
 
@@ -72,7 +74,7 @@ class AsyncTimeoutPackage(Rule):
         else:
             why = None
         if why is not None:
-            self.report(node, f"{message} (no automatic fix: {why})")
+            self.report(node, without_fix(message, why))
             return
         fix.replace(node, node.with_changes(func=fix.ref(FACTORIES[name]), args=args))
         drop_import_if_unused(self.ctx, fix, node.func)
@@ -111,8 +113,7 @@ class AsyncTimeoutPackage(Rule):
                 argument = call.args[0].value
             elif name == "shift" and len(call.args) == 1:
                 delay = call.args[0].value
-                if needs_parentheses(delay):
-                    delay = delay.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                delay = as_operand(delay)
                 when = cst.Call(method.with_changes(attr=cst.Name("when")))
                 argument, unsafe = cst.BinaryOperation(when, cst.Add(), delay), True
             else:

@@ -1,12 +1,14 @@
 import libcst as cst
 
-from ..helpers import (
-    awaited, in_timeout_block, remove_callee_import_if_unused, reported_for_other_library, sole_positional_arg,
-)
+from ..kit.findings import reported_for_other_library
+from ..kit.imports import drop_import_if_unused
+from ..kit.scope import in_timeout_block
+from ..kit.syntax import sole_positional_arg
+from ..kit.threads import awaited
 from ..model import Safety
 from ..rule import Rule
 
-TIME_SLEEP = {"time.sleep"}
+TIME_SLEEP = frozenset({"time.sleep"})
 
 
 class TimeSleepInCoroutine(Rule):
@@ -63,5 +65,5 @@ class TimeSleepInCoroutine(Rule):
         fix = self.fix(node)
         sleep = node.with_changes(func=fix.ref("asyncio.sleep"))
         fix.replace(node, awaited(self.ctx, node, sleep))
-        remove_callee_import_if_unused(fix, node.func, "time.sleep")
+        drop_import_if_unused(self.ctx, fix, node.func)
         self.report(node, message, fix=fix, unsafe=in_timeout_block(self.ctx, node))

@@ -3,14 +3,15 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from ..file_io import file_noun, io_verb, whole_file_call
-from ..helpers import (
-    awaited, count_comments, in_timeout_block, is_built_pathlib_path, only_used_once_in, reported_for_other_library,
-    thread_helper_call, thread_helper_exports, to_thread_call,
-)
+from ..kit.findings import reported_for_other_library, without_fix
+from ..kit.scope import in_timeout_block
+from ..kit.syntax import count_comments
+from ..kit.threads import awaited, only_used_once_in, thread_helper_call, thread_helper_exports, to_thread_call
+from ..kit.values import is_built_pathlib_path
 from ..model import Safety
 from ..rule import Rule
 
-OPENERS = {"builtins.open", "io.open", "io.open_code", "os.fdopen"}
+OPENERS = frozenset({"builtins.open", "io.open", "io.open_code", "os.fdopen"})
 PATH_IO = {"open", "read_text", "read_bytes", "write_text", "write_bytes"}
 
 
@@ -89,14 +90,14 @@ class BlockingFileIo(Rule):
         to_thread = fix.ref("asyncio.to_thread")
         is_open = not (isinstance(node.func, cst.Attribute) and node.func.attr.value != "open")
         if is_open and isinstance(parent, cst.For):
-            self.report(node, f"{message}; no automatic fix for a loop over the open file")
+            self.report(node, without_fix(message, "a loop over the open file"))
             return
         if is_open and isinstance(parent, cst.Attribute) and parent.value is node:
             call = self.ctx.parent(parent)
             method = parent.attr.value
             whole = whole_file_call(self.ctx, fix, node, method, call.args) if isinstance(call, cst.Call) else None
             if whole is None or call.func is not parent:
-                self.report(node, f"{message}; no automatic fix for `.{method}` on the open file")
+                self.report(node, without_fix(message, f"`.{method}` on the open file"))
                 return
             fix.replace(call, awaited(self.ctx, call, whole[0]))
             unsafe = whole[1] or in_timeout_block(self.ctx, node)
@@ -117,7 +118,7 @@ class BlockingFileIo(Rule):
         if len(openers) != len(node.items) or any(
             i.asname is not None and not isinstance(i.asname.name, cst.Name) for i in node.items
         ):
-            self.report(openers[0], f"{message}; no automatic fix for this `with` statement")
+            self.report(openers[0], without_fix(message, "the shape of this `with` statement"))
             return
         fix = self.fix(node)
         single = self._single_statement(fix, node)

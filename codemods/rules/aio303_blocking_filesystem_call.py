@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import blocking_call_site, is_dotted_name, is_bound_pathlib_path, report_moved_to_thread
+from ..kit.blocking import BlockingCallRule
+from ..kit.values import is_bound_pathlib_path
 from ..model import Safety
-from ..rule import Rule
 
 _OS_PATH = (
     "exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getmtime",
@@ -20,14 +20,13 @@ _SHUTIL = (
     "copy", "copy2", "copyfile", "copymode", "copystat", "copytree", "rmtree", "move",
     "disk_usage", "make_archive", "unpack_archive",
 )
-FIXABLE = {
+FIXABLE = frozenset({
     *(f"{mod}.{name}" for mod in ("os.path", "posixpath", "ntpath", "genericpath") for name in _OS_PATH),
     *(f"os.{name}" for name in _OS),
     *(f"shutil.{name}" for name in _SHUTIL),
     "glob.glob",
-}
-LAZY = {"os.scandir", "os.walk", "os.fwalk", "glob.iglob"}
-MODULE_FUNCTIONS = frozenset(FIXABLE | LAZY)
+})
+LAZY = frozenset({"os.scandir", "os.walk", "os.fwalk", "glob.iglob"})
 PATH_METHODS = {
     "exists", "is_file", "is_dir", "is_symlink", "is_mount", "stat", "lstat", "unlink", "mkdir",
     "rmdir", "rename", "replace", "touch", "chmod", "resolve", "samefile", "readlink",
@@ -36,7 +35,7 @@ PATH_METHODS = {
 PATH_LAZY = {"iterdir", "glob", "rglob", "walk"}
 
 
-class BlockingFilesystemCall(Rule):
+class BlockingFilesystemCall(BlockingCallRule):
     """Run blocking file-system calls in a coroutine with ``await asyncio.to_thread(...)``.
 
     ## Why
@@ -64,17 +63,13 @@ class BlockingFilesystemCall(Rule):
 
     code = "AIO303"
     name = "blocking-filesystem-call"
-    min_python = (3, 9)
     safety = Safety.SAFE
     equivalent_codes = ("ASYNC240",)
     trigger_words = ("os", "shutil", "glob", "Path")
     anchors = tuple(FIXABLE | LAZY | {"pathlib"})
-    needs_async_def = True
+    BLOCKING = FIXABLE | LAZY
 
-    def visit_Call(self, node: cst.Call) -> None:
-        name = self._blocking_name(node) if blocking_call_site(self.ctx, node) else None
-        if name is None:
-            return
+    def report_call(self, node: cst.Call, name: str) -> None:
         if name in LAZY or name.startswith("Path.") and name[5:] in PATH_LAZY:
             self.report(
                 node,
@@ -84,13 +79,11 @@ class BlockingFilesystemCall(Rule):
             return
         callee = f"<path>.{name[5:]}" if name.startswith("Path.") else f"{name}, ..."
         message = f"`{name}()` blocks the event loop: use `await asyncio.to_thread({callee})`"
-        report_moved_to_thread(self, node, message)
+        self.report_moved_to_thread(node, message)
 
-    def _blocking_name(self, node: cst.Call):
+    def blocking_name(self, node: cst.Call):
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in PATH_METHODS | PATH_LAZY:
             if is_bound_pathlib_path(self.ctx, func.value):
                 return f"Path.{func.attr.value}"
-        if is_dotted_name(func) and self.ctx.resolves_to(func, MODULE_FUNCTIONS):
-            return self.ctx.call_name(node)
-        return None
+        return super().blocking_name(node)

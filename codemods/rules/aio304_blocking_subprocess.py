@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import blocking_call_site, is_dotted_name, keyword_arg, report_moved_to_thread
+from ..kit.blocking import BlockingCallRule
+from ..kit.names import is_dotted_name
+from ..kit.syntax import keyword_arg
 from ..model import Safety
-from ..rule import Rule
 
 FIXABLE = {
     *(
@@ -22,12 +23,12 @@ REPORT = {
     "os.posix_spawn": "waiting for the child blocks the loop",
     "os.posix_spawnp": "waiting for the child blocks the loop",
 }
-BLOCKING = frozenset(FIXABLE | SPAWN | set(REPORT))
+BLOCKING_CALLS = frozenset(FIXABLE | SPAWN | set(REPORT))
 POPEN = frozenset({"os.popen"})
 CREATE = "`asyncio.create_subprocess_exec`/`create_subprocess_shell`"
 
 
-class BlockingSubprocess(Rule):
+class BlockingSubprocess(BlockingCallRule):
     """Run blocking subprocess calls in a coroutine with ``await asyncio.to_thread(...)``.
 
     ## Why
@@ -56,22 +57,16 @@ class BlockingSubprocess(Rule):
 
     code = "AIO304"
     name = "blocking-subprocess"
-    min_python = (3, 9)
     safety = Safety.SAFE
     equivalent_codes = ("ASYNC220", "ASYNC221", "ASYNC222")
     trigger_words = ("subprocess", "os")
-    anchors = tuple(BLOCKING)
-    needs_async_def = True
+    anchors = tuple(BLOCKING_CALLS)
+    BLOCKING = BLOCKING_CALLS
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if not blocking_call_site(self.ctx, node):
-            return
-        if self._is_popen_read(node):
-            name = "os.popen().read"
-        elif is_dotted_name(node.func) and self.ctx.resolves_to(node.func, BLOCKING):
-            name = self.ctx.call_name(node) or ""
-        else:
-            return
+    def blocking_name(self, node: cst.Call):
+        return "os.popen().read" if self._is_popen_read(node) else super().blocking_name(node)
+
+    def report_call(self, node: cst.Call, name: str) -> None:
         if name == "os.popen" and self._read_at_once(node):
             return  # reported, and fixed, at the `.read()` call
         if name in REPORT:
@@ -80,7 +75,7 @@ class BlockingSubprocess(Rule):
             self.report(node, f"`{name}()` without `os.P_WAIT` in a coroutine: use {CREATE}")
         elif name in FIXABLE or name in SPAWN or name == "os.popen().read":
             message = f"`{name}()` blocks the event loop: use `await asyncio.to_thread(...)` or {CREATE}"
-            report_moved_to_thread(self, node, message, unsafe=keyword_arg(node, "preexec_fn") is not None)
+            self.report_moved_to_thread(node, message, unsafe=keyword_arg(node, "preexec_fn") is not None)
 
     def _read_at_once(self, popen: cst.Call) -> bool:
         """``os.popen(...).read()`` (or ``.read`` passed on, as our own fix does)."""

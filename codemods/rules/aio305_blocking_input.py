@@ -1,10 +1,11 @@
 import libcst as cst
 
-from ..helpers import awaited, reported_for_other_library, to_thread_call
+from ..kit.findings import reported_for_other_library
+from ..kit.threads import awaited, to_thread_call
 from ..model import Safety
 from ..rule import Rule
 
-INPUT = {"builtins.input"}
+INPUT = frozenset({"builtins.input"})
 
 
 class BlockingInput(Rule):

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..helpers import (
-    blocking_call_site,
-    bound_to_call,
-    is_dotted_name,
-    keyword_arg,
-    report_moved_to_thread,
-)
+from ..kit.blocking import BlockingCallRule
+from ..kit.names import is_dotted_name
+from ..kit.syntax import keyword_arg
+from ..kit.values import bound_to_call
 from ..model import Safety
-from ..rule import Rule
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 ASYNC_CLIENT = {
@@ -48,10 +44,10 @@ CLIENTS = (
         {"request", "urlopen", "request_encode_url", "request_encode_body"},
     ),
 )
-STREAMS = {"httpx.stream", "httpx2.stream"}  # context managers: the body is read inside the block
+STREAMS = frozenset({"httpx.stream", "httpx2.stream"})  # context managers: the body is read inside the block
 
 
-class BlockingHttpClient(Rule):
+class BlockingHttpClient(BlockingCallRule):
     """Run blocking HTTP client calls in a coroutine with ``await asyncio.to_thread(...)``.
 
     ## Why
@@ -84,17 +80,13 @@ class BlockingHttpClient(Rule):
 
     code = "AIO306"
     name = "blocking-http-client"
-    min_python = (3, 9)
     safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC210", "ASYNC211", "ASYNC212")
     trigger_words = ("requests", "httpx", "urllib")
     anchors = tuple({"requests", "httpx", "httpx2", "urllib", "urllib3"})
-    needs_async_def = True
+    BLOCKING = frozenset(FUNCTIONS | STREAMS)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        name = self._blocking_name(node) if blocking_call_site(self.ctx, node) else None
-        if name is None:
-            return
+    def report_call(self, node: cst.Call, name: str) -> None:
         library = name.split(".")[0]
         alternative = ASYNC_CLIENT[library]
         if name in STREAMS or name.endswith(".stream"):
@@ -104,14 +96,13 @@ class BlockingHttpClient(Rule):
         message = (
             f"`{name}()` blocks the event loop: use {alternative}, or `await asyncio.to_thread(...)`{streamed}"
         )
-        report_moved_to_thread(self, node, message)
+        self.report_moved_to_thread(node, message)
 
-    def _blocking_name(self, node: cst.Call):
+    def blocking_name(self, node: cst.Call):
         func = node.func
-        if is_dotted_name(func):
-            name = self.ctx.call_name(node)
-            if name in FUNCTIONS or name in STREAMS:
-                return name
+        name = self.ctx.call_name(node) if is_dotted_name(func) else None
+        if name in self.BLOCKING:
+            return name
         return self._client_method(func) if isinstance(func, cst.Attribute) else None
 
     def _client_method(self, func: cst.Attribute):

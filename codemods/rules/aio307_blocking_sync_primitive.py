@@ -7,19 +7,13 @@ from typing import Optional
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import (
-    binding_sources,
-    blocking_call_site,
-    bound_to_call,
-    declared_type,
-    is_dotted_name,
-    is_literal,
-    keyword_arg,
-)
+from ..kit.names import is_dotted_name
+from ..kit.syntax import is_literal, keyword_arg
+from ..kit.values import binding_sources, bound_to_call, declared_type
 from ..model import Safety
 from ..rule import Rule
 
-SOCKETS = {"socket.socket", "socket.create_connection", "socket.create_server", "socket.fromfd"}
+SOCKETS = frozenset({"socket.socket", "socket.create_connection", "socket.create_server", "socket.fromfd"})
 # Blocking socket methods, and the loop method to use instead (None: streams only).
 SOCKET_IO = {
     "recv": "sock_recv", "recv_into": "sock_recv_into", "recvfrom": "sock_recvfrom",
@@ -87,7 +81,7 @@ class BlockingSyncPrimitive(Rule):
     needs_async_def = True
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not blocking_call_site(self.ctx, node):
+        if not self.ctx.in_coroutine() or self.ctx.is_awaited(node):
             return
         message = self._module_call(node) or self._method_call(node)
         if message:

@@ -2,9 +2,9 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from ..helpers import (
-    asyncio_names, binding_values, count_comments, is_call_to, keyword_arg, loses_comments, self_attribute_values,
-)
+from ..kit.names import asyncio_names, is_call_to
+from ..kit.syntax import count_comments, keyword_arg, loses_comments
+from ..kit.values import binding_values, self_attribute_values
 from ..model import Safety
 from ..rule import Fix, Rule
 from ..suppress import find_suppressions, is_suppressed

@@ -3,7 +3,10 @@ from typing import List, Optional, Set
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import asyncio_names, async_with_over, count_comments, function_of, is_asyncio_lock, own_nodes
+from ..kit.names import asyncio_names
+from ..kit.scope import function_of, own_nodes
+from ..kit.syntax import async_with_over, count_comments
+from ..kit.values import is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
 

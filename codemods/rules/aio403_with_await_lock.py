@@ -1,9 +1,9 @@
-from typing import Optional
-
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..helpers import ASYNCIO_LOCKS, async_with_over, count_comments, is_asyncio_lock
+from ..kit.names import ASYNCIO_LOCKS
+from ..kit.syntax import async_with_over, count_comments
+from ..kit.values import is_asyncio_lock
 from ..model import Safety
 from ..prefilter import awaited_method
 from ..rule import Rule

@@ -1,6 +1,8 @@
 import libcst as cst
 
-from ..helpers import absolute_from_module, asyncio_names, comma_like, drop_import_if_unused, loses_comments
+from ..kit.imports import absolute_from_module, drop_import_if_unused
+from ..kit.names import asyncio_names
+from ..kit.syntax import loses_comments, without_trailing_comma
 from ..model import Safety
 from ..rule import Rule
 
@@ -169,3 +171,10 @@ class AsyncioTimeoutErrorAlias(Rule):
         )
         self.report(alias, message, fix=None if unsafe_shape else self.fix(node).replace(old, new))
 
+
+def comma_like(original: list, kept: list) -> list:
+    """``kept`` (some of ``original``'s elements, args or import names) ending in a comma only
+    if ``original`` did."""
+    if original and original[-1].comma == cst.MaybeSentinel.DEFAULT:
+        return without_trailing_comma(kept)
+    return kept

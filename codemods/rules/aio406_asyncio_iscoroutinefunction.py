@@ -1,6 +1,7 @@
 import libcst as cst
 
-from ..helpers import asyncio_names, from_import_binding
+from ..kit.imports import drop_import_if_unused
+from ..kit.names import asyncio_names
 from ..model import Safety
 from ..rule import Rule
 
@@ -58,9 +59,8 @@ class AsyncioIscoroutinefunction(Rule):
             return
         fix = self.fix(node)
         fix.replace(func, fix.ref("inspect.iscoroutinefunction"))
-        binding = from_import_binding(self.ctx, func)
-        if binding is not None:
-            fix.remove_import_if_unused(*binding)
+        if isinstance(func, cst.Name):
+            drop_import_if_unused(self.ctx, fix, func)
         self.report(
             node,
             "`asyncio.iscoroutinefunction` is deprecated (3.14): use `inspect.iscoroutinefunction`",

@@ -1,0 +1,8 @@
+"""The rule kit: what rules share, one module per concept.
+
+``names`` (qualified-name sets and matchers), ``syntax`` (call shapes, parentheses, comments),
+``imports`` (import bindings and their removal), ``statements``, ``scope`` (walking, the enclosing
+function), ``values`` (what a name is bound to), ``threads`` (``await`` / ``to_thread`` builders),
+``findings`` (reporting without a fix) and ``blocking`` (the table-shaped blocking-call rules).
+A helper used by one rule lives in that rule's module instead.
+"""

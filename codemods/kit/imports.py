@@ -1,0 +1,90 @@
+"""Import bindings: which import binds a name, and scheduling its removal once a fix leaves it unused."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+    from ..rule import Fix
+
+
+def absolute_from_module(statement: cst.ImportFrom) -> Optional[str]:
+    """``module`` of ``from module import names`` when it is absolute and not a star import."""
+    if statement.relative or statement.module is None or isinstance(statement.names, cst.ImportStar):
+        return None
+    return cst.helpers.get_full_name_for_node(statement.module)
+
+
+def import_binding(
+    ctx: FileContext, name: cst.Name
+) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
+    """How ``name`` is bound when a single import binds it: ``(module, obj, asname)``.
+
+    ``import a.b as x`` -> ``("a.b", None, "x")``; ``from a import b`` -> ``("a", "b", None)``.
+    The triple is what ``Fix.remove_import_if_unused`` takes. None for any other binding
+    (an assignment, several bindings, a star or relative import).
+    """
+    statements = ctx.module_import_statements(name)  # no scope analysis when it can tell
+    if statements is None:
+        from libcst.metadata import ImportAssignment
+
+        scope = ctx.scope(name)
+        bindings = list(scope[name.value]) if scope is not None else []
+        if len(bindings) != 1 or not isinstance(bindings[0], ImportAssignment):
+            return None
+        statements = [bindings[0].node]
+    if len(statements) != 1:
+        return None
+    statement = statements[0]
+    module = absolute_from_module(statement) if isinstance(statement, cst.ImportFrom) else None
+    if isinstance(statement, cst.ImportFrom) and module is None:
+        return None
+    for alias in statement.names:  # type: ignore[union-attr]
+        full = cst.helpers.get_full_name_for_node(alias.name) or ""
+        bound = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname else full
+        asname = bound if alias.asname else None
+        if isinstance(statement, cst.Import) and (bound == name.value or full.split(".")[0] == name.value):
+            return full, None, asname
+        if module and bound == name.value:
+            return module, full, asname
+    return None
+
+
+def drop_import_if_unused(ctx: FileContext, fix: "Fix", expr: cst.BaseExpression) -> None:
+    """Have ``fix`` remove the import binding ``expr``'s leftmost name (``sleep``, ``time`` of
+    ``time.sleep``) once nothing uses it. The one way a rule removes an import it made unused."""
+    head = expr
+    while isinstance(head, cst.Attribute):
+        head = head.value
+    binding = import_binding(ctx, head) if isinstance(head, cst.Name) else None
+    if binding is not None:
+        fix.remove_import_if_unused(*binding)
+
+
+OTHER_ASYNC_LIBRARIES = ("trio", "anyio", "curio")
+
+
+@functools.lru_cache(maxsize=8)
+def other_async_library(module: cst.Module) -> Optional[str]:
+    """The first of trio/anyio/curio the file imports: its coroutines may run on that library's
+    loop, where an asyncio call (``asyncio.sleep``, ``asyncio.to_thread``) fails."""
+    stack: List[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Import):
+            names = [cst.helpers.get_full_name_for_node(alias.name) or "" for alias in node.names]
+        elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+            names = [cst.helpers.get_full_name_for_node(node.module) or ""]
+        elif isinstance(node, cst.BaseExpression):
+            continue
+        else:
+            stack.extend(reversed(node.children))
+            continue
+        for name in names:
+            if name.split(".")[0] in OTHER_ASYNC_LIBRARIES:
+                return name.split(".")[0]
+    return None

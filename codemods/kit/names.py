@@ -1,0 +1,47 @@
+"""Qualified-name sets of the APIs rules look for, and matchers over them.
+
+Every set is a ``frozenset``: ``FileContext`` caches its per-set lookups only for those."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Collection, FrozenSet
+
+import libcst as cst
+
+from ..prefilter import ASYNCIO_SUBMODULES
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+
+def asyncio_names(*attrs: str) -> FrozenSet[str]:
+    """Every qualified name under which asyncio exports ``attr`` (``asyncio.tasks.gather``…)."""
+    modules = ("asyncio", *(f"asyncio.{sub}" for sub in ASYNCIO_SUBMODULES))
+    return frozenset(f"{module}.{attr}" for attr in attrs for module in modules)
+
+
+GATHER = asyncio_names("gather")
+TASK_GROUP = asyncio_names("TaskGroup")
+GET_RUNNING_LOOP = asyncio_names("get_running_loop")
+GET_EVENT_LOOP = asyncio_names("get_event_loop")
+ASYNCIO_LOCKS = asyncio_names("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+TIMEOUT_SCOPES = asyncio_names("timeout", "timeout_at") | {"async_timeout.timeout", "async_timeout.timeout_at"}
+# asyncio functions defined with ``async def``: calling one makes a coroutine object.
+ASYNCIO_COROUTINE_FUNCTIONS = asyncio_names(
+    "sleep", "wait_for", "wait", "to_thread", "open_connection", "start_server",
+    "open_unix_connection", "start_unix_server", "create_subprocess_exec", "create_subprocess_shell",
+)
+PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+
+
+def is_call_to(ctx: FileContext, node: cst.CSTNode, names: Collection[str]) -> bool:
+    """``node`` is a call whose callee can only be one of ``names``."""
+    return isinstance(node, cst.Call) and ctx.resolves_to(node.func, names)
+
+
+def is_dotted_name(expr: cst.BaseExpression) -> bool:
+    """``a`` or ``a.b.c``: no call, subscript or other expression in the chain (libcst's
+    qualified name of ``os.popen(cmd).read`` is ``os.popen.read``, calls dropped)."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)

@@ -1,0 +1,122 @@
+"""Call shapes, literals, comments and new names: facts about a node read off the node itself."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Set
+
+import libcst as cst
+
+from ..lazy import matchers as m
+
+
+def count_comments(node: cst.CSTNode) -> int:
+    class Counter(cst.CSTVisitor):
+        found = 0
+
+        def visit_Comment(self, node: cst.Comment) -> None:
+            self.found += 1
+
+    counter = Counter()
+    node.visit(counter)
+    return counter.found
+
+
+def loses_comments(original: cst.CSTNode, kept: Iterable[cst.CSTNode]) -> bool:
+    """Would rebuilding ``original`` from only the ``kept`` parts drop a comment?"""
+    return count_comments(original) > sum(count_comments(k) for k in kept)
+
+
+def is_literal(expr: Optional[cst.BaseExpression], value: object) -> bool:
+    """``expr`` spells the constant ``value`` (True/False/None or a number)."""
+    if expr is None:
+        return False
+    if value is None or isinstance(value, bool):
+        return m.matches(expr, m.Name(str(value)))
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return expr.evaluated_value == value
+    return False
+
+
+def keyword_arg(call: cst.Call, name: str) -> Optional[cst.Arg]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def sole_positional_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
+    """The value of ``call``'s argument when it has exactly one, neither keyword nor starred."""
+    if len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None:
+        return call.args[0].value
+    return None
+
+
+def has_star_args(call: cst.Call) -> bool:
+    return any(arg.star for arg in call.args)
+
+
+def without_trailing_comma(args: Iterable[cst.Arg]) -> list:
+    """Args as a list whose last element has no trailing comma (for rebuilt calls)."""
+    result = list(args)
+    if result and result[-1].comma is not cst.MaybeSentinel.DEFAULT:
+        result[-1] = result[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return result
+
+
+def as_operand(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` parenthesised unless it is already, or is an atom or a call: ready to follow
+    ``await`` or an operator (``await (a or b)``, ``t + (x - y)``)."""
+    atom = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
+            cst.List, cst.Tuple, cst.Dict, cst.Set)
+    if expr.lpar or isinstance(expr, atom):
+        return expr
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def names_in(*nodes: Optional[cst.CSTNode]) -> Set[str]:
+    """Every identifier spelled anywhere in ``nodes`` (to choose new names that clash with none)."""
+    found: Set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    for node in nodes:
+        if node is not None:
+            node.visit(Collect())
+    return found
+
+
+def fresh_name(base: str, taken: Set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``… whichever is not in ``taken``; then mark it taken."""
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def method_receiver(node: cst.CSTNode, method: str) -> Optional[cst.BaseExpression]:
+    """The receiver of ``receiver.method(...)``, else None."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == method:
+        return node.func.value
+    return None
+
+
+def async_with_over(node: cst.With, exprs: Iterable[cst.BaseExpression]) -> cst.With:
+    """``node`` as ``async with`` whose items hold ``exprs`` (one per item, in order).
+
+    ``with (await lock):`` has its now useless parentheses (and a trailing comma in them)
+    dropped, keeping a space after ``with``.
+    """
+    items = [item.with_changes(item=expr) for item, expr in zip(node.items, exprs)]
+    new = node.with_changes(asynchronous=cst.Asynchronous(), items=items)
+    if len(items) == 1 and isinstance(node.lpar, cst.LeftParen):
+        new = new.with_changes(
+            lpar=cst.MaybeSentinel.DEFAULT,
+            rpar=cst.MaybeSentinel.DEFAULT,
+            items=[items[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)],
+            whitespace_after_with=cst.SimpleWhitespace(" "),
+        )
+    return new
