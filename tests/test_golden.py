@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import List, Optional
 
@@ -158,6 +159,10 @@ def missing_for(program: Path, version: Version) -> Optional[str]:
 
 
 def start_case(case: Case, versions: List[Version]) -> None:
+    """Start all of a case's runs at once, unless pytest-xdist spreads its tests over workers
+    (each worker would run them all)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     runs = [(program_of(case), v) for v in versions] + [(case.input_path, case.input_python)]
     for program, version in runs:
         if missing_for(program, version) is None:
