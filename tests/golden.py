@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import NEWEST_TARGET, Settings, Version, parse_version
 from asyncio_upgrade.codemods.formatting import DEFAULT_BLACK
@@ -83,6 +88,13 @@ class Case:
     def runnable(self) -> bool:
         return "runnable" in self.options
 
+    @property
+    def input_python(self) -> Version:
+        """The newest Python where the original runs: ``# input-python: 3.8`` for a form that
+        later Pythons removed (that version and older ran it), else the current one."""
+        value = self.options.get("input-python")
+        return parse_version(value) if value else (sys.version_info[0], sys.version_info[1])
+
     def settings(self, code: Optional[str], **changes: object) -> Settings:
         values = dict(
             target_version=self.target,
@@ -117,21 +129,97 @@ def all_cases() -> List[Case]:
     return cases
 
 
-def run_program(path: Path, python: str = sys.executable) -> str:
-    done = subprocess.run(
-        [python, str(path)], capture_output=True, text=True, timeout=60, cwd=path.parent
-    )
-    assert done.returncode == 0, f"{path.name} failed under {python}:\n{done.stderr}"
-    return done.stdout
+NEWEST_PYTHON: Version = (3, 13)
+KNOWN_PYTHONS: Tuple[Version, ...] = tuple((3, minor) for minor in range(6, NEWEST_PYTHON[1] + 1))
 
 
-def find_python(version: str) -> Optional[str]:
-    """An interpreter for ``version`` that really runs (a pyenv shim for a version that is
-    installed but not selected fails), or None."""
-    candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(str(p) for p in Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+def format_python(version: Version) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What one program did on one interpreter."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+_RUNS: Dict[Tuple[Path, str], "Future[Ran]"] = {}
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="golden-run")
+
+
+def start_program(path: Path, python: str) -> "Future[Ran]":
+    """Start running ``path`` on ``python`` in the background, once per session: a case's runs on
+    every Python go at once, and the tests that read them wait only for their own."""
+    if (path, python) not in _RUNS:
+        _RUNS[path, python] = _POOL.submit(_run, path, python)
+    return _RUNS[path, python]
+
+
+def run_program(path: Path, python: str) -> Ran:
+    return start_program(path, python).result()
+
+
+def _run(path: Path, python: str) -> Ran:
+    """``-I``: no PYTHON* variables, no user site; a fresh working directory for each run."""
+    with tempfile.TemporaryDirectory(prefix="golden-run-") as cwd:
+        done = subprocess.run(
+            [python, "-I", str(path)], capture_output=True, text=True, timeout=60, cwd=cwd
+        )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def pyenv_root() -> Path:
+    """``pyenv root`` when pyenv is on PATH, else ``$PYENV_ROOT``, else ``~/.pyenv``."""
+    if shutil.which("pyenv"):
+        done = subprocess.run(["pyenv", "root"], capture_output=True, text=True, timeout=60)
+        if done.returncode == 0 and done.stdout.strip():
+            return Path(done.stdout.strip())
+    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+
+
+def _patch_level(path: Path) -> Tuple[int, ...]:
+    release = path.parents[1].name  # versions/3.8.18/bin/python3.8
+    return tuple(int(part) if part.isdigit() else -1 for part in release.split("."))
+
+
+@functools.lru_cache(maxsize=None)
+def find_python(version: Version) -> Optional[str]:
+    """An interpreter for ``version`` that really runs and is that version (a pyenv shim on PATH
+    for a version that is installed but not selected fails), or None. The current interpreter
+    stands for its own version: it is the one the test tools are installed in."""
+    if tuple(sys.version_info[:2]) == version:
+        return sys.executable
+    name = f"python{format_python(version)}"
+    installed = pyenv_root().glob(f"versions/{format_python(version)}.*/bin/{name}")
+    candidates = [str(p) for p in sorted(installed, key=_patch_level, reverse=True)]
+    candidates.append(shutil.which(name))
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
     for python in filter(None, candidates):
-        done = subprocess.run([python, "-c", "pass"], capture_output=True, timeout=60)
-        if done.returncode == 0:
+        try:
+            done = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60)
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == format_python(version):
             return python
     return None
+
+
+def third_party_imports(path: Path) -> FrozenSet[str]:
+    """Top-level modules the program imports that are not in the standard library."""
+    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    found = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.partition(".")[0])
+    return frozenset(name for name in found if name not in stdlib and name != "__future__")
+
+
+@functools.lru_cache(maxsize=None)
+def can_import(python: str, module: str) -> bool:
+    done = subprocess.run([python, "-I", "-c", f"import {module}"], capture_output=True, timeout=60)
+    return done.returncode == 0

@@ -15,6 +15,12 @@ COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
 ITERATORS = {"next", "iter", "list", "tuple", "set", "sorted", "enumerate", "zip", "map"}
 GENERATOR_METHODS = {"send", "throw", "close", "__next__", "__iter__", "gi_frame", "gi_running"}
+# Callees that take a coroutine and run it (by the name called, as for ITERATORS).
+SCHEDULERS = {
+    "ensure_future", "create_task", "Task", "gather", "wait", "wait_for", "shield", "as_completed",
+    "run", "run_until_complete", "run_coroutine_threadsafe",
+}
+HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
 class CoroutineDecorator(Rule):
@@ -30,7 +36,14 @@ class CoroutineDecorator(Rule):
     ``@types.coroutine`` function, or hand it to ``ensure_future``/``gather``/``run`` keep
     working unchanged. A caller that iterates the call (``for``, ``next``, ``.send``), or that
     uses ``yield from`` in an undecorated generator, would break: such callers in the same
-    file make the site report-only; callers in other modules cannot be seen.
+    file make the site report-only; callers in other modules cannot be seen. So does a caller
+    here that neither awaits the call, ``yield from``-s it nor hands it to a scheduler
+    (``ensure_future``, ``gather``, ``wait``, ``run_until_complete``, ...), say ``return noop()``
+    from a plain ``release()``: an ``async def`` left unawaited warns "coroutine ... was never
+    awaited" where the generator did nothing, a certain change rather than a possible one, so
+    not an unsafe fix either. Protocol methods (``__await__``, ``__iter__``, ``__anext__``, any
+    dunder) are never converted: with ``__iter__ = __await__``, ``yield from obj`` needs a
+    generator, and an ``async def`` one raises ``TypeError``.
     ``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is
     not awaitable. An operand is trusted when it calls an asyncio API or a function or
     ``self`` method of this file that is ``async def`` or decorated as a coroutine; a call to
@@ -58,6 +71,7 @@ class CoroutineDecorator(Rule):
 
     def visit_Module(self, node: cst.Module) -> None:
         self._iterated: Set[str] = set()  # names of functions whose calls are used as generators
+        self._called_bare: Set[str] = set()  # ... whose calls are neither awaited nor scheduled
         for call in m.findall(node, m.Call(func=m.Name() | m.Attribute())):
             parent = self.ctx.parent(call)
             outer = self.ctx.parent(parent)
@@ -68,8 +82,9 @@ class CoroutineDecorator(Rule):
                 or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
                 or isinstance(parent, cst.From) and not self._is_coroutine(function_of(self.ctx, parent))
             ):
-                func = call.func
-                self._iterated.add(func.value if isinstance(func, cst.Name) else func.attr.value)
+                self._iterated.add(_called_name(call))
+            elif not self._runs_it(call):
+                self._called_bare.add(_called_name(call))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.resolves_to(node.func, DECORATOR) and not isinstance(self.ctx.parent(node), cst.Decorator):
@@ -92,6 +107,10 @@ class CoroutineDecorator(Rule):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
         if node.name.value in self._iterated:
             return self.report(node, f"{message} (not rewritten: a caller here uses it as a generator)")
+        if node.name.value.startswith("__") and node.name.value.endswith("__"):
+            return self.report(node, f"{message} (not rewritten: `{node.name.value}` is a protocol method)")
+        if node.name.value in self._called_bare:
+            return self.report(node, f"{message} (not rewritten: a caller here neither awaits nor schedules it)")
         if count_comments(decorator):
             return self.report(node, f"{message} (not rewritten: the decorator line holds a comment)")
         kinds = [self._operand(y.value.item) for y in yields]
@@ -115,6 +134,16 @@ class CoroutineDecorator(Rule):
         unknown = "unknown" in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _runs_it(self, call: cst.Call) -> bool:
+        """The call's value is awaited, ``yield from``-ed or handed (maybe in a list) to a scheduler."""
+        holder = self.ctx.parent(call)
+        while isinstance(holder, HOLDERS):
+            holder = self.ctx.parent(holder)
+        if isinstance(holder, cst.Arg):
+            callee = self.ctx.parent(holder)
+            return m.matches(callee, m.Call(func=m.Name() | m.Attribute())) and _called_name(callee) in SCHEDULERS
+        return isinstance(holder, (cst.Await, cst.From))
 
     def _is_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
         return func is not None and (
@@ -147,6 +176,10 @@ class CoroutineDecorator(Rule):
         if all(self._is_coroutine(d) for d in defs):
             return "awaitable"
         return "generator" if any(_own_yields(d.body) for d in defs) else "unknown"
+
+
+def _called_name(call: cst.Call) -> str:
+    return call.func.value if isinstance(call.func, cst.Name) else call.func.attr.value
 
 
 def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
