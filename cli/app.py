@@ -174,7 +174,8 @@ class Run:
             yield Outcome(path, data, process_source(data, self.settings_for(path), fix=fix), stdin=True)
         # Listed first (cheap: nothing is read) so that the progress bar knows the total.
         sources = list(discover([p for p in self.paths if p != "-"], self.exclude, self.config.root))
-        yield from terminal.with_progress(self.runner.run(sources, self.settings_for, fix=fix), len(sources), not self.quiet)
+        work = ((source, self.settings_for(source.path)) for source in sources)
+        yield from terminal.with_progress(self.runner.run(work, fix=fix), len(sources), not self.quiet)
 
     def finish(self, tally: Tally, mode: str) -> None:
         """Notes and, on a terminal, the summary table; ``mode`` is check, fix or diff."""
