@@ -9,7 +9,6 @@ import typer
 
 from asyncio_upgrade.codemods.api import format_version, rule_infos
 
-from .fixing import Fixer
 from .formats import Reporter, format_option
 from .formats import statistics as format_statistics
 from .options import RunOptions, UsageError, with_run_options
@@ -105,6 +104,8 @@ def fix(
     """Rewrite files in place (`--diff`: show the changes, write nothing); exit 1 if anything changed."""
 
     def body() -> int:
+        from .fixing import Fixer  # here: `check`, the pre-commit hook's usual command, has no use for it
+
         fmt = _output_format(options.output_format)
         run = Run(options, keep_format=keep_format)
         # Machine formats replace the diff on stdout; fixing stdin echoes the source there, so
