@@ -104,13 +104,15 @@ class Run:
 
     def unsafe_sites(self, outcome: Outcome, reporter: Reporter) -> FrozenSet[Tuple[str, int, int]]:
         """With --unsafe-fixes an unsafe fix counts as available; a check without the flag tells
-        which they are, so json and sarif can report their applicability truthfully."""
-        safe_rules = {rule.code for rule in self.rules if rule.safety is Safety.SAFE}  # others: known by the rule
-        if not self.unsafe or not reporter.shows_applicability or not any(
-            f.fix in _FIXABLE and f.code in safe_rules for f in outcome.result.findings
-        ):
+        which they are, so json and sarif can report their applicability truthfully. Only a safe
+        rule's site needs asking (an unsafe rule's fixes are all unsafe), so only those rules run."""
+        if not self.unsafe or not reporter.shows_applicability:
             return frozenset()
-        settings = replace(self.settings.for_path(outcome.path), unsafe_fixes=False)
+        safe_rules = {rule.code for rule in self.rules if rule.safety is Safety.SAFE}
+        asked = frozenset(f.code for f in outcome.result.findings if f.fix in _FIXABLE and f.code in safe_rules)
+        if not asked:
+            return frozenset()
+        settings = replace(self.settings.for_path(outcome.path), unsafe_fixes=False, select=asked)
         checked = process_source(outcome.original, settings, fix=False)
         return frozenset((f.code, f.line, f.column) for f in checked.findings if f.fix is FixStatus.UNSAFE)
 
