@@ -10,18 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
-from asyncio_upgrade.codemods.api import (
-    OLDEST_TARGET,
-    Finding,
-    FixStatus,
-    RuleInfo,
-    Safety,
-    Settings,
-    Version,
-    format_version,
-    process_source,
-    rule_infos,
-)
+from asyncio_upgrade.codemods.api import OLDEST_TARGET, Finding, FixStatus, RuleInfo, Safety, Settings, Version
+from asyncio_upgrade.codemods.api import format_version, process_source, rule_infos
 from asyncio_upgrade.codemods.formatting import black_options_from_pyproject
 
 from . import config as config_module
