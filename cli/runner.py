@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import FileResult, Settings, answered_by_text, process_source
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 CHUNK = 512
 # Below this many files that need parsing, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
+
+
+# A file and the settings the run chose for it.
+Work = Tuple[Source, Settings]
 
 
 @dataclass
@@ -45,23 +49,24 @@ class Runner:
         self.cache = cache
         self._pool: Optional[ProcessPoolExecutor] = None
 
-    def run(self, sources: Iterable[Source], settings_for: Callable[[Path], Settings], *, fix: bool) -> Iterator[Outcome]:
-        iterator = iter(sources)
+    def run(self, work: Iterable[Work], *, fix: bool) -> Iterator[Outcome]:
+        """An outcome for each file, in the order given, with the settings given for it."""
+        iterator = iter(work)
         try:
             while True:
                 chunk = list(islice(iterator, CHUNK))
                 if not chunk:
                     return
-                yield from self._run_chunk(chunk, settings_for, fix)
+                yield from self._run_chunk(chunk, fix)
         finally:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
 
-    def _run_chunk(self, chunk: List[Source], settings_for, fix: bool) -> Iterator[Outcome]:
+    def _run_chunk(self, chunk: List[Work], fix: bool) -> Iterator[Outcome]:
         outcomes: List[Optional[Outcome]] = []
         pending: List[Tuple[int, str, Tuple[str, bytes, Settings, bool]]] = []
-        for source in chunk:
+        for source, settings in chunk:
             if source.problem:
                 outcomes.append(Outcome(source.path, None, None, source.problem))
                 continue
@@ -70,7 +75,6 @@ class Runner:
             except OSError as exc:
                 outcomes.append(Outcome(source.path, None, None, f"cannot read: {exc.strerror or exc}"))
                 continue
-            settings = settings_for(source.path)
             # Most files are answered from their text (no rule's words in it) for less than a
             # cache lookup costs, so those are not cached, nor sent to a worker. Where "async"
             # is written, the text step looks for many words: the cache is asked first.

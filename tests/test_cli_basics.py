@@ -133,6 +133,25 @@ def test_missing_path_exits_2_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_an_internal_error_is_one_line_unless_show_traceback_is_given(tmp_path: Path, monkeypatch, command: str) -> None:
+    """The option itself is read, not the process's arguments (which here hold pytest's)."""
+    from asyncio_upgrade.cli import run
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(run, "rule_infos", broken)
+    plain = invoke(command, "--isolated", str(tmp_path))
+    assert plain.exit_code == 2
+    assert plain.output.strip() == (
+        "asyncio-upgrade: error: internal error: RuntimeError: boom (run with --show-traceback for details)"
+    )
+    shown = invoke(command, "--isolated", "--show-traceback", str(tmp_path))
+    assert shown.exit_code == 2
+    assert shown.output.startswith("Traceback (most recent call last):") and "RuntimeError: boom" in shown.output
+
+
 def test_unparsable_and_undecodable_files_are_reported_and_kept(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_bytes(b"import asyncio, time\nasync def f(:\n    time.sleep(1)\n    await asyncio.wait_for(g(), 1)\n    loop.run_until_complete(g())\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 import pytest
 
@@ -29,9 +29,13 @@ def sources(tmp_path: Path, count: int) -> List[Source]:
     return found
 
 
+def with_settings(given: List[Source]) -> List[Tuple[Source, Settings]]:
+    return [(source, Settings()) for source in given]
+
+
 def test_outcomes_come_in_input_order_from_the_pool(tmp_path: Path) -> None:
     given = sources(tmp_path, 40)
-    outcomes = list(Runner(jobs=2).run(given, lambda path: Settings(), fix=False))
+    outcomes = list(Runner(jobs=2).run(with_settings(given), fix=False))
     assert [o.path for o in outcomes] == [s.path for s in given]
     assert outcomes[3].problem == "no such file"
     for outcome in outcomes:
@@ -49,7 +53,7 @@ def test_each_outcome_goes_out_when_it_is_ready(tmp_path: Path, monkeypatch) -> 
         return real_work(item)
 
     monkeypatch.setattr(runner_module, "_work", counting)
-    run = Runner(jobs=1).run(sources(tmp_path, 10), lambda path: Settings(), fix=False)
+    run = Runner(jobs=1).run(with_settings(sources(tmp_path, 10)), fix=False)
     for outcome in run:
         if outcome.result is not None and outcome.result.findings:
             break
@@ -70,7 +74,7 @@ def _dying_on_f005(item):
 def test_a_worker_that_dies_costs_one_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(runner_module, "_work", _dying_on_f005)
     given = sources(tmp_path, 20)
-    outcomes = list(Runner(jobs=2).run(given, lambda path: Settings(), fix=False))
+    outcomes = list(Runner(jobs=2).run(with_settings(given), fix=False))
     assert [o.path for o in outcomes] == [s.path for s in given]
     broken = [o for o in outcomes if o.result is not None and o.result.internal_error]
     assert [o.path.name for o in broken] == ["f005.py"]
