@@ -73,7 +73,7 @@ def check(
         for outcome in run.outcomes(fix=False):
             name = str(outcome.path)
             if account(tally, name, outcome):
-                reporter.add(name, outcome.result.findings, run.unsafe_sites(outcome, reporter))
+                reporter.add(name, outcome.result.findings)
         reporter.finish()
         side = sys.stdout if fmt == "text" else sys.stderr
         if statistics and tally.per_rule:

@@ -17,7 +17,7 @@ from typing import Optional
 
 from asyncio_upgrade.codemods.api import Edit, FileResult, Finding, FixStatus, Settings
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def default_cache_dir(project_root: Optional[Path]) -> Path:

@@ -58,7 +58,7 @@ class Fixer:
         result = outcome.result
         if self.reporter:
             # APPLIED: what the diff would apply
-            self.reporter.add(name, result.findings, self.run.unsafe_sites(outcome, self.reporter))
+            self.reporter.add(name, result.findings)
         else:
             terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
         self._count_fixed(name, result)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import AbstractSet, Dict, List, Optional, Set, TextIO, Tuple
+from typing import Dict, List, Optional, TextIO, Tuple
 
-from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo, Safety
+from asyncio_upgrade.codemods.api import Finding, FixStatus, RuleInfo
 
 from .output import finding_line
 from .version import installed_version
@@ -31,13 +31,8 @@ class Reporter:
         self.rules = rules
         self.stream = stream
         self.files: List[Tuple[str, List[Finding]]] = []
-        self._unsafe: Set[Tuple[str, str, int, int]] = set()
-        self._safety = {rule.code: rule.safety for rule in rules}
 
-    def add(self, path: str, findings: List[Finding], unsafe_sites: AbstractSet[Tuple[str, int, int]] = frozenset()) -> None:
-        """``unsafe_sites``: (code, line, column) of fixes that are unsafe although ``--unsafe-fixes``
-        made them available or applied them."""
-        self._unsafe.update((path, *site) for site in unsafe_sites)
+    def add(self, path: str, findings: List[Finding]) -> None:
         out = self.stream or sys.stdout
         if self.fmt == "text":
             for finding in findings:
@@ -51,16 +46,12 @@ class Reporter:
         else:
             self.files.append((path, list(findings)))
 
-    @property
-    def shows_applicability(self) -> bool:
-        return self.fmt in ("json", "sarif")
-
     def applicability(self, path: str, finding: Finding) -> Optional[str]:
         """``safe`` or ``unsafe`` for a finding with a fix, as ruff reports it: whether or not
         this run applies unsafe fixes."""
         if finding.fix not in _APPLICABILITY:
             return None
-        if self._safety.get(finding.code) is Safety.UNSAFE or (path, finding.code, finding.line, finding.column) in self._unsafe:
+        if finding.unsafe:
             return "unsafe"
         return _APPLICABILITY[finding.fix]
 

@@ -6,11 +6,10 @@ says at the end."""
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
-from asyncio_upgrade.codemods.api import OLDEST_TARGET, Finding, FixStatus, RuleInfo, Safety, Settings, Version
+from asyncio_upgrade.codemods.api import OLDEST_TARGET, Finding, FixStatus, RuleInfo, Settings, Version
 from asyncio_upgrade.codemods.api import format_version, process_source, rule_infos
 from asyncio_upgrade.codemods.api import black_options_from_pyproject
 
@@ -18,16 +17,12 @@ from . import config as config_module
 from . import terminal
 from .config import Config
 from .files import discover, gitignore_spec
-from .formats import Reporter
 from .options import RunOptions, UsageError
 from .output import Tally, error
 from .runner import Outcome, Runner
 
 if TYPE_CHECKING:
     import pathspec
-
-_FIXABLE = (FixStatus.AVAILABLE, FixStatus.APPLIED)
-
 
 class Run:
     """Everything one invocation settled on before touching a file. ``keep_format``: `fix`'s
@@ -91,20 +86,6 @@ class Run:
         if checked.skipped is not None:  # cannot happen for a verified rewrite; never hide findings
             return [f for f in result.findings if f.fix is not FixStatus.APPLIED]
         return checked.findings
-
-    def unsafe_sites(self, outcome: Outcome, reporter: Reporter) -> FrozenSet[Tuple[str, int, int]]:
-        """With --unsafe-fixes an unsafe fix counts as available; a check without the flag tells
-        which they are, so json and sarif can report their applicability truthfully. Only a safe
-        rule's site needs asking (an unsafe rule's fixes are all unsafe), so only those rules run."""
-        if not self.unsafe or not reporter.shows_applicability:
-            return frozenset()
-        safe_rules = {rule.code for rule in self.rules if rule.safety is Safety.SAFE}
-        asked = frozenset(f.code for f in outcome.result.findings if f.fix in _FIXABLE and f.code in safe_rules)
-        if not asked:
-            return frozenset()
-        settings = replace(self.settings.for_path(outcome.path), unsafe_fixes=False, select=asked)
-        checked = process_source(outcome.original, settings, fix=False)
-        return frozenset((f.code, f.line, f.column) for f in checked.findings if f.fix is FixStatus.UNSAFE)
 
     def finish(self, tally: Tally, mode: str) -> None:
         """Notes and, on a terminal, the summary table; ``mode`` is check, fix or diff."""

@@ -16,7 +16,7 @@ from .context import FileContext
 from .parsing import TooDeeplyNested, parse_module
 from .formatting import keep_black_formatting
 from .import_edits import with_imports_added, with_imports_removed
-from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
+from .model import Edit, FileResult, Finding, FixStatus, Settings
 from .preserve import splice_changes
 from .registry import all_rules
 from .rule import ImportRequest, Report, Rule
@@ -184,9 +184,10 @@ def _triage(
                 withheld = result.withheld_by_target
                 withheld[report.min_python] = withheld.get(report.min_python, 0) + 1
             continue
+        unsafe = report.fix is not None and settings.fix_is_unsafe(rule.code, report.unsafe)
         if report.fix is None:
             status = FixStatus.NONE
-        elif settings.fix_is_unsafe(rule.code, report.unsafe) and not settings.unsafe_fixes:
+        elif unsafe and not settings.unsafe_fixes:
             status = FixStatus.UNSAFE
         else:
             status = FixStatus.AVAILABLE
@@ -202,6 +203,7 @@ def _triage(
                 end_column=where.end.column + 1,
                 fix=status,
                 edits=_edits(ctx, report) if report.fix is not None else (),
+                unsafe=unsafe,
             )
         )
     return findings, applicable

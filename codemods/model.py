@@ -106,6 +106,8 @@ class Finding:
     end_column: int
     fix: FixStatus
     edits: Tuple[Edit, ...] = ()
+    # Its fix needs --unsafe-fixes, whether or not this run allows them (ruff's applicability).
+    unsafe: bool = False
 
 
 @dataclass
