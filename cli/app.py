@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Callable, List, Optional
 
 import typer
 
@@ -131,14 +131,45 @@ def fix(
 
 
 @app.command("rules")
-def list_rules() -> None:
-    """List every rule: code, name, minimum target, fix safety and summary."""
-    rows = [("CODE", "NAME", "MIN", "FIX", "SUMMARY")] + [
-        (i.code, i.name, format_version(i.min_python), i.safety.value, i.summary) for i in rule_infos()
-    ]
-    widths = [max(len(row[col]) for row in rows) for col in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+def list_rules(
+    config: Annotated[Optional[str], typer.Option("--config", help="Read this pyproject.toml.")] = None,
+    isolated: Annotated[bool, typer.Option("--isolated", help="Ignore every configuration file.")] = False,
+    extend_safe_fixes: Annotated[Optional[List[str]], typer.Option("--extend-safe-fixes")] = None,
+    extend_unsafe_fixes: Annotated[Optional[List[str]], typer.Option("--extend-unsafe-fixes")] = None,
+) -> None:
+    """List every rule: code, name, minimum target, fix safety and summary. A fix safety that
+    `extend-safe-fixes` / `extend-unsafe-fixes` change shows both: `unsafe->safe`."""
+
+    def body() -> int:
+        from . import config as config_module
+        from .run import fix_safety_overrides
+
+        try:
+            loaded = config_module.load(["."], config, isolated)
+        except config_module.ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        infos = rule_infos()
+        overrides = fix_safety_overrides(infos, loaded, extend_safe_fixes, extend_unsafe_fixes)
+        rows = [("CODE", "NAME", "MIN", "FIX", "SUMMARY")] + [
+            (i.code, i.name, format_version(i.min_python), _fix_safety(i, overrides), i.summary) for i in infos
+        ]
+        widths = [max(len(row[col]) for row in rows) for col in range(4)]
+        for row in rows:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+        return 0
+
+    _guard(body)
+
+
+def _fix_safety(info, overrides) -> str:
+    safety = info.safety.value
+    if safety == "report-only":
+        return safety
+    if info.code in overrides["extend_safe_fixes"] and safety != "safe":
+        return f"{safety}->safe"
+    if info.code in overrides["extend_unsafe_fixes"] and safety != "unsafe":
+        return f"{safety}->unsafe"
+    return safety
 
 
 @app.command()

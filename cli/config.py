@@ -26,6 +26,8 @@ class Config:
     extend_exclude: List[str] = field(default_factory=list)
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     black: Dict[str, Any] = field(default_factory=dict)  # [tool.black], keys with underscores
+    extend_safe_fixes: List[str] = field(default_factory=list)
+    extend_unsafe_fixes: List[str] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -34,6 +36,7 @@ class Config:
 
 _KEYS = {
     "target-version", "select", "ignore", "unsafe-fixes", "exclude", "extend-exclude", "per-file-ignores",
+    "extend-safe-fixes", "extend-unsafe-fixes",
 }
 
 
@@ -120,6 +123,8 @@ def _read(path: Path) -> Config:
     config.ignore = strings("ignore") or []
     config.exclude = strings("exclude") or []
     config.extend_exclude = strings("extend-exclude") or []
+    config.extend_safe_fixes = strings("extend-safe-fixes") or []
+    config.extend_unsafe_fixes = strings("extend-unsafe-fixes") or []
     if "unsafe-fixes" in table:
         if not isinstance(table["unsafe-fixes"], bool):
             raise ConfigError(f"{path}: `unsafe-fixes` must be true or false")

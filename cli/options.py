@@ -75,6 +75,17 @@ class RunOptions(NamedTuple):
             help="Where to keep the cache (default: .asyncio_upgrade_cache beside pyproject.toml).",
         ),
     ] = None
+    extend_safe_fixes: Annotated[
+        Optional[List[str]],
+        typer.Option(
+            "--extend-safe-fixes",
+            help="Rule codes or prefixes whose unsafe fixes count as safe (comma-separated; e.g. AIO3).",
+        ),
+    ] = None
+    extend_unsafe_fixes: Annotated[
+        Optional[List[str]],
+        typer.Option("--extend-unsafe-fixes", help="Rule codes or prefixes whose safe fixes count as unsafe."),
+    ] = None
     include_generated: Annotated[
         bool, typer.Option("--include-generated", help="Also process files marked @generated.")
     ] = False

@@ -6,17 +6,19 @@ says at the end."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import OLDEST_TARGET, Finding, FixStatus, RuleInfo, Settings, Version
-from asyncio_upgrade.codemods.api import format_version, process_source, rule_infos
+from asyncio_upgrade.codemods.api import format_version, matched_packages, process_source, rule_infos
 from asyncio_upgrade.codemods.api import black_options_from_pyproject
 
 from . import config as config_module
 from . import terminal
 from .config import Config
 from .files import discover, gitignore_spec
+from .first_party import first_party
 from .options import RunOptions, UsageError
 from .output import Tally, error
 from .runner import Outcome, Runner
@@ -46,6 +48,9 @@ class Run:
             include_generated=options.include_generated,
             black=black_options_from_pyproject(self.config.black) if keep_format else None,
         )
+        base = replace(base, **fix_safety_overrides(
+            self.rules, self.config, options.extend_safe_fixes, options.extend_unsafe_fixes
+        ))
         self.settings = FileSettings(base, self.rules, self.config)
         exclude = [*self.config.exclude, *self.config.extend_exclude]
         self.exclude = gitignore_spec(exclude) if exclude else None
@@ -162,6 +167,35 @@ def selected_codes(
     return chosen - _matching(rules, _split(ignore), "--ignore: ")
 
 
+def fix_safety_overrides(
+    rules: List[RuleInfo], config: Config, cli_safe: Optional[List[str]] = None, cli_unsafe: Optional[List[str]] = None
+) -> Dict[str, FrozenSet[str]]:
+    """ruff's `extend-safe-fixes` / `extend-unsafe-fixes`, from the configuration and the command
+    line together, resolved to codes. A code both name goes to the more specific prefix; on a
+    tie, to unsafe."""
+    where = f"{config.path}: " if config.path else ""
+    safe_tokens = [*config.extend_safe_fixes, *_split(cli_safe)]
+    unsafe_tokens = [*config.extend_unsafe_fixes, *_split(cli_unsafe)]
+    _matching(rules, config.extend_safe_fixes, f"{where}`extend-safe-fixes`: ")
+    _matching(rules, config.extend_unsafe_fixes, f"{where}`extend-unsafe-fixes`: ")
+    _matching(rules, _split(cli_safe), "--extend-safe-fixes: ")
+    _matching(rules, _split(cli_unsafe), "--extend-unsafe-fixes: ")
+    safe, unsafe = set(), set()
+    for rule in rules:
+        safe_depth, unsafe_depth = _specificity(rule.code, safe_tokens), _specificity(rule.code, unsafe_tokens)
+        if unsafe_depth >= 0 and unsafe_depth >= safe_depth:
+            unsafe.add(rule.code)
+        elif safe_depth >= 0:
+            safe.add(rule.code)
+    return {"extend_safe_fixes": frozenset(safe), "extend_unsafe_fixes": frozenset(unsafe)}
+
+
+def _specificity(code: str, tokens: List[str]) -> int:
+    """How long the longest of ``tokens`` that names ``code`` is (`ALL` 0), or -1 for none."""
+    lengths = [0 if t.upper() == "ALL" else len(t) for t in tokens if t.upper() == "ALL" or code.startswith(t.upper())]
+    return max(lengths, default=-1)
+
+
 class FileSettings:
     """The engine's settings for each file: the run's, with the rules that `per-file-ignores`
     turns off for that file left out. Equal selections share one ``Settings``."""
@@ -175,7 +209,8 @@ class FileSettings:
             for glob, codes in config.per_file_ignores.items()
         ]
         assert base.select is not None
-        self._by_codes: Dict[FrozenSet[str], Settings] = {base.select: base}
+        self._by_codes: Dict[Tuple[FrozenSet[str], FrozenSet[str]], Settings] = {}
+        self._matched = matched_packages()
 
     def for_path(self, path: Path) -> Settings:
         codes = self.base.select
@@ -185,15 +220,10 @@ class FileSettings:
             for spec, allowed in self._per_file:
                 if spec.match_file(relative):
                     codes = codes & allowed
-        if codes not in self._by_codes:
-            self._by_codes[codes] = Settings(
-                target_version=self.base.target_version,
-                select=codes,
-                unsafe_fixes=self.base.unsafe_fixes,
-                include_generated=self.base.include_generated,
-                black=self.base.black,
-            )
-        return self._by_codes[codes]
+        key = (codes, first_party(path, self._matched))
+        if key not in self._by_codes:
+            self._by_codes[key] = replace(self.base, select=codes, first_party=key[1])
+        return self._by_codes[key]
 
 
 def _relative(path: Path, root: Path) -> str:
