@@ -161,6 +161,15 @@ def list_rules(
     _guard(body)
 
 
+_SAFETY_MEANING = {
+    "safe": "Safe: every program that worked before gives the same results, output and exceptions after "
+    "(only timing may differ); `fix` applies it.",
+    "unsafe": "Unsafe: a working program can behave differently (see Fix safety); applied only with "
+    "--unsafe-fixes or extend-safe-fixes.",
+    "report-only": "Report-only: never rewritten.",
+}
+
+
 def _fix_safety(info, overrides) -> str:
     safety = info.safety.value
     if safety == "report-only":
@@ -185,6 +194,7 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
             if wanted.upper() == info.code or wanted.lower() == info.name:
                 print(f"# {info.code} {info.name}\n")
                 print(f"Minimum target: {format_version(info.min_python)} · Fix: {info.safety.value}")
+                print(_SAFETY_MEANING[info.safety.value])
                 if info.equivalent_codes:
                     print(f"Same as: {', '.join(info.equivalent_codes)}")
                 print()

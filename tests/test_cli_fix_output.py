@@ -197,7 +197,6 @@ def test_unknown_output_format_is_a_usage_error(tmp_path: Path) -> None:
     assert (tmp_path / "app.py").read_bytes() == SOURCE
 
 
-@pytest.mark.slow  # about 35 s: every fixture fixed twice over (the diff, then the safe-only check)
 def test_diff_sarif_on_our_fixtures_validates(tmp_path: Path) -> None:
     """The repository's own fixtures, as `fix --diff` sees them: SARIF validates, with fixes on
     what the diff would apply; not a byte is written."""
