@@ -10,7 +10,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
 
-from asyncio_upgrade.codemods.api import FileResult, Settings, answered_by_text, process_source
+from asyncio_upgrade.codemods.api import FileResult, Prepared, Settings, prepare, process_prepared
 
 from .files import Source
 
@@ -38,9 +38,14 @@ class Outcome:
     stdin: bool = False
 
 
-def _work(item: Tuple[str, bytes, Settings, bool]) -> FileResult:
-    _, data, settings, fix = item
-    return process_source(data, settings, fix=fix)
+# What a worker gets: the path (for messages), the source decoded and text-filtered once in
+# the parent, its settings, and whether to fix.
+Job = Tuple[str, Prepared, Settings, bool]
+
+
+def _work(job: Job) -> FileResult:
+    _, prepared, settings, fix = job
+    return process_prepared(prepared, settings, fix=fix)
 
 
 class Runner:
@@ -65,7 +70,7 @@ class Runner:
 
     def _run_chunk(self, chunk: List[Work], fix: bool) -> Iterator[Outcome]:
         outcomes: List[Optional[Outcome]] = []
-        pending: List[Tuple[int, str, Tuple[str, bytes, Settings, bool]]] = []
+        pending: List[Tuple[int, str, Job]] = []
         for source, settings in chunk:
             if source.problem:
                 outcomes.append(Outcome(source.path, None, None, source.problem))
@@ -78,16 +83,18 @@ class Runner:
             # Most files are answered from their text (no rule's words in it) for less than a
             # cache lookup costs, so those are not cached, nor sent to a worker. Where "async"
             # is written, the text step looks for many words: the cache is asked first.
-            text_first = b"async" not in data
-            cached = answered_by_text(data, settings) if text_first else None
+            prepared = prepare(data, settings) if b"async" not in data else None
+            cached = prepared if isinstance(prepared, FileResult) else None
             key = self.cache.key(data, settings, fix) if self.cache and cached is None else ""
             if key:
                 cached = self.cache.get(key)
-            if cached is None and not text_first:
-                cached = answered_by_text(data, settings)
+            if cached is None and prepared is None:
+                prepared = prepare(data, settings)
+                cached = prepared if isinstance(prepared, FileResult) else None
             outcomes.append(Outcome(source.path, data, cached))
             if cached is None:
-                pending.append((len(outcomes) - 1, key, (str(source.path), data, settings, fix)))
+                assert isinstance(prepared, Prepared)
+                pending.append((len(outcomes) - 1, key, (str(source.path), prepared, settings, fix)))
 
         # Each outcome goes out as soon as its own result and those before it are in: a progress
         # bar moves file by file, not a chunk at a time.
@@ -102,7 +109,7 @@ class Runner:
                 following = next(upcoming, None)
             yield outcome  # type: ignore[misc]
 
-    def _compute(self, items: List[Tuple[str, bytes, Settings, bool]]) -> Iterator[FileResult]:
+    def _compute(self, items: List[Job]) -> Iterator[FileResult]:
         """The results, in order, as they come."""
         if self.jobs <= 1 or (len(items) < POOL_THRESHOLD and self._pool is None):
             yield from map(_work, items)

@@ -28,6 +28,13 @@ from .prefilter import T, rules_by_names, rules_by_text
 if TYPE_CHECKING:
     from .source import DecodedSource
 
+__all__ = [
+    "NEWEST_TARGET", "OLDEST_TARGET", "BlackOptions", "DEFAULT_BLACK", "Edit", "FileResult", "Finding",
+    "FixStatus", "Prepared", "RuleInfo", "Safety", "Settings", "Version", "black_options_from_pyproject",
+    "decode_text", "format_version", "matched_packages", "parse_version", "prepare", "process_prepared",
+    "process_source", "rule_infos",
+]
+
 
 def rule_infos() -> List[RuleInfo]:
     """Every rule, from the generated manifest (no libcst import), unless the manifest is
@@ -101,12 +108,6 @@ def process_prepared(
     if rules is None:
         return process_decoded(prepared.decoded, settings, fix=fix, rules=selected_rules(settings, {r.code for r in chosen}))
     return process_decoded(prepared.decoded, settings, fix=fix, rules=chosen, pool=_own(rules))
-
-
-def answered_by_text(data: bytes, settings: Settings) -> Optional[FileResult]:
-    """The result for a source when its text alone settles it, else None (``prepare``)."""
-    prepared = prepare(data, settings)
-    return prepared if isinstance(prepared, FileResult) else None
 
 
 def prepare_source(
