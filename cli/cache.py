@@ -17,7 +17,7 @@ from typing import Optional
 
 from asyncio_upgrade.codemods.api import Edit, FileResult, Finding, FixStatus, Settings
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 def default_cache_dir(project_root: Optional[Path]) -> Path:
@@ -80,21 +80,27 @@ class Cache:
 
 def _to_dict(result: FileResult) -> dict:
     data = asdict(result)
-    data["findings"] = [
-        {**asdict(f), "fix": f.fix.value, "edits": [asdict(e) for e in f.edits]} for f in result.findings
-    ]
+    data["findings"] = [_finding_dict(f) for f in result.findings]
+    if result.findings_after is not None:
+        data["findings_after"] = [_finding_dict(f) for f in result.findings_after]
     data["new_source"] = base64.b64encode(result.new_source).decode() if result.new_source is not None else None
     data["withheld_by_target"] = [[list(v), n] for v, n in result.withheld_by_target.items()]
     return data
 
 
+def _finding_dict(finding: Finding) -> dict:
+    return {**asdict(finding), "fix": finding.fix.value, "edits": [asdict(e) for e in finding.edits]}
+
+
+def _finding(data: dict) -> Finding:
+    return Finding(**{**data, "fix": FixStatus(data["fix"]), "edits": tuple(Edit(**e) for e in data["edits"])})
+
+
 def _from_dict(data: dict) -> FileResult:
-    findings = [
-        Finding(**{**f, "fix": FixStatus(f["fix"]), "edits": tuple(Edit(**e) for e in f["edits"])})
-        for f in data["findings"]
-    ]
+    after = data.get("findings_after")
     return FileResult(
-        findings=findings,
+        findings=[_finding(f) for f in data["findings"]],
+        findings_after=[_finding(f) for f in after] if after is not None else None,
         new_source=base64.b64decode(data["new_source"]) if data["new_source"] is not None else None,
         fixes_applied=data["fixes_applied"],
         withheld_by_target={tuple(v): n for v, n in data["withheld_by_target"]},

@@ -87,6 +87,8 @@ class Run:
         """What `check` finds in the rewritten source, at its positions there (as ruff reports
         after `--fix`)."""
         result = outcome.result
+        if result.findings_after is not None:
+            return result.findings_after
         checked = process_source(result.new_source, self.settings.for_path(outcome.path), fix=False)
         if checked.skipped is not None:  # cannot happen for a verified rewrite; never hide findings
             return [f for f in result.findings if f.fix is not FixStatus.APPLIED]

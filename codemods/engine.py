@@ -112,7 +112,7 @@ def _process(
         if settings.prefilter:
             rules = rules_that_may_fire(code, pool)
         ctx, reports = _run_rules(module, rules, settings, code)
-        _, applicable = _triage(ctx, reports, settings, None)
+        left, applicable = _triage(ctx, reports, settings, None)
     else:
         return _broken(result, applied_codes, "kept finding new fixes (no fixed point)")
 
@@ -128,6 +128,8 @@ def _process(
     ]
     if new_text != text:
         result.new_source = decoded.encode(new_text)
+        if new_text == fixed_code:
+            result.findings_after = left
     return result
 
 

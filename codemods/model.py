@@ -128,6 +128,9 @@ class FileResult:
     # True when a skip is the tool's fault rather than the file's.
     internal_error: bool = False
     parsed: bool = False
+    # After a fix: what `check` finds in ``new_source``, at its positions there, when the engine
+    # already knows it (the last fix pass saw exactly that text); else None: ask `check`.
+    findings_after: Optional[list] = None
 
     @property
     def changed(self) -> bool:

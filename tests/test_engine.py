@@ -407,3 +407,21 @@ def test_symbols_of_is_get_symbols() -> None:
         expected = [[getattr(s, q)() for q in questions] for s in table.get_symbols()]
         assert [[getattr(s, q)() for q in questions] for s in symbols_of(table)] == expected, table
     assert len(tables) > 100
+
+
+def test_findings_after_a_fix_are_what_check_finds_in_the_new_source() -> None:
+    """FileResult.findings_after spares `fix --output-format` a second engine run: where the
+    engine gives it, it must be exactly what `check` says about the rewritten source."""
+    from golden import all_cases
+
+    given = 0
+    for case in all_cases():
+        settings = case.settings(None)
+        result = process_source(case.input_path.read_bytes(), settings, fix=True)
+        if result.new_source is None:
+            assert result.findings_after is None
+            continue
+        if result.findings_after is not None:
+            given += 1
+            assert result.findings_after == process_source(result.new_source, settings, fix=False).findings, case.id
+    assert given > 250

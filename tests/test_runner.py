@@ -79,3 +79,20 @@ def test_a_worker_that_dies_costs_one_file(tmp_path: Path, monkeypatch) -> None:
     broken = [o for o in outcomes if o.result is not None and o.result.internal_error]
     assert [o.path.name for o in broken] == ["f005.py"]
     assert sum(bool(o.result and o.result.findings) for o in outcomes) == 9  # f001 ... f019 but f005
+
+
+def test_the_cache_gives_back_every_field_of_a_result(tmp_path) -> None:
+    from asyncio_upgrade.cli.cache import Cache
+    from asyncio_upgrade.codemods.api import Settings, process_source
+
+    source = b"import asyncio\n\n\nasync def main():\n    asyncio.ensure_future(main())\n    await asyncio.gather(main())\n"
+    settings = Settings(target_version=(3, 11))
+    result = process_source(source, settings, fix=True)
+    assert result.new_source and result.findings_after and any(f.unsafe for f in result.findings)
+    cache = Cache(tmp_path, "fingerprint")
+    key = cache.key(source, settings, True)
+    cache.put(key, result)
+    again = cache.get(key)
+    assert (again.findings, again.findings_after, again.new_source, again.fixes_applied) == (
+        result.findings, result.findings_after, result.new_source, result.fixes_applied
+    )
