@@ -11,21 +11,17 @@ from typer.testing import CliRunner
 
 from asyncio_upgrade.cli.app import app
 
+from test_cli_config import tree
+
 runner = CliRunner()
 
 GATHER = b"import asyncio\n\n\nasync def a():\n    pass\n\n\nasync def main():\n    await asyncio.gather(a(), a())\n"  # AIO201, unsafe
 ENSURE = b"import asyncio\n\n\nasync def a():\n    pass\n\n\nasync def main():\n    asyncio.ensure_future(a())\n"  # AIO203, safe
 TIMEOUT_USE = b"import async_timeout\n\n\nasync def main(work):\n    async with async_timeout.timeout(1):\n        await work()\n"
-PROJECT = '[project]\nname = "p"\nrequires-python = ">=3.11"\n'
 
 
 def project(root: Path, files: dict, table: str = "") -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text(PROJECT + ("[tool.asyncio-upgrade]\n" + table if table else ""))
-    for name, data in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
-    return root
+    return tree(root, files, table)
 
 
 def run(*args: str):
