@@ -35,7 +35,7 @@ def first_party(path: Path, relevant: FrozenSet[str]) -> FrozenSet[str]:
 
 @lru_cache(maxsize=None)
 def _names_for_folder(folder: Path) -> FrozenSet[str]:
-    root = _project_root(folder)
+    root = project_root(folder)
     if root is not None:
         return frozenset(_modules_in(root) | _modules_in(root / "src") | _distribution_names(root))
     top = folder
@@ -48,10 +48,11 @@ def _names_for_folder(folder: Path) -> FrozenSet[str]:
 
 
 @lru_cache(maxsize=None)
-def _project_root(folder: Path) -> Optional[Path]:
+def project_root(folder: Path) -> Optional[Path]:
+    """The nearest folder from ``folder`` up that holds pyproject.toml, setup.py or setup.cfg."""
     if any((folder / marker).is_file() for marker in _MARKERS):
         return folder
-    return None if folder.parent == folder else _project_root(folder.parent)
+    return None if folder.parent == folder else project_root(folder.parent)
 
 
 def _modules_in(folder: Path) -> Set[str]:

@@ -19,6 +19,7 @@ from . import terminal
 from .config import Config
 from .files import discover, gitignore_spec
 from .first_party import first_party
+from .project_facts import ProjectFactsFinder
 from .options import RunOptions, UsageError
 from .output import Tally, error
 from .runner import Outcome, Runner
@@ -211,8 +212,9 @@ class FileSettings:
             for glob, codes in config.per_file_ignores.items()
         ]
         assert base.select is not None
-        self._by_codes: Dict[Tuple[FrozenSet[str], FrozenSet[str]], Settings] = {}
+        self._by_codes: Dict[tuple, Settings] = {}
         self._matched = matched_packages()
+        self._facts = ProjectFactsFinder()
 
     def for_path(self, path: Path) -> Settings:
         codes = self.base.select
@@ -222,9 +224,10 @@ class FileSettings:
             for spec, allowed in self._per_file:
                 if spec.match_file(relative):
                     codes = codes & allowed
-        key = (codes, first_party(path, self._matched))
+        facts = self._facts.for_file(path) if "AIO402" in codes else None
+        key = (codes, first_party(path, self._matched), facts)
         if key not in self._by_codes:
-            self._by_codes[key] = replace(self.base, select=codes, first_party=key[1])
+            self._by_codes[key] = replace(self.base, select=codes, first_party=key[1], facts=facts)
         return self._by_codes[key]
 
 

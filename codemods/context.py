@@ -89,6 +89,19 @@ class FileContext:
             found = {name for name in found if _top_package(name) not in self.settings.first_party}
         return found
 
+    def function_kind(self, node: cst.CSTNode) -> Optional[str]:
+        """What the project's facts say the function ``node`` names is (``facts.ASYNC``,
+        ``COROUTINE``, ``GENERATOR``, ``PLAIN``), when every meaning it may have agrees; else None."""
+        facts = self.settings.facts
+        if facts is None:
+            return None
+        names = self.qualified_names(node)
+        kinds = set()
+        for name in names:
+            absolute = facts.absolute(name)
+            kinds.add(facts.kind_of(absolute) if absolute else None)
+        return kinds.pop() if len(kinds) == 1 else None
+
     def _in_tree(self, node: cst.CSTNode) -> bool:
         return node is self.module or self.parent(node) is not None
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
+
+if TYPE_CHECKING:
+    from .facts import ProjectFacts
 
 Version = Tuple[int, int]
 
@@ -64,6 +67,9 @@ class Settings:
     # Top-level modules and packages of the project being processed that share a name a rule
     # matches (``async_timeout``, ``requests``...): there they mean the project's own code.
     first_party: FrozenSet[str] = frozenset()
+    # What other modules of the project say about the names this file imports
+    # (``facts.ProjectFacts``); None: nothing is known beyond the file.
+    facts: Optional["ProjectFacts"] = None
 
     def fix_is_unsafe(self, code: str, unsafe: bool) -> bool:
         """Whether a fix of rule ``code`` that the rule judged ``unsafe`` needs --unsafe-fixes."""

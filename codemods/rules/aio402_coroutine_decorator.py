@@ -3,6 +3,7 @@ from typing import List, Optional, Set
 import libcst as cst
 from ..lazy import matchers as m
 
+from ..facts import ASYNC, COROUTINE, GENERATOR
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments
@@ -46,8 +47,9 @@ class CoroutineDecorator(Rule):
     generator, and an ``async def`` one raises ``TypeError``.
     ``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is
     not awaitable. An operand is trusted when it calls an asyncio API or a function or
-    ``self`` method of this file that is ``async def`` or decorated as a coroutine; a call to
-    a plain generator of this file makes the site report-only; ``acquire()``/``wait()`` of a
+    ``self`` method of this file, or a function of another module of the project (the CLI's
+    project facts), that is ``async def`` or decorated as a coroutine; a call to a plain
+    generator of this file or of the project makes the site report-only; ``acquire()``/``wait()`` of a
     known asyncio lock is trusted, and ``with (yield from lock):``
     over a known asyncio lock (see AIO403) becomes ``async with lock:``; any other operand
     (``reader.read()``, a future in a variable) makes the fix unsafe.
@@ -172,10 +174,13 @@ class CoroutineDecorator(Rule):
             body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
             defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
         if not defs or not all(isinstance(d, cst.FunctionDef) for d in defs):
-            return "unknown"
+            return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # another module's facts
         if all(self._is_coroutine(d) for d in defs):
             return "awaitable"
         return "generator" if any(_own_yields(d.body) for d in defs) else "unknown"
+
+
+_BY_KIND = {ASYNC: "awaitable", COROUTINE: "awaitable", GENERATOR: "generator"}
 
 
 def _called_name(call: cst.Call) -> str:

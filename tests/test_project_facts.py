@@ -1,0 +1,140 @@
+"""Project facts: what other modules of the project say about the names a file imports, read
+with ast, handed to the engine per file, and part of the file's cache key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from asyncio_upgrade.cli.app import app
+from asyncio_upgrade.cli.project_facts import ProjectFactsFinder
+from asyncio_upgrade.codemods.facts import ASYNC, COROUTINE, GENERATOR, PLAIN, ProjectFacts, module_facts
+
+runner = CliRunner()
+
+DB = b'''import asyncio
+
+
+@asyncio.coroutine
+def execute(query):
+    yield from asyncio.sleep(0)
+    return query
+
+
+async def fetch(query):
+    return query
+
+
+def rows():
+    yield 1
+
+
+class Conn:
+    @asyncio.coroutine
+    def close(self):
+        yield from asyncio.sleep(0)
+'''
+INIT = b"from .db import execute as run_query, rows\n"
+APP = b'''import asyncio
+
+from .db import execute, fetch, rows
+from . import db
+from pkg import run_query
+
+
+@asyncio.coroutine
+def work():
+    yield from execute("a")
+    yield from fetch("b")
+    yield from db.execute("c")
+    yield from run_query("d")
+'''
+GENERATOR_USER = b'''import asyncio
+
+from .db import rows
+
+
+@asyncio.coroutine
+def work():
+    yield from rows()
+'''
+
+
+def layout(root: Path, files: dict) -> Path:
+    (root / "pyproject.toml").parent.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "pkg"\nrequires-python = ">=3.11"\n')
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def test_module_facts_name_each_function_once() -> None:
+    facts = module_facts(DB.decode(), "pkg.db")
+    assert dict(facts.functions) == {"execute": COROUTINE, "fetch": ASYNC, "rows": GENERATOR, "Conn.close": COROUTINE}
+    twice = module_facts("def f():\n    pass\n\n\nasync def f():\n    pass\n", "m")
+    assert dict(twice.functions) == {}
+    assert dict(module_facts("def g():\n    return 1\n", "m").functions) == {"g": PLAIN}
+    assert module_facts("def (:\n", "m") is None
+
+
+def test_relative_imports_and_reexports_resolve() -> None:
+    facts = ProjectFacts.of(
+        {"pkg.db": module_facts(DB.decode(), "pkg.db"), "pkg": module_facts(INIT.decode(), "pkg", is_package=True)},
+        "pkg.app",
+    )
+    assert facts.absolute(".db.execute") == "pkg.db.execute"
+    assert facts.absolute("..x") is None
+    assert facts.kind_of("pkg.db.execute") == COROUTINE
+    assert facts.kind_of("pkg.run_query") == COROUTINE
+    assert facts.kind_of("pkg.rows") == GENERATOR
+    assert facts.kind_of("pkg.db.Conn.close") == COROUTINE
+    assert facts.kind_of("pkg.db.missing") is None and facts.kind_of("other.f") is None
+
+
+def test_a_coroutine_of_another_module_is_awaited_by_the_safe_fix(tmp_path: Path) -> None:
+    root = layout(tmp_path, {"pkg/__init__.py": INIT, "pkg/db.py": DB, "pkg/app.py": APP})
+    single = runner.invoke(app, ["fix", "--no-cache", "--select", "AIO402", str(root / "pkg" / "app.py")])
+    assert single.exit_code == 1, single.output
+    fixed = (root / "pkg" / "app.py").read_bytes()
+    assert b"async def work():" in fixed
+    for call in (b'await execute("a")', b'await fetch("b")', b'await db.execute("c")', b'await run_query("d")'):
+        assert call in fixed
+
+
+def test_without_the_project_the_same_file_is_only_an_unsafe_fix(tmp_path: Path) -> None:
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "app.py").write_bytes(APP)
+    result = runner.invoke(app, ["check", "--no-cache", "--isolated", "--target-version", "py311", str(loose / "app.py")])
+    assert "[* unsafe]" in result.stdout
+
+
+def test_a_generator_of_another_module_keeps_the_site_report_only(tmp_path: Path) -> None:
+    root = layout(tmp_path, {"pkg/__init__.py": b"", "pkg/db.py": DB, "pkg/user.py": GENERATOR_USER})
+    result = runner.invoke(app, ["check", "--no-cache", str(root / "pkg" / "user.py")])
+    assert "delegates to a plain generator" in result.stdout
+
+
+def test_a_file_is_handed_only_the_facts_of_what_it_imports(tmp_path: Path) -> None:
+    root = layout(tmp_path, {"pkg/__init__.py": INIT, "pkg/db.py": DB, "pkg/app.py": APP, "pkg/other.py": b"x = 1\n"})
+    finder = ProjectFactsFinder()
+    facts = finder.for_file(root / "pkg" / "app.py")
+    assert {name for name, _ in facts.modules} == {"pkg", "pkg.db"}
+    assert finder.for_file(root / "pkg" / "other.py") is None  # it asks for nothing
+
+
+def test_editing_a_module_rechecks_its_importers_and_no_others(tmp_path: Path) -> None:
+    root = layout(tmp_path, {"pkg/__init__.py": b"", "pkg/db.py": DB, "pkg/app.py": GENERATOR_USER,
+                             "pkg/solo.py": b"import asyncio\n\n\n@asyncio.coroutine\ndef f():\n    yield from asyncio.sleep(0)\n"})
+    cache = tmp_path / "cache"
+    args = ["check", "-v", "--cache-dir", str(cache), str(root)]
+    runner.invoke(app, args)
+    # the empty __init__.py is settled by its text, never cached
+    assert "4 files; 3 answered from the cache" in runner.invoke(app, args).stderr
+    (root / "pkg" / "db.py").write_bytes(DB.replace(b"def rows():\n    yield 1", b"async def rows():\n    pass"))
+    again = runner.invoke(app, args)
+    # db.py itself and app.py (which imports it) are checked again; solo.py is not
+    assert "4 files; 1 answered from the cache" in again.stderr
+    assert "delegates to a plain generator" not in again.stdout
