@@ -28,6 +28,7 @@ SERVERS = asyncio_names("start_server", "start_unix_server")
 LOOPLESS = USED_WHILE_RUNNING | PRIMITIVES | EAGER | SERVERS | asyncio_names("as_completed")
 CURRENT_LOOP = asyncio_names("get_event_loop", "get_running_loop")
 RUNNING_LOOP = asyncio_names("get_running_loop")
+COROUTINE_DECORATOR = asyncio_names("coroutine")
 
 
 class LoopArgument(Rule):
@@ -53,7 +54,8 @@ class LoopArgument(Rule):
     - for the queues, locks, events, conditions and semaphores, wherever they are created: the
       loop passed was used only to wait, so every wait of a working program ran on it, and
       since 3.10 a primitive binds to the loop of its first wait, the same one;
-    - for ``gather`` and ``shield`` awaited at once in a coroutine;
+    - for ``gather`` and ``shield`` awaited at once in a coroutine (``await`` in an ``async
+      def``, ``yield from`` in an ``@asyncio.coroutine`` function);
     - when the value is ``None``, ``asyncio.get_event_loop()``/``get_running_loop()``, or a
       name (or a ``self.attr`` of the class) whose every binding is such a call.
 
@@ -132,11 +134,25 @@ class LoopArgument(Rule):
         program, or None when it cannot."""
         if is_call_to(self.ctx, node, USED_WHILE_RUNNING | PRIMITIVES):
             return None
-        if is_call_to(self.ctx, node, EAGER) and self.ctx.in_coroutine() and self.ctx.is_awaited(node):
+        if is_call_to(self.ctx, node, EAGER) and self._awaited_in_coroutine(node):
             return None
         if is_call_to(self.ctx, node, SERVERS):
             return "a server can start on a loop that is not running; without `loop=` it uses the running one"
         return "it schedules work on the loop passed as it is called; without `loop=`, on the current loop"
+
+    def _awaited_in_coroutine(self, node: cst.Call) -> bool:
+        """``await node`` in an ``async def``, or ``yield from node`` in an
+        ``@asyncio.coroutine`` function: a task of the running loop waits for it at once."""
+        if self.ctx.in_coroutine():
+            return self.ctx.is_awaited(node)
+        function = self.ctx.enclosing_function()
+        parent = self.ctx.parent(node)
+        return (
+            function is not None
+            and isinstance(parent, cst.From)
+            and isinstance(self.ctx.parent(parent), cst.Yield)
+            and any(self.ctx.resolves_to(d.decorator, COROUTINE_DECORATOR) for d in function.decorators)
+        )
 
     def _current_loop(self, value: cst.BaseExpression) -> Tuple[bool, Optional[cst.Assign]]:
         """Is ``value`` the current loop, and the ``x = get_running_loop()`` it names."""
