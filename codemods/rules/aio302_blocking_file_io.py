@@ -52,7 +52,8 @@ class BlockingFileIo(Rule):
     A ``with`` block moved into a local helper runs in another thread while other tasks run,
     so objects it shares with them can change under it; if it raises halfway, none of the
     names it assigned are bound afterwards. ``os.fdopen(fd)`` itself wraps an open descriptor
-    and does not block: it is left alone (`fixtures/aio302_blocking_file_io/noop_fdopen_does_not_block`).
+    and does not block: it is reported without a fix, since reading or writing the file it
+    returns blocks (`fixtures/aio302_blocking_file_io/noop_fdopen_does_not_block`).
 
     ## Limitations
     ``open`` inside ``with`` is fixed only when the whole block can move to a thread (no
@@ -110,7 +111,12 @@ class BlockingFileIo(Rule):
             self.report(node, f"{message}: read or write the whole file in a thread", fix=fix, unsafe=unsafe)
             return
         if self.ctx.resolves_to(node.func, WRAPS_DESCRIPTOR):
-            return  # the call alone does not block
+            # flake8-async's ASYNC231 site: a hint, not something to move to a thread
+            self.report(node, without_fix(
+                f"`{self.ctx.code_for(node.func)}()` returns a file whose reads and writes block the event loop",
+                "the call itself does not block",
+            ))
+            return
         fix.replace(node, awaited(self.ctx, node, to_thread_call(to_thread, node.func, node.args)))
         self.report(node, f"{message}: run it with `asyncio.to_thread`", fix=fix, unsafe=in_timeout_block(self.ctx, node))
 
