@@ -6,6 +6,7 @@ from ..lazy import matchers as m
 from ..kit.findings import without_fix
 from ..kit.imports import drop_import_if_unused
 from ..kit.syntax import as_operand
+from ..kit.threads import is_within
 from ..model import Safety
 from ..rule import Fix, Rule
 
@@ -13,6 +14,22 @@ FACTORIES = {"async_timeout.timeout": "asyncio.timeout", "async_timeout.timeout_
 # async_timeout's keyword for each factory, and asyncio's.
 KEYWORDS = {"async_timeout.timeout": ("delay", "delay"), "async_timeout.timeout_at": ("deadline", "when")}
 NATIVE = {"when", "reschedule"}  # asyncio.Timeout's own API (also on async_timeout 5): kept as is
+# Exception types an `except` can name, by whether they catch the TimeoutError (3.11+: one class).
+CATCH_TIMEOUT = frozenset({
+    *(f"builtins.{n}" for n in ("TimeoutError", "OSError", "EnvironmentError", "IOError", "Exception", "BaseException")),
+    "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError", "concurrent.futures.TimeoutError",
+})
+MISS_TIMEOUT = frozenset({
+    *(f"builtins.{n}" for n in (
+        "ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "AttributeError",
+        "RuntimeError", "ConnectionError", "ConnectionResetError", "BrokenPipeError", "EOFError",
+        "KeyboardInterrupt", "StopIteration", "StopAsyncIteration", "NotImplementedError",
+    )),
+    "asyncio.CancelledError", "asyncio.exceptions.CancelledError", "asyncio.IncompleteReadError",
+    "asyncio.InvalidStateError", "asyncio.LimitOverrunError",
+})
+# What reads the exception being handled (its chain is what differs).
+EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback"})
 
 
 class AsyncTimeoutPackage(Rule):
@@ -26,9 +43,31 @@ class AsyncTimeoutPackage(Rule):
     ``async with async_timeout.timeout(t)`` becomes ``async with asyncio.timeout(t)`` (and
     ``timeout_at(deadline)`` becomes ``asyncio.timeout_at(deadline)``); the unused
     ``async_timeout`` import is dropped. Both fire at the same loop time and raise the same
-    ``TimeoutError``. One thing differs from async-timeout 4: when the task is also cancelled from
-    outside just as the timeout fires, async-timeout 4 turned that cancellation into
-    ``TimeoutError``, while ``asyncio.timeout`` lets the ``CancelledError`` through (a fix).
+    ``TimeoutError`` class, but not chained the same way: async-timeout 4 raises it inside
+    ``__aexit__`` (``raise asyncio.TimeoutError``: the ``CancelledError`` is its
+    ``__context__``, ``__suppress_context__`` is false), ``asyncio.timeout`` raises
+    ``TimeoutError from`` the ``CancelledError`` (``__cause__`` set, ``__suppress_context__``
+    true), so a printed or logged traceback reads differently and a handler can tell. The fix
+    is therefore safe only where nobody can look: the block is in a ``try`` of the same function
+    (through ``if``/``for``/``while`` only, no ``with`` in between) whose first handler that can
+    catch the ``TimeoutError`` names it (``TimeoutError``, ``asyncio.TimeoutError``, ``OSError``,
+    ``Exception``...; a type the rule does not know makes the site unsafe), binds no name,
+    raises nothing, and reads no exception (``sys.exc_info``, ``traceback``, ``.exception()``,
+    ``exc_info=``); a function that handler calls is trusted not to format the exception being
+    handled.
+
+    Example: `fixtures/aio211_async_timeout_to_asyncio_timeout/caught_where_it_fires`.
+
+    Everything else is unsafe, the reason in the finding:
+    `fixtures/aio211_async_timeout_to_asyncio_timeout/noop_escapes_the_function_safe_only`,
+    `fixtures/aio211_async_timeout_to_asyncio_timeout/noop_handler_chains_exception_safe_only`,
+    `fixtures/aio211_async_timeout_to_asyncio_timeout/noop_handler_logs_traceback_safe_only`.
+    One more difference is a race, not a working program: when the task is also cancelled
+    from outside just as the timeout fires, async-timeout 4 turned that cancellation into
+    ``TimeoutError`` (losing it), while ``asyncio.timeout`` lets the ``CancelledError`` through.
+    async-timeout 5 on 3.11+ is a thin subclass of ``asyncio.Timeout``, where nothing differs.
+    (No case runs the original: async-timeout is not installed on the Pythons the harness runs.)
+
     The context object bound with ``as cm`` is an ``asyncio.Timeout`` afterwards, so its uses
     are rewritten in the same fix, per attribute:
     - ``cm.expired`` (a property) becomes ``cm.expired()`` (a method in asyncio; the bare
@@ -38,6 +77,9 @@ class AsyncTimeoutPackage(Rule):
     - ``cm.shift(d)`` becomes ``cm.reschedule(cm.when() + d)``: unsafe, because with no deadline
       it raises ``TypeError`` where async-timeout raised ``RuntimeError``.
     - ``cm.expired()``, ``cm.when()``, ``cm.reschedule(d)`` already work on both and stay.
+    - ``cm.reject()``/``cm.update()`` called after the block: unsafe, async-timeout refuses with
+      ``RuntimeError("invalid state EXIT")``, asyncio with another message
+      (`fixtures/aio211_async_timeout_to_asyncio_timeout/noop_reject_after_block_safe_only`).
 
     ## Limitations
     Reported without a fix: a call that is not directly an ``async with`` item (a sync ``with``,
@@ -78,7 +120,69 @@ class AsyncTimeoutPackage(Rule):
             return
         fix.replace(node, node.with_changes(func=fix.ref(FACTORIES[name]), args=args))
         drop_import_if_unused(self.ctx, fix, node.func)
+        if unsafe:
+            message += " (unsafe: `shift()` with no deadline raises `TypeError`, not `RuntimeError`)"
+        elif not self._handled_blindly(statement):
+            message += (
+                " (unsafe: the `TimeoutError` now has the `CancelledError` as `__cause__`, not only"
+                " as `__context__`, which a traceback or a handler outside this `try` can show)"
+            )
+            unsafe = True
+        elif item.asname is not None and self._changes_state_after(statement, item.asname.name):
+            message += " (unsafe: after the block, `reject()`/`update()` fail with another `RuntimeError`)"
+            unsafe = True
         self.report(node, message, fix=fix, unsafe=unsafe)
+
+    def _handled_blindly(self, statement: cst.With) -> bool:
+        """Is the ``TimeoutError`` the block raises caught in this function, by a handler that
+        neither binds it, raises, nor reads the exception being handled? Only then can no one
+        see how it is chained."""
+        node: cst.CSTNode = statement
+        while True:
+            parent = self.ctx.parent(node)
+            if isinstance(parent, cst.Try) and node is parent.body:
+                return self._first_catcher_is_blind(parent)
+            if not isinstance(parent, (cst.IndentedBlock, cst.If, cst.Else, cst.For, cst.While)):
+                return False  # a `with` or `finally` on the way sees the exception, or no `try`
+            node = parent
+
+    def _first_catcher_is_blind(self, statement: cst.Try) -> bool:
+        for handler in statement.handlers:
+            types = handler.type
+            names = [] if types is None else [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+            meanings = set().union(*(self.ctx.qualified_names(n) for n in names))
+            if types is not None and meanings and meanings <= MISS_TIMEOUT:
+                continue
+            if types is not None and not (meanings and meanings & CATCH_TIMEOUT):
+                return False  # a type we do not know: it may be the one that catches
+            return handler.name is None and not self._reads_exception(handler.body)
+        return False
+
+    def _reads_exception(self, body: cst.CSTNode) -> bool:
+        if m.findall(body, m.Raise() | m.Arg(keyword=m.Name("exc_info"))):
+            return True
+        for call in m.findall(body, m.Call()):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "exception":
+                return True  # logger.exception(...)
+            meanings = self.ctx.qualified_names(func)
+            if any(q in EXCEPTION_READERS or q.split(".")[0] in EXCEPTION_READERS for q in meanings):
+                return True
+        return False
+
+    def _changes_state_after(self, statement: cst.With, target: cst.BaseExpression) -> bool:
+        """Is ``cm.reject()``/``cm.update()`` called outside the block (where async-timeout
+        and asyncio refuse with different errors)?"""
+        scope = self.ctx.scope(target)
+        if not isinstance(target, cst.Name) or scope is None:
+            return False
+        for assignment in scope.assignments[target.value]:
+            for access in assignment.references:
+                attr = self.ctx.parent(access.node)
+                if isinstance(attr, cst.Attribute) and attr.attr.value in ("reject", "update"):
+                    if not is_within(self.ctx, access.node, statement.body):
+                        return True
+        return False
 
     def _rewrite_uses(self, fix: Fix, target: cst.BaseExpression) -> Optional[bool]:
         """Edit every use of ``as target``; True if one is unsafe, None if one cannot be done."""

@@ -13,6 +13,8 @@ from ..rule import Rule
 
 OPENERS = frozenset({"builtins.open", "io.open", "io.open_code", "os.fdopen"})
 PATH_IO = {"open", "read_text", "read_bytes", "write_text", "write_bytes"}
+# Wraps a descriptor that is already open: no I/O until the file object is read or written.
+WRAPS_DESCRIPTOR = frozenset({"os.fdopen"})
 
 
 class BlockingFileIo(Rule):
@@ -33,20 +35,25 @@ class BlockingFileIo(Rule):
     Example: `fixtures/aio302_blocking_file_io/with_block_helper`.
 
     ## Fix safety
-    ``open``, ``os.fdopen`` and ``Path`` methods called through ``to_thread`` get the same
-    arguments, evaluated at the same time, and return or raise the same; other tasks now run
-    during the I/O (contextvars are copied into the thread). Safe, except inside
-    ``async with asyncio.timeout(...)``: the timeout can now expire while the thread still
-    does the I/O, which then completes unobserved, so those sites are unsafe.
+    Unsafe: by the definition of safe (README) what an ``await`` brings is a change of
+    behaviour. The function gets the same arguments, evaluated at the same time, and returns or
+    raises the same; but other tasks now run during the I/O (they interleave where the original
+    held the loop), a timeout or cancellation can now interrupt the task there (the I/O still
+    completes in its thread, unobserved: `fixtures/aio302_blocking_file_io/runnable_timeout_interrupts`),
+    and the I/O runs in a worker thread (contextvars are copied into it; thread-locals are not).
+    A team that accepts this applies the fixes by default with
+    ``extend-safe-fixes = ["AIO3"]``.
     Whole-file reads and writes (``open(p).read()``, ``with open(p) as f: return f.read()``)
     become ``Path(p).read_text()`` & co., which open with the same mode, encoding and errors
-    (and universal newlines), and close the file at once. Unsafe when ``p`` is not certainly a
-    ``str`` or ``Path`` (``Path`` rejects bytes paths and file descriptors), and for a write
-    whose data is computed by a call (it now runs before the file is truncated, not after;
-    likewise a ``TypeError`` for data of the wrong type now leaves the file untouched).
-    A ``with`` block moved into a local helper is unsafe: its code runs in another thread
-    while other tasks run, so objects it shares with them can change under it; if it raises
-    halfway, none of the names it assigned are bound afterwards.
+    (and universal newlines), and close the file at once. They also need ``p`` to be certainly
+    a ``str`` or ``Path`` (``Path`` rejects bytes paths and file descriptors), and a write
+    whose data is computed by a call now computes it before the file is truncated, not after
+    (likewise a ``TypeError`` for data of the wrong type now leaves the file untouched).
+    A ``with`` block moved into a local helper runs in another thread while other tasks run,
+    so objects it shares with them can change under it; if it raises halfway, none of the
+    names it assigned are bound afterwards. ``os.fdopen(fd)`` itself wraps an open descriptor
+    and does not block: it is reported without a fix, since reading or writing the file it
+    returns blocks (`fixtures/aio302_blocking_file_io/noop_fdopen_does_not_block`).
 
     ## Limitations
     ``open`` inside ``with`` is fixed only when the whole block can move to a thread (no
@@ -61,7 +68,7 @@ class BlockingFileIo(Rule):
     code = "AIO302"
     name = "blocking-file-io"
     min_python = (3, 9)
-    safety = Safety.SAFE
+    safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC230", "ASYNC231")
     trigger_words = ("open", "read_", "write_")
     anchors = tuple(OPENERS | {"pathlib"})
@@ -102,6 +109,13 @@ class BlockingFileIo(Rule):
             fix.replace(call, awaited(self.ctx, call, whole[0]))
             unsafe = whole[1] or in_timeout_block(self.ctx, node)
             self.report(node, f"{message}: read or write the whole file in a thread", fix=fix, unsafe=unsafe)
+            return
+        if self.ctx.resolves_to(node.func, WRAPS_DESCRIPTOR):
+            # flake8-async's ASYNC231 site: a hint, not something to move to a thread
+            self.report(node, without_fix(
+                f"`{self.ctx.code_for(node.func)}()` returns a file whose reads and writes block the event loop",
+                "the call itself does not block",
+            ))
             return
         fix.replace(node, awaited(self.ctx, node, to_thread_call(to_thread, node.func, node.args)))
         self.report(node, f"{message}: run it with `asyncio.to_thread`", fix=fix, unsafe=in_timeout_block(self.ctx, node))

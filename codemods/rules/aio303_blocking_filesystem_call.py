@@ -48,11 +48,15 @@ class BlockingFilesystemCall(BlockingCallRule):
     name bound only to ``Path(...)``, a parameter annotated ``Path``).
 
     ## Fix safety
-    Safe. The function, its arguments and its result or exception are the same; what changes is
-    what an ``await`` always brings: other tasks run while the call is in progress (so they can
-    see a tree half copied by ``copytree``), and the task can be cancelled at that point, in which
-    case the call still finishes in its thread while the task gets ``CancelledError``. Context
-    variables are copied into the thread.
+    Unsafe: the function, its arguments and its result or exception are the same, but by the
+    definition of safe (README) what the ``await`` brings changes behaviour. Other tasks now run
+    while the call is in progress, where the original held the loop (they can see a tree half
+    copied by ``copytree``: `fixtures/aio303_blocking_filesystem_call/runnable_other_tasks_interleave`);
+    a timeout or cancellation can now interrupt the task there, in which case the call still
+    finishes in its thread while the task gets ``CancelledError``; and the call runs in a worker
+    thread (context variables are copied into it). A team that accepts this applies the fixes by
+    default with ``extend-safe-fixes = ["AIO3"]``. Only calls that wait for the file system are in
+    the table: pure path functions (``os.path.join``, ``abspath``, ``normpath``) are not.
 
     ## Limitations
     Report only: calls returning lazy iterators (``os.scandir``, ``os.walk``, ``glob.iglob``,
@@ -63,7 +67,7 @@ class BlockingFilesystemCall(BlockingCallRule):
 
     code = "AIO303"
     name = "blocking-filesystem-call"
-    safety = Safety.SAFE
+    safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC240",)
     trigger_words = ("os", "shutil", "glob", "Path")
     anchors = tuple(FIXABLE | LAZY | {"pathlib"})

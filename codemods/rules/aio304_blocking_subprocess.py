@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..kit.blocking import BlockingCallRule
+from ..lazy import matchers as m
 from ..kit.names import is_dotted_name
 from ..kit.syntax import keyword_arg
 from ..model import Safety
@@ -25,6 +26,9 @@ REPORT = {
 }
 BLOCKING_CALLS = frozenset(FIXABLE | SPAWN | set(REPORT))
 POPEN = frozenset({"os.popen"})
+# The position of the `options` argument of each wait call (they take no keywords).
+WAIT_OPTIONS = {"os.waitpid": 1, "os.wait3": 0, "os.wait4": 1, "os.waitid": 2}
+WNOHANG = frozenset({"os.WNOHANG"})
 CREATE = "`asyncio.create_subprocess_exec`/`create_subprocess_shell`"
 
 
@@ -40,12 +44,17 @@ class BlockingSubprocess(BlockingCallRule):
     quick; reading until it exits moves), and ``os.spawn*(os.P_WAIT, ...)`` moves like ``run``.
 
     ## Fix safety
-    Safe: same function, arguments, result and exceptions. As with every ``await``, other tasks
-    run while the child runs, and the task can now be cancelled (for example by a timeout) while
-    it waits: the task gets ``CancelledError`` but the thread keeps waiting for the child, which
-    is not killed. Ctrl-C interrupts the loop rather than ``subprocess.run`` (which would kill the
-    child); interpreter exit then waits for the thread. Calls passing ``preexec_fn=`` are unsafe:
-    ``preexec_fn`` is documented as unsafe when threads exist.
+    Unsafe: same function, arguments, result and exceptions, but by the definition of safe
+    (README) what the ``await`` brings changes behaviour. Other tasks run while the child runs,
+    and the task can now be cancelled, for example by a timeout, while it waits: the task gets
+    ``CancelledError`` (a timeout: ``TimeoutError``) but the thread keeps waiting for the child,
+    which is not killed (`fixtures/aio304_blocking_subprocess/runnable_timeout_interrupts`).
+    Ctrl-C interrupts the loop rather than ``subprocess.run`` (which would kill the child);
+    interpreter exit then waits for the thread. ``preexec_fn=`` is documented as unsafe when
+    threads exist. A team that accepts this applies the fixes by default with
+    ``extend-safe-fixes = ["AIO3"]``. Waits that cannot block are left alone:
+    ``os.waitpid(pid, os.WNOHANG)`` and the other ``wait*`` calls whose options include
+    ``os.WNOHANG`` return at once (`fixtures/aio304_blocking_subprocess/noop_wnohang_does_not_block`).
 
     ## Limitations
     Report only: ``subprocess.Popen`` (use ``asyncio.create_subprocess_exec``), ``os.popen``
@@ -57,7 +66,7 @@ class BlockingSubprocess(BlockingCallRule):
 
     code = "AIO304"
     name = "blocking-subprocess"
-    safety = Safety.SAFE
+    safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC220", "ASYNC221", "ASYNC222")
     trigger_words = ("subprocess", "os")
     anchors = tuple(BLOCKING_CALLS)
@@ -67,6 +76,8 @@ class BlockingSubprocess(BlockingCallRule):
         return "os.popen().read" if self._is_popen_read(node) else super().blocking_name(node)
 
     def report_call(self, node: cst.Call, name: str) -> None:
+        if name in WAIT_OPTIONS and self._polls(node, WAIT_OPTIONS[name]):
+            return  # `os.WNOHANG`: returns at once
         if name == "os.popen" and self._read_at_once(node):
             return  # reported, and fixed, at the `.read()` call
         if name in REPORT:
@@ -95,6 +106,14 @@ class BlockingSubprocess(BlockingCallRule):
             and is_dotted_name(func.value.func)
             and self.ctx.resolves_to(func.value.func, POPEN)
         )
+
+    def _polls(self, node: cst.Call, position: int) -> bool:
+        """Do the call's options include ``os.WNOHANG`` (``os.WNOHANG | os.WUNTRACED`` too)?"""
+        if len(node.args) <= position or any(arg.star for arg in node.args[: position + 1]):
+            return False
+        options = node.args[position].value
+        flags = [options, *m.findall(options, m.Name() | m.Attribute())]
+        return any(self.ctx.resolves_to(flag, WNOHANG) for flag in flags)
 
     def _waits(self, node: cst.Call) -> bool:
         mode = keyword_arg(node, "mode") or (node.args[0] if node.args and not node.args[0].star else None)

@@ -9,16 +9,26 @@ from ..model import Safety
 from ..rule import Fix, Rule
 from ..suppress import find_suppressions, is_suppressed
 
-# APIs whose `loop` parameter was removed in 3.10 (passing it raises TypeError).
-LOOPLESS = asyncio_names(
-    "sleep", "gather", "wait_for", "wait", "shield", "as_completed",
-    "Queue", "PriorityQueue", "LifoQueue",
-    "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore",
-    "open_connection", "start_server", "open_unix_connection", "start_unix_server",
+# APIs whose `loop` parameter was removed in 3.10 (passing it raises TypeError), by what the
+# loop passed did on 3.7-3.9 (see Fix safety).
+# Coroutine functions: the loop is used only while the coroutine runs, in a task of some loop.
+USED_WHILE_RUNNING = asyncio_names(
+    "sleep", "wait_for", "wait", "open_connection", "open_unix_connection",
     "create_subprocess_exec", "create_subprocess_shell",
 )
+# Primitives: the loop is used only to wait; since 3.10 they bind to the loop of the first wait.
+PRIMITIVES = asyncio_names(
+    "Queue", "PriorityQueue", "LifoQueue", "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore",
+)
+# Schedule on the loop passed as they are called; awaited at once in a coroutine, any loop
+# but the running one failed.
+EAGER = asyncio_names("gather", "shield")
+# Can succeed on a loop that is not running (a server on `sock=` or a unix path is attached to it).
+SERVERS = asyncio_names("start_server", "start_unix_server")
+LOOPLESS = USED_WHILE_RUNNING | PRIMITIVES | EAGER | SERVERS | asyncio_names("as_completed")
 CURRENT_LOOP = asyncio_names("get_event_loop", "get_running_loop")
 RUNNING_LOOP = asyncio_names("get_running_loop")
+COROUTINE_DECORATOR = asyncio_names("coroutine")
 
 
 class LoopArgument(Rule):
@@ -33,11 +43,32 @@ class LoopArgument(Rule):
 
     ## Fix safety
     Removing ``loop=`` changes behaviour only when the loop passed is not the one the code
-    runs on. Safe when the value is ``None``, a call to ``asyncio.get_event_loop()`` or
-    ``get_running_loop()``, or a name (or a ``self.attr`` of the class) whose every binding is
-    such a call. Any other value (a parameter, a ``self._loop`` set from one,
-    ``new_event_loop()``) makes the fix unsafe: if it was not the loop the code runs on, the
-    old code used that other loop (and usually failed with a "different loop" error).
+    runs on, and on 3.7-3.9 (the newest Pythons that ran the original) using another loop
+    failed almost everywhere: a task awaiting a future of another loop raises
+    ``RuntimeError: ... attached to a different loop``. So the fix is safe:
+    - for the coroutine functions (``sleep``, ``wait_for``, ``wait``, ``open_connection``,
+      ``open_unix_connection``, ``create_subprocess_exec``/``_shell``), wherever they are
+      called: the loop passed is used only while the coroutine runs in a task, so it either was
+      that task's loop or the call failed (or, as ``sleep(0)`` and ``wait_for(aw, None)`` do,
+      ignored it);
+    - for the queues, locks, events, conditions and semaphores, wherever they are created: the
+      loop passed was used only to wait, so every wait of a working program ran on it, and
+      since 3.10 a primitive binds to the loop of its first wait, the same one;
+    - for ``gather`` and ``shield`` awaited at once in a coroutine (``await`` in an ``async
+      def``, ``yield from`` in an ``@asyncio.coroutine`` function);
+    - when the value is ``None``, ``asyncio.get_event_loop()``/``get_running_loop()``, or a
+      name (or a ``self.attr`` of the class) whose every binding is such a call.
+
+    Example: `fixtures/aio401_loop_argument/runs_coroutines_on_a_stored_loop`.
+
+    Unsafe, with the reason in the finding: ``gather``, ``shield`` and ``as_completed``
+    anywhere else (they schedule their work on the loop passed as they are called, for example
+    before a loop runs; without ``loop=`` it goes to the current loop,
+    `fixtures/aio401_loop_argument/noop_gather_outside_coroutine_unsafe_only`), and
+    ``start_server``/``start_unix_server`` (a server on ``sock=`` or a unix path starts on a
+    loop that is not running and serves there:
+    `fixtures/aio401_loop_argument/noop_server_on_socket_unsafe_only`), unless the value is
+    the current loop as above.
 
     A ``name = asyncio.get_running_loop()`` inside the coroutine is removed too when the
     removed arguments were its only uses (and none of them is kept by a ``# noqa``). ``name = asyncio.get_event_loop()`` is always kept:
@@ -93,9 +124,35 @@ class LoopArgument(Rule):
             self.report(node, f"{message} (a comment is in the way: remove it by hand)")
             return
         safe, assign = self._current_loop(arg.value)
-        self.report(node, message, fix=fix, unsafe=not safe)
+        why = None if safe else self._unsafe_reason(node)
+        self.report(node, f"{message} (unsafe: {why})" if why else message, fix=fix, unsafe=why is not None)
         if assign is not None and self._uses and self.ctx.in_coroutine():
             self._uses[-1].setdefault(assign, []).append((arg.value, fix, node))
+
+    def _unsafe_reason(self, node: cst.Call) -> Optional[str]:
+        """Why dropping a ``loop=`` that may not be the running loop could change a working
+        program, or None when it cannot."""
+        if is_call_to(self.ctx, node, USED_WHILE_RUNNING | PRIMITIVES):
+            return None
+        if is_call_to(self.ctx, node, EAGER) and self._awaited_in_coroutine(node):
+            return None
+        if is_call_to(self.ctx, node, SERVERS):
+            return "a server can start on a loop that is not running; without `loop=` it uses the running one"
+        return "it schedules work on the loop passed as it is called; without `loop=`, on the current loop"
+
+    def _awaited_in_coroutine(self, node: cst.Call) -> bool:
+        """``await node`` in an ``async def``, or ``yield from node`` in an
+        ``@asyncio.coroutine`` function: a task of the running loop waits for it at once."""
+        if self.ctx.in_coroutine():
+            return self.ctx.is_awaited(node)
+        function = self.ctx.enclosing_function()
+        parent = self.ctx.parent(node)
+        return (
+            function is not None
+            and isinstance(parent, cst.From)
+            and isinstance(self.ctx.parent(parent), cst.Yield)
+            and any(self.ctx.resolves_to(d.decorator, COROUTINE_DECORATOR) for d in function.decorators)
+        )
 
     def _current_loop(self, value: cst.BaseExpression) -> Tuple[bool, Optional[cst.Assign]]:
         """Is ``value`` the current loop, and the ``x = get_running_loop()`` it names."""
