@@ -6,7 +6,7 @@ Per rule: sites (findings of `check`), fixed by the chosen fix, unsafe (a fix ex
 --unsafe-fixes), report-only, and the most common reasons a site is not fixed. Per legacy pattern
 (textual candidates, as counted in the issue tracker): occurrences before and after the fix.
 Every rewritten file must compile and be a fixed point; `--pyflakes` also lists the pyflakes
-warnings the fix introduced. First-party names are found as the CLI finds them.
+warnings the fix introduced. First-party names and project facts are found as the CLI finds them.
 Releases come from bench/corpus.py (pinned by version and sha256, cached outside the repo).
 """
 
@@ -24,6 +24,7 @@ from typing import Dict, List, Tuple
 
 import corpus
 from asyncio_upgrade.cli.first_party import first_party
+from asyncio_upgrade.cli.project_facts import ProjectFactsFinder
 from asyncio_upgrade.codemods.api import FixStatus, Settings, matched_packages, parse_version, process_source
 
 # Legacy patterns by their text, before and after: a rough measure that no rule's own count
@@ -41,6 +42,7 @@ PATTERNS = {
     "asynctest": re.compile(r"\basynctest\b"),
 }
 STATUSES = ("applied", "unsafe", "none")
+_FACTS = ProjectFactsFinder()  # one per worker process: each module read once
 
 
 def pattern_counts(text: str) -> Counter:
@@ -72,7 +74,9 @@ def pyflakes_warnings(source: bytes, path: str) -> Counter:
 def one_file(job: Tuple[str, Settings, bool]) -> dict:
     path, settings, flakes = job
     data = Path(path).read_bytes()
-    settings = replace(settings, first_party=first_party(Path(path), matched_packages()))
+    settings = replace(
+        settings, first_party=first_party(Path(path), matched_packages()), facts=_FACTS.for_file(Path(path), data)
+    )
     checked = process_source(data, settings, fix=False)
     fixed = process_source(data, settings, fix=True)
     after = fixed.new_source if fixed.new_source is not None else data
