@@ -17,7 +17,10 @@ runner = CliRunner()
 
 GATHER = b"import asyncio\n\n\nasync def a():\n    pass\n\n\nasync def main():\n    await asyncio.gather(a(), a())\n"  # AIO201, unsafe
 ENSURE = b"import asyncio\n\n\nasync def a():\n    pass\n\n\nasync def main():\n    asyncio.ensure_future(a())\n"  # AIO203, safe
-TIMEOUT_USE = b"import async_timeout\n\n\nasync def main(work):\n    async with async_timeout.timeout(1):\n        await work()\n"
+TIMEOUT_USE = (  # AIO211, a safe site: the handler cannot see how the TimeoutError was chained
+    b"import async_timeout\n\n\nasync def main(work):\n    try:\n        async with async_timeout.timeout(1):\n"
+    b"            await work()\n    except TimeoutError:\n        pass\n"
+)
 
 
 def project(root: Path, files: dict, table: str = "") -> Path:
