@@ -16,6 +16,7 @@ from .context import FileContext
 from .parsing import TooDeeplyNested, parse_module
 from .formatting import keep_black_formatting
 from .import_edits import with_imports_added, with_imports_removed
+from .kit.imports import imports_made_unused
 from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
 from .preserve import splice_changes
 from .registry import all_rules
@@ -248,6 +249,8 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
         count += 1
         adds.extend(fix.add_imports)
         removes.extend(fix.remove_imports)
+        for old, new in fix.edits.items():
+            removes.extend(imports_made_unused(ctx, old, new))
 
     module = ctx.module.visit(_ApplyEdits(edits))
     if removes:
