@@ -17,6 +17,7 @@ from .parsing import TooDeeplyNested, parse_module
 from .formatting import keep_black_formatting
 from .binding_edits import BindingRemoval, watched_nodes, with_bindings_removed
 from .import_edits import with_imports_added, with_imports_removed
+from .import_order import placed_as_isort_would
 from .kit.imports import imports_made_unused
 from .model import Edit, FileResult, Finding, FixStatus, Settings, Version
 from .preserve import splice_changes
@@ -273,7 +274,7 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
         for request in requests
     ]
     if needed:
-        module = with_imports_added(module, needed)
+        module = placed_as_isort_would(module, with_imports_added(module, needed))
     return module, codes, count
 
 

@@ -428,13 +428,6 @@ def with_imports_removed(module: cst.Module, requests: Sequence[ImportRequest]) 
 
 
 def with_imports_added(module: cst.Module, requests: Sequence[ImportRequest]) -> cst.Module:
-    """``module`` with the imports ``requests`` asks for, placed where isort would put them."""
-    from .import_order import placed_as_isort_would
-
-    return placed_as_isort_would(module, _libcsts_imports_added(module, requests))
-
-
-def _libcsts_imports_added(module: cst.Module, requests: Sequence[ImportRequest]) -> cst.Module:
     fast = add_imports(module, requests)
     if fast is not None:
         return fast

@@ -3,7 +3,7 @@
 libcst's ``AddImportsVisitor`` (and ``import_edits.add_imports``, its byte-exact port) appends
 new import lines after the module's top import block: ``import asyncio`` lands after
 ``import time`` or ``from asyncio import run``, and with one blank line before a ``def`` when
-the file had no imports. Applied after either, so both give the same bytes. Only stdlib
+the file had no imports. The engine applies it after either, so both give the same bytes. Only stdlib
 imports are moved, and only within a block isort would leave as it is (sections in order,
 stdlib lines sorted, no comments between them); anything else stays where libcst put it.
 """
