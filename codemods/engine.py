@@ -15,7 +15,10 @@ from libcst.metadata import MetadataWrapper
 from .context import FileContext
 from .parsing import TooDeeplyNested, parse_module
 from .formatting import keep_black_formatting
+from .binding_edits import BindingRemoval, watched_nodes, with_bindings_removed
 from .import_edits import with_imports_added, with_imports_removed
+from .import_order import placed_as_isort_would
+from .kit.imports import imports_made_unused
 from .model import Edit, FileResult, Finding, FixStatus, Settings
 from .preserve import splice_changes
 from .registry import all_rules
@@ -25,6 +28,7 @@ from .source import DecodedSource
 from .suppress import find_suppressions, is_suppressed
 
 MAX_PASSES = 8
+Span = Tuple[Tuple[int, int], Tuple[int, int]]
 
 
 class RuleCrash(Exception):
@@ -231,11 +235,12 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
     taken: List[Tuple[Tuple[int, int], Tuple[int, int]]] = []
     edits: Dict[cst.CSTNode, object] = {}
     codes: Set[str] = set()
-    adds: List[ImportRequest] = []
+    adds: List[Tuple[List[Span], List[ImportRequest]]] = []  # per fix: its edits' spans, its imports
     removes: List[ImportRequest] = []
+    bindings: List[BindingRemoval] = []
     count = 0
 
-    def span(node: cst.CSTNode) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    def span(node: cst.CSTNode) -> Span:
         where = ctx.position(node)
         return (where.start.line, where.start.column), (where.end.line, where.end.column)
 
@@ -250,14 +255,30 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
         edits.update(fix.edits)
         codes.add(report.rule.code)
         count += 1
-        adds.extend(fix.add_imports)
+        adds.append((spans, fix.add_imports))
         removes.extend(fix.remove_imports)
+        for old, new in fix.edits.items():
+            removes.extend(imports_made_unused(ctx, old, new))
+        bindings.extend(fix.remove_bindings)
 
-    module = ctx.module.visit(_ApplyEdits(edits))
+    rewritten: Dict[cst.CSTNode, object] = {}
+    module = ctx.module.visit(_ApplyEdits(edits, watched_nodes(bindings), rewritten))
+    gone: List[Span] = []
+    if bindings:
+        module, removed_lines, unused = with_bindings_removed(module, bindings, rewritten)
+        gone = [span(line) for line in removed_lines]
+        removes.extend(unused)
     if removes:
         module = with_imports_removed(module, removes)
-    if adds:
-        module = with_imports_added(module, adds)
+    # A fix whose every edit was inside a removed line needs none of its imports.
+    needed = [
+        request
+        for spans, requests in adds
+        if not all(any(g[0] <= s[0] and s[1] <= g[1] for g in gone) for s in spans)
+        for request in requests
+    ]
+    if needed:
+        module = placed_as_isort_would(module, with_imports_added(module, needed))
     return module, codes, count
 
 
@@ -295,13 +316,25 @@ def _with_status(finding: Finding, status: FixStatus) -> Finding:
 
 
 class _ApplyEdits(cst.CSTTransformer):
-    def __init__(self, edits: Dict[cst.CSTNode, object]) -> None:
+    """Replaces edited nodes; records in ``rewritten`` what each ``watched`` node became."""
+
+    def __init__(
+        self,
+        edits: Dict[cst.CSTNode, object],
+        watched: Collection[cst.CSTNode] = (),
+        rewritten: Optional[Dict[cst.CSTNode, object]] = None,
+    ) -> None:
         super().__init__()
         self._edits = edits
+        self._watched = watched
+        self._rewritten = rewritten if rewritten is not None else {}
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
         replacement = self._edits.get(original_node)
-        return updated_node if replacement is None else replacement
+        result = updated_node if replacement is None else replacement
+        if original_node in self._watched:
+            self._rewritten[original_node] = result
+        return result
 
 
 _Hook = Callable[[cst.CSTNode], object]

@@ -18,6 +18,7 @@ from .model import ImportRequest, RuleInfo, Safety, Version  # noqa: F401  (Impo
 from .prefilter import short_anchors
 
 if TYPE_CHECKING:
+    from .binding_edits import BindingRemoval
     from .context import FileContext
 
 Replacement = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
@@ -36,6 +37,8 @@ class Fix:
     edits: Dict[cst.CSTNode, Replacement] = field(default_factory=dict)
     add_imports: List[ImportRequest] = field(default_factory=list)
     remove_imports: List[ImportRequest] = field(default_factory=list)
+    # Locals to remove if the pass leaves them unused (``kit.bindings``).
+    remove_bindings: List["BindingRemoval"] = field(default_factory=list)
     blocked: Optional[str] = None
 
     def replace(self, old: cst.CSTNode, new: Replacement) -> "Fix":

@@ -96,8 +96,18 @@ def test_rewrites_and_reuses_the_files_alias() -> None:
 
 
 def test_adds_the_import_it_needs() -> None:
+    result = run(b'"""Doc."""\nfrom asyncio import old_api\n\nold_api()\nold_api\n')
+    assert result.new_source == b'"""Doc."""\nimport asyncio\nfrom asyncio import old_api\n\nasyncio.new_api()\nold_api\n'
+
+
+def test_removes_the_import_its_edit_made_unused() -> None:
     result = run(b'"""Doc."""\nfrom asyncio import old_api\n\nold_api()\n')
-    assert result.new_source == b'"""Doc."""\nfrom asyncio import old_api\nimport asyncio\n\nasyncio.new_api()\n'
+    assert result.new_source == b'"""Doc."""\nimport asyncio\n\nasyncio.new_api()\n'
+
+
+def test_keeps_an_import_that_was_unused_before() -> None:
+    result = run(b"import asyncio\nimport json\n\nasyncio.old_api()\n")
+    assert result.new_source == b"import asyncio\nimport json\n\nasyncio.new_api()\n"
 
 
 def test_check_mode_reports_without_rewriting() -> None:

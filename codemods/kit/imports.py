@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from collections import Counter
+from typing import TYPE_CHECKING, List, Optional, Tuple, Union
 
 import libcst as cst
 
 if TYPE_CHECKING:
     from ..context import FileContext
+    from ..model import ImportRequest
     from ..rule import Fix
 
 
@@ -63,6 +65,61 @@ def drop_import_if_unused(ctx: FileContext, fix: "Fix", expr: cst.BaseExpression
     binding = import_binding(ctx, head) if isinstance(head, cst.Name) else None
     if binding is not None:
         fix.remove_import_if_unused(*binding)
+
+
+def imports_made_unused(
+    ctx: FileContext, old: cst.CSTNode, new: Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
+) -> List["ImportRequest"]:
+    """The imports to remove if unused after ``old`` becomes ``new``: those binding a name that
+    ``old`` reads more often than ``new`` does (``asyncio`` of ``asyncio.TimeoutError`` rewritten
+    to the builtin). Such an import was in use before the edit, so removing it once nothing
+    else reads it only undoes what the fix made unused. The engine asks this of every edit."""
+    from ..model import ImportRequest
+
+    replacements = () if isinstance(new, cst.RemovalSentinel) else new.nodes if isinstance(new, cst.FlattenSentinel) else (new,)
+    before = _names_read(old)
+    after: Counter = Counter()
+    for node in replacements:
+        after.update(node.value for node in _names_read(node))
+    requests = []
+    seen = set()
+    for name in before:
+        if name.value in seen or sum(n.value == name.value for n in before) <= after[name.value]:
+            continue
+        seen.add(name.value)
+        binding = import_binding(ctx, name)
+        if binding is not None:
+            requests.append(ImportRequest(*binding))
+    return requests
+
+
+def _names_read(node: cst.CSTNode) -> List[cst.Name]:
+    """The ``Name`` nodes in ``node`` but attribute names, keywords and import parts (the
+    heads of ``a.b.c`` included)."""
+    found: List[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
+
+        def visit_Import(self, _: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, _: cst.ImportFrom) -> bool:
+            return False
+
+    if isinstance(node, cst.Name):
+        return [node]
+    node.visit(Collect())
+    return found
 
 
 OTHER_ASYNC_LIBRARIES = ("trio", "anyio", "curio")

@@ -120,3 +120,30 @@ def async_with_over(node: cst.With, exprs: Iterable[cst.BaseExpression]) -> cst.
             whitespace_after_with=cst.SimpleWhitespace(" "),
         )
     return new
+
+
+def shift_aligned_lines(node: cst.CSTNode, bracket_column: int, indent: int, delta: int) -> cst.CSTNode:
+    """``node`` (what follows an opening bracket at ``bracket_column`` that a fix moves
+    ``delta`` columns right, in a statement indented ``indent`` columns) with every line it
+    continues on that starts right of the bracket moved by ``delta`` too: lines aligned under
+    the bracket, or under a bracket inside it, stay aligned. Lines left of it (a hanging
+    indent) stay where they are. Columns count characters, so call it only for space indents.
+    """
+    if not delta:
+        return node
+
+    def column(indented: bool, whitespace: str) -> int:
+        return (indent if indented else 0) + len(whitespace)
+
+    class Shift(cst.CSTTransformer):
+        def leave_ParenthesizedWhitespace(self, original, updated):  # type: ignore[override]
+            if column(updated.indent, updated.last_line.value) <= bracket_column:
+                return updated
+            return updated.with_changes(last_line=cst.SimpleWhitespace(updated.last_line.value + " " * delta))
+
+        def leave_EmptyLine(self, original, updated):  # type: ignore[override]
+            if updated.comment is None or column(updated.indent, updated.whitespace.value) <= bracket_column:
+                return updated
+            return updated.with_changes(whitespace=cst.SimpleWhitespace(updated.whitespace.value + " " * delta))
+
+    return node.visit(Shift())

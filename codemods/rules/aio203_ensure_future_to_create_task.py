@@ -1,5 +1,6 @@
 import libcst as cst
 
+from ..kit.bindings import drop_loop_binding_if_unused
 from ..kit.findings import without_fix
 from ..kit.imports import drop_import_if_unused
 from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names
@@ -31,7 +32,11 @@ class EnsureFutureOfCoroutine(Rule):
     both forms call ``create_task`` on the running loop, so nothing changes.
     ``loop.create_task(c, ...)`` becomes ``asyncio.create_task(c, ...)`` (``name=`` and
     ``context=`` kept) where ``loop`` is provably the running loop: ``create_task`` looks up
-    that same loop. ``asyncio.Task(c)`` is unsafe: the constructor bypasses the loop's task
+    that same loop. In a coroutine, a ``loop = asyncio.get_running_loop()`` (or
+    ``get_event_loop()``) line left unused is removed: there both calls return the running
+    loop and cannot raise or warn, so the line did nothing but bind the name. It stays when
+    the name is used again, in a plain ``def`` (where ``get_running_loop()`` raises without a
+    running loop) or when it holds a comment. ``asyncio.Task(c)`` is unsafe: the constructor bypasses the loop's task
     factory, ``create_task`` goes through it, so under a custom factory (for example
     ``asyncio.eager_task_factory``) the task may start eagerly or be of another class.
 
@@ -80,4 +85,7 @@ class EnsureFutureOfCoroutine(Rule):
         fix.replace(node.func, fix.ref("asyncio.create_task"))
         if isinstance(node.func, cst.Name):  # `from asyncio import ensure_future`: drop it if now unused
             drop_import_if_unused(self.ctx, fix, node.func)
+        receiver = method_receiver(node, "create_task")
+        if receiver is not None:
+            drop_loop_binding_if_unused(self.ctx, fix, receiver)
         self.report(node, message, fix=fix, unsafe=unsafe, min_python=(3, 11) if keyword_arg(node, "context") else None)

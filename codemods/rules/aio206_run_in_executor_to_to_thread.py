@@ -2,6 +2,7 @@ from typing import List, Optional
 
 import libcst as cst
 
+from ..kit.bindings import drop_loop_binding_if_unused
 from ..kit.findings import without_fix
 from ..kit.names import GET_EVENT_LOOP, GET_RUNNING_LOOP
 from ..kit.syntax import count_comments, is_literal, method_receiver
@@ -27,7 +28,9 @@ class RunInExecutorDefault(Rule):
     copy of the caller's ``contextvars`` context, while ``run_in_executor`` runs it in the
     worker thread's own context. Code in the function that reads context variables (the
     ``decimal`` context, request ids, tracing scopes) sees the caller's values after the fix,
-    and values it sets no longer stay behind in the worker thread.
+    and values it sets no longer stay behind in the worker thread. A
+    ``loop = asyncio.get_running_loop()`` line left unused is removed (in a coroutine it only
+    binds the name), unless it holds a comment.
 
     ## Limitations
     Only ``None`` as the executor, only where the loop is provably the running loop
@@ -69,6 +72,7 @@ class RunInExecutorDefault(Rule):
         if count_comments(new_call) < count_comments(node):
             self.report(node, without_fix(message, "a comment would be lost"))
             return
+        drop_loop_binding_if_unused(self.ctx, fix, loop)
         self.report(node, message, fix=fix.replace(node, new_call))
 
     def _unwrap_partial(self, fn: cst.BaseExpression, rest: List[cst.Arg]) -> Optional[List[cst.Arg]]:

@@ -6,7 +6,7 @@ from ..lazy import matchers as m
 from ..facts import ASYNC, COROUTINE, GENERATOR
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
-from ..kit.syntax import async_with_over, count_comments
+from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
 from ..kit.values import is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
@@ -60,8 +60,9 @@ class CoroutineDecorator(Rule):
     decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
     any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
     decorator line holding a comment. ``yield from`` inside a nested function belongs to that
-    function. Signature lines aligned with the opening parenthesis are not re-indented: after
-    ``async`` they sit six columns to the left (same code, off alignment).
+    function. Signature lines aligned with the opening parenthesis move right with it (six
+    columns, for ``async ``); a hanging indent stays; a signature indented with tabs is not
+    re-aligned.
     """
 
     code = "AIO402"
@@ -123,7 +124,7 @@ class CoroutineDecorator(Rule):
         decorators = [d for d in node.decorators if d is not decorator]
         if decorators and node.decorators[0] is decorator:
             decorators[0] = decorators[0].with_changes(leading_lines=decorator.leading_lines)
-        new = node.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators, body=body)
+        new = node.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators, body=body, **self._realigned(node))
         if not decorators:
             new = new.with_changes(leading_lines=[*node.leading_lines, *decorator.leading_lines])
         if count_comments(new) < count_comments(node):
@@ -136,6 +137,24 @@ class CoroutineDecorator(Rule):
         unknown = "unknown" in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _realigned(self, node: cst.FunctionDef) -> dict:
+        """Parameters (and return annotation) whose lines aligned with the opening parenthesis
+        move with it, right by the length of ``async ``."""
+        if isinstance(node.whitespace_before_params, cst.ParenthesizedWhitespace):
+            return {}  # a hanging indent: nothing is aligned with the parenthesis
+        parts = [node.params] if node.returns is None else [node.params, node.returns.annotation]
+        header = "".join(self.ctx.code_for(part) for part in parts)
+        if "\n" not in header or "\t" in header:
+            return {}  # one line, or tabs (columns would not count characters)
+        name = self.ctx.position(node.name)
+        indent = name.start.column - len(node.whitespace_after_def.value) - len("def")
+        bracket = name.end.column + len(node.whitespace_after_name.value)
+        delta = len("async" + cst.Asynchronous().whitespace_after.value)
+        shifted = {"params": shift_aligned_lines(node.params, bracket, indent, delta)}
+        if node.returns is not None:
+            shifted["returns"] = shift_aligned_lines(node.returns, bracket, indent, delta)
+        return shifted
 
     def _runs_it(self, call: cst.Call) -> bool:
         """The call's value is awaited, ``yield from``-ed or handed (maybe in a list) to a scheduler."""

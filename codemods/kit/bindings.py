@@ -1,0 +1,53 @@
+"""Locals a fix may leave unused: ``loop = asyncio.get_running_loop()`` after its last use is rewritten."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from ..binding_edits import BindingRemoval
+from .imports import imports_made_unused, other_async_library
+from .names import GET_EVENT_LOOP, GET_RUNNING_LOOP
+from .scope import innermost_def
+from .syntax import count_comments
+from .values import sole_local_assignment
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+    from ..rule import Fix
+
+LOOP_GETTERS = GET_RUNNING_LOOP | GET_EVENT_LOOP
+
+
+def drop_loop_binding_if_unused(ctx: FileContext, fix: "Fix", loop: cst.BaseExpression) -> None:
+    """Have ``fix`` remove ``loop = asyncio.get_running_loop()`` (or ``get_event_loop()``)
+    once the pass's edits leave ``loop`` unused, when ``loop`` (an expression the fix
+    rewrites away) is a local of the coroutine being visited bound by that one statement.
+
+    In a coroutine the loop is running: both calls return it and neither can raise or warn,
+    so the statement has no effect but the binding. In a plain ``def`` ``get_running_loop()``
+    raises without a running loop, before the statements that follow it: the line stays.
+    A line with a comment, the only statement of its block, or one that binds more than the
+    name stays too.
+    """
+    if not isinstance(loop, cst.Name) or not ctx.in_coroutine() or other_async_library(ctx.module):
+        return
+    found = sole_local_assignment(ctx, loop)
+    function = innermost_def(ctx)
+    if found is None or function is None:
+        return
+    assign, target = found
+    value = assign.value
+    if assign.targets[0].target is not target or not isinstance(value, cst.Call) or value.args:
+        return
+    if not ctx.resolves_to(value.func, LOOP_GETTERS):
+        return
+    line = ctx.parent(assign)
+    block = ctx.parent(line)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or count_comments(line):
+        return
+    if not isinstance(block, cst.IndentedBlock) or len(block.body) < 2:
+        return
+    imports = tuple(imports_made_unused(ctx, line, cst.RemoveFromParent()))
+    fix.remove_bindings.append(BindingRemoval(line, function, loop.value, imports))
