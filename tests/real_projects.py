@@ -164,7 +164,8 @@ def _findings(project: Path) -> Dict[str, Counter]:
     return counts
 
 
-def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = ()) -> Report:
+def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (),
+                  after_pythons: Tuple[Version, ...] = AFTER_PYTHONS) -> Report:
     """``fix_options``: more options for `fix` (by hand, e.g. ``--unsafe-fixes --select AIO402``,
     to see what the fixes that are not safe would do to the project's tests)."""
     tree = work / "src"
@@ -182,7 +183,7 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
     assert fixed.returncode in (0, 1), fixed.stderr
     rewritten = [str(Path(line.split(" ", 1)[1]).relative_to(tree))
                  for line in fixed.stderr.splitlines() if line.startswith("Rewriting ")]
-    present = [v for v in AFTER_PYTHONS if find_python(v)]
+    present = [v for v in after_pythons if find_python(v)]
     after = [_tests_on(v, project.requirements, tree, project.tests, work) for v in present]
-    missing = [v for v in AFTER_PYTHONS if v not in present]
+    missing = [v for v in after_pythons if v not in present]
     return Report(project, before, pristine_on_target, after, rewritten, findings, missing)

@@ -24,14 +24,15 @@ from typing import List
 import conftest  # noqa: F401  (puts bench/ on sys.path when run by hand)
 import pytest
 from golden import find_python, format_python
-from real_projects import Project, check_project
+from real_projects import AFTER_PYTHONS, TARGET, Project, check_project
 
 PY37 = (3, 7)
 OLD_PYTEST = ("pytest<7", "pytest-asyncio<0.17")
 NEW_PYTEST = ("pytest<8", "pytest-asyncio<0.22")  # the last that still give tests an `event_loop` fixture
 
 PROJECTS: List[Project] = [
-    Project("aiolimiter==1.3.0", "tests", ("pytest", "pytest-asyncio", "pytest-cov", "toml", "dunamai")),
+    Project("aiolimiter==1.3.0", "tests",
+            ("pytest", "pytest-asyncio", "pytest-cov", "toml", "dunamai", "typing_extensions")),
     Project("asyncstdlib==3.10.9", "unittests", ("pytest", "pytest-cov")),
     Project("aiostream==0.6.4", "tests", ("pytest", "pytest-asyncio", "pytest-cov")),
     Project("pyee==9.0.4", "tests",
@@ -45,16 +46,17 @@ PROJECTS: List[Project] = [
             before_python=PY37, before_requirements=(*OLD_PYTEST, "aiosmtpd", "hypothesis")),
 ]
 
-SAMPLE = "aiolimiter==1.3.0"  # the default tier's bounded sample; --full runs every project
+SAMPLE = "aiolimiter==1.3.0"  # the default tier's bounded sample, on 3.11 only; --full runs every project
 
 
 @pytest.mark.parametrize(
     "project", [pytest.param(p, marks=() if p.spec == SAMPLE else pytest.mark.slow, id=p.spec) for p in PROJECTS]
 )
-def test_tests_that_passed_still_pass(project: Project, tmp_path: Path) -> None:
+def test_tests_that_passed_still_pass(project: Project, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if find_python(project.before_python) is None:
         pytest.skip(f"no Python {format_python(project.before_python)} here to run {project.spec}'s tests pristine")
-    report = check_project(project, tmp_path)
+    after_pythons = AFTER_PYTHONS if request.config.getoption("--full") else (TARGET,)
+    report = check_project(project, tmp_path, after_pythons=after_pythons)
     print("\n" + "\n".join(report.lines()))
     assert report.before.passed, "the project's tests did not run here"
     assert report.after, "no Python from 3.11 up to run the rewritten tests on"
