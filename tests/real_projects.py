@@ -25,6 +25,8 @@ from asyncio_upgrade.codemods.api import Version
 
 TARGET: Version = (3, 11)
 AFTER_PYTHONS: Tuple[Version, ...] = ((3, 11), (3, 13))
+TEST_TIMEOUT = 60  # seconds per test (pytest-timeout): a test that hangs fails instead of the whole run
+SUITE_TIMEOUT = 1200
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Project:
     requirements: Tuple[str, ...]  # test tools on the new Pythons
     before_python: Version = TARGET  # where the pristine tests run: the newest where they still run
     before_requirements: Optional[Tuple[str, ...]] = None  # test tools there, if not the same
+    pytest_options: Tuple[str, ...] = ()  # e.g. leaving out tests that need the network
     # Tests that passed before and cannot pass on a new Python whatever the fixes do, with why.
     cannot_pass_after: Mapping[str, str] = field(default_factory=dict)
 
@@ -101,7 +104,7 @@ FINDING_KINDS = ("safe", "unsafe", "report-only")
 
 
 def _run(command, cwd=None, check=True) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done
@@ -111,13 +114,14 @@ def _environment(python: str, folder: Path, project: Path, requirements) -> Path
     """A fresh virtual environment of ``python`` with the project (as it is now) and ``requirements``."""
     _run([python, "-m", "venv", str(folder)])
     inside = folder / "bin" / "python"
-    _run([inside, "-m", "pip", "install", "-q", str(project), *requirements])
+    _run([inside, "-m", "pip", "install", "-q", str(project), *requirements, "pytest-timeout"])
     return inside
 
 
-def _outcomes(python: Path, project: Path, tests: str, report: Path) -> Tuple[Set[str], Dict[str, str]]:
+def _outcomes(python: Path, project: Project, tree: Path, report: Path) -> Tuple[Set[str], Dict[str, str]]:
     done = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
-                 f"--junitxml={report}", tests], cwd=project, check=False)
+                 f"--timeout={TEST_TIMEOUT}", f"--junitxml={report}", *project.pytest_options, project.tests],
+                cwd=tree, check=False)
     if not report.exists():
         raise RuntimeError(f"the test suite did not run:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     passed, failures = set(), {}
@@ -142,16 +146,16 @@ def _reason(outcome: ElementTree.Element) -> str:
     return message.splitlines()[0][:160] if message else "?"
 
 
-def _tests_on(python_version: Version, requirements, project: Path, tests: str, work: Path) -> Run:
+def _tests_on(python_version: Version, requirements, project: Project, tree: Path, work: Path) -> Run:
     python = find_python(python_version)
     assert python, f"no Python {format_python(python_version)}"
     name = f"py{python_version[0]}{python_version[1]}"
     folder = work / f"venv-{name}"
     shutil.rmtree(folder, ignore_errors=True)
-    inside = _environment(python, folder, project, requirements)
+    inside = _environment(python, folder, tree, requirements)
     report = work / f"{name}.xml"
     report.unlink(missing_ok=True)
-    return Run(python_version, *_outcomes(inside, project, tests, report))
+    return Run(python_version, *_outcomes(inside, project, tree, report))
 
 
 def _findings(project: Path) -> Dict[str, Counter]:
@@ -171,10 +175,10 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
     tree = work / "src"
     shutil.copytree(corpus.unpacked(project.spec), tree)
     findings = _findings(tree)
-    before = _tests_on(project.before_python, project.tools_before, tree, project.tests, work)
+    before = _tests_on(project.before_python, project.tools_before, project, tree, work)
     pristine_on_target = None
     if project.before_python != TARGET and find_python(TARGET):
-        pristine_on_target = _tests_on(TARGET, project.requirements, tree, project.tests, work)
+        pristine_on_target = _tests_on(TARGET, project.requirements, project, tree, work)
     for built in ("build", *(p.name for p in tree.glob("*.egg-info"))):
         shutil.rmtree(tree / built, ignore_errors=True)  # left by pip; the fix and the next builds see sources only
 
@@ -184,6 +188,6 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
     rewritten = [str(Path(line.split(" ", 1)[1]).relative_to(tree))
                  for line in fixed.stderr.splitlines() if line.startswith("Rewriting ")]
     present = [v for v in after_pythons if find_python(v)]
-    after = [_tests_on(v, project.requirements, tree, project.tests, work) for v in present]
+    after = [_tests_on(v, project.requirements, project, tree, work) for v in present]
     missing = [v for v in after_pythons if v not in present]
     return Report(project, before, pristine_on_target, after, rewritten, findings, missing)
