@@ -37,8 +37,9 @@ class Project:
     before_python: Version = TARGET  # where the pristine tests run: the newest where they still run
     before_requirements: Optional[Tuple[str, ...]] = None  # test tools there, if not the same
     pytest_options: Tuple[str, ...] = ()  # e.g. leaving out tests that need the network
-    # Tests that passed before and cannot pass on a new Python whatever the fixes do, with why.
-    cannot_pass_after: Mapping[str, str] = field(default_factory=dict)
+    # Tests that passed before and cannot pass from some new Python up whatever the fixes do:
+    # test id -> (the first Python where it cannot, why).
+    cannot_pass_after: Mapping[str, Tuple[Version, str]] = field(default_factory=dict)
 
     @property
     def tools_before(self) -> Tuple[str, ...]:
@@ -63,7 +64,8 @@ class Report:
     missing_pythons: List[Version]
 
     def broken(self, run: Run) -> Set[str]:
-        return self.before.passed - run.passed - set(self.project.cannot_pass_after)
+        excused = {test for test, (since, _) in self.project.cannot_pass_after.items() if run.python >= since}
+        return self.before.passed - run.passed - excused
 
     def changed_on_target(self) -> Set[str]:
         """Tests that passed unfixed on 3.11 and fail fixed on 3.11: what the fixes alone changed."""
@@ -88,8 +90,8 @@ class Report:
             lines.extend(f"    {count} x {reason}" for reason, count in reasons.most_common(6))
         for python in self.missing_pythons:
             lines.append(f"  after on {format_python(python)}: skipped, no such Python here")
-        for test, reason in sorted(self.project.cannot_pass_after.items()):
-            lines.append(f"  excused: {test}: {reason}")
+        for test, (since, reason) in sorted(self.project.cannot_pass_after.items()):
+            lines.append(f"  excused from {format_python(since)} up: {test}: {reason}")
         lines.append(f"  {len(self.rewritten)} files rewritten: {', '.join(sorted(self.rewritten))}")
         for code, counts in sorted(self.findings.items()):
             lines.append(f"  check {code}: " + ", ".join(f"{counts[kind]} {kind}" for kind in FINDING_KINDS))
