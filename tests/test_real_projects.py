@@ -1,101 +1,102 @@
 """Real projects' own test suites before and after `asyncio-upgrade fix` (safe fixes, py311).
 
-For each pinned sdist: install it with its test tools in a fresh virtual environment, run its
-tests, rewrite its source and tests, reinstall, run the tests again. Every test that passed
-before must pass after. Slow (downloads and installs); also runnable by hand:
+For each pinned sdist: install it with its test tools in a fresh virtual environment of the
+Python its tests run on pristine (3.7 or 3.8 for the old releases dense in removed APIs, else
+3.11), run its tests, rewrite its source and tests with the safe fixes at py311, then install it
+afresh on 3.11 and 3.13 and run the tests again there. Every test that passed before must pass
+after, except the ones a project lists with the reason they cannot pass on a new Python. Pythons
+are found at run time under `pyenv root`; a missing one skips with the reason.
 
-    python tests/test_real_projects.py [NAME==VERSION ...]
+The default tier runs one small project; the rest are slow (`--full`). By hand, with a report:
+
+    python -m pytest tests/test_real_projects.py --full -p no:xdist -s [-k janus]
+    python tests/test_real_projects.py [NAME==VERSION ...] [--select AIO401] [--unsafe-fixes]
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import argparse
 import sys
 import tempfile
-import venv
-from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Set, Tuple
-from xml.etree import ElementTree
+from typing import List
 
-import corpus
+import conftest  # noqa: F401  (puts bench/ on sys.path when run by hand)
 import pytest
+from golden import find_python, format_python
+from real_projects import AFTER_PYTHONS, TARGET, Project, check_project
 
-# (sdist pin, test requirements, test folder)
-PROJECTS: List[Tuple[str, Tuple[str, ...], str]] = [
-    ("aiolimiter==1.3.0", ("pytest", "pytest-asyncio", "pytest-cov", "toml", "dunamai"), "tests"),
-    ("asyncstdlib==3.10.9", ("pytest", "pytest-cov"), "unittests"),
-    ("aiostream==0.6.4", ("pytest", "pytest-asyncio", "pytest-cov"), "tests"),
-    ("pyee==9.0.4", ("pytest<8", "pytest-asyncio<0.22", "pytest-cov", "pytest-trio", "trio", "twisted", "mock"), "tests"),
+PY37, PY313 = (3, 7), (3, 13)
+OLD_PYTEST = ("pytest<7", "pytest-asyncio<0.17")
+NEW_PYTEST = ("pytest<8", "pytest-asyncio<0.22")  # the last that still give tests an `event_loop` fixture
+
+PROJECTS: List[Project] = [
+    Project("aiolimiter==1.3.0", "tests",
+            ("pytest", "pytest-asyncio", "pytest-cov", "toml", "dunamai", "typing_extensions")),
+    Project("asyncstdlib==3.10.9", "unittests", ("pytest", "pytest-cov"), cannot_pass_after={
+        f"unittests.test_functools_lru::test_method_discard[classmethod_counter-{size}]": (
+            PY313, "no file is rewritten; Python 3.13 no longer lets classmethod wrap another descriptor"
+        ) for size in ("3", "10", "None")
+    }),
+    Project("aiostream==0.6.4", "tests", ("pytest", "pytest-asyncio", "pytest-cov")),
+    Project("pyee==9.0.4", "tests",
+            ("pytest<8", "pytest-asyncio<0.22", "pytest-cov", "pytest-trio", "trio", "twisted", "mock")),
+    # Old releases dense in removed APIs, whose tests pass pristine only on an old Python.
+    Project("janus==0.3.2", "tests", ("pytest",), before_python=PY37, before_requirements=OLD_PYTEST),
+    Project("janus==0.4.0", "tests", ("pytest",), before_python=PY37, before_requirements=OLD_PYTEST),
+    Project("async-timeout==3.0.1", "tests", (*NEW_PYTEST, "pytest-cov"),
+            before_python=PY37, before_requirements=(*OLD_PYTEST, "pytest-cov")),
+    # aiosmtplib 1.0.6 sets StreamReaderProtocol._stream_reader, read-only since 3.8: with --unsafe-fixes
+    # (loop= gone) 120 of its 177 tests fail that way on 3.11, so only the ten below show it today.
+    # To be replaced by a release that runs on 3.8 (the lead's call); kept so the suite has 8 projects.
+    Project("aiosmtplib==1.0.6", "tests", (*NEW_PYTEST, "aiosmtpd", "hypothesis"),
+            before_python=PY37, before_requirements=(*OLD_PYTEST, "aiosmtpd", "hypothesis"),
+            pytest_options=("--ignore=tests/test_live.py",),  # logs in to gmail and qq.com
+            cannot_pass_after={
+                f"tests.test_protocol::test_protocol_{name}": (
+                    (3, 8), "SMTPProtocol sets StreamReaderProtocol._stream_reader, a read-only property since 3.8"
+                ) for name in (
+                    "connected_check_on_read_response", "connected_check_on_write_and_drain",
+                    "reader_connected_check_on_upgrade_transport", "writer_connected_check_on_upgrade_transport",
+                    "reader_connected_check_on_starttls", "writer_connected_check_on_starttls",
+                    "connected_check_on_drain_writer", "reader_connected_check_on_connection_made",
+                    "reader_connected_check_on_readline", "writer_connected_check_on_readline",
+                )
+            }),
 ]
 
-
-@dataclass
-class Report:
-    project: str
-    passed_before: int
-    passed_after: int
-    broken: Set[str]
-    rewritten: List[str]
-
-
-def _run(command, cwd=None, check=True) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    if check and done.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return done
-
-
-def _passed(python: Path, project: Path, tests: str, report: Path) -> Set[str]:
-    done = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
-                 f"--junitxml={report}", tests], cwd=project, check=False)
-    if not report.exists():
-        raise RuntimeError(f"the test suite did not run:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    passed = set()
-    for case in ElementTree.parse(report).iter("testcase"):
-        if not any(child.tag in ("failure", "error", "skipped") for child in case):
-            passed.add(f"{case.get('classname')}::{case.get('name')}")
-    return passed
-
-
-def check_project(spec: str, requirements, tests: str, work: Path) -> Report:
-    project = work / "src"
-    shutil.copytree(corpus.unpacked(spec), project)
-    env = work / "venv"
-    venv.create(env, with_pip=True)
-    python = env / "bin" / "python"
-    _run([python, "-m", "pip", "install", "-q", str(project), *requirements])
-    before = _passed(python, project, tests, work / "before.xml")
-
-    fixed = _run([sys.executable, "-m", "asyncio_upgrade.cli", "fix", "--isolated", "--no-cache",
-                  "--target-version", "py311", str(project)], check=False)
-    assert fixed.returncode in (0, 1), fixed.stderr
-    rewritten = [line.split(" ", 1)[1] for line in fixed.stderr.splitlines() if line.startswith("Rewriting ")]
-    _run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(project)])
-    after = _passed(python, project, tests, work / "after.xml")
-    return Report(spec, len(before), len(after & before), before - after, rewritten)
-
-
-SAMPLE = "aiolimiter==1.3.0"  # the default tier's bounded sample; --full runs every project
+SAMPLE = "aiolimiter==1.3.0"  # the default tier's bounded sample, on 3.11 only; --full runs every project
 
 
 @pytest.mark.parametrize(
-    "spec, requirements, tests",
-    [pytest.param(*p, marks=() if p[0] == SAMPLE else pytest.mark.slow, id=p[0]) for p in PROJECTS],
+    "project", [pytest.param(p, marks=() if p.spec == SAMPLE else pytest.mark.slow, id=p.spec) for p in PROJECTS]
 )
-def test_tests_that_passed_still_pass(spec, requirements, tests, tmp_path: Path) -> None:
-    report = check_project(spec, requirements, tests, tmp_path)
-    print(f"\n{report.project}: {report.passed_before} passed before, {report.passed_after} of them after; "
-          f"{len(report.rewritten)} files rewritten: {', '.join(Path(p).name for p in report.rewritten)}")
-    assert report.passed_before > 0, "the project's tests did not run here"
-    assert not report.broken, f"tests broken by the fixes: {sorted(report.broken)}"
+def test_tests_that_passed_still_pass(project: Project, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    if find_python(project.before_python) is None:
+        pytest.skip(f"no Python {format_python(project.before_python)} here to run {project.spec}'s tests pristine")
+    after_pythons = AFTER_PYTHONS if request.config.getoption("--full") else (TARGET,)
+    report = check_project(project, tmp_path, after_pythons=after_pythons)
+    print("\n" + "\n".join(report.lines()))
+    assert report.before.passed, "the project's tests did not run here"
+    assert report.after, "no Python from 3.11 up to run the rewritten tests on"
+    assert not report.changed_on_target(), "tests that passed unfixed on 3.11 fail after the fixes"
+    for run in report.after:
+        assert not report.broken(run), f"tests broken by the fixes on {format_python(run.python)}"
+
+
+def main(argv: List[str]) -> None:
+    parser = argparse.ArgumentParser(description="Run real projects' tests before and after the fixes.")
+    parser.add_argument("projects", nargs="*", help="NAME==VERSION (default: all)")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply the unsafe fixes (to diagnose)")
+    parser.add_argument("--select", help="fix only these rule codes or prefixes (to find the rule that broke a test)")
+    parser.add_argument("--show-failures", action="store_true", help="each broken test with what it raised")
+    args = parser.parse_args(argv)
+    fix_options = (*(["--unsafe-fixes"] if args.unsafe_fixes else []), *(["--select", args.select] if args.select else []))
+    for project in [p for p in PROJECTS if not args.projects or p.spec in args.projects]:
+        with tempfile.TemporaryDirectory() as folder:
+            report = check_project(project, Path(folder), fix_options)
+            print("\n".join(report.lines() + (report.failure_lines() if args.show_failures else [])), flush=True)
 
 
 if __name__ == "__main__":
-    chosen = [p for p in PROJECTS if not sys.argv[1:] or p[0] in sys.argv[1:]]
-    for spec, requirements, tests in chosen:
-        with tempfile.TemporaryDirectory() as folder:
-            report = check_project(spec, requirements, tests, Path(folder))
-            print(f"{report.project}: passed {report.passed_before} before, {report.passed_after} of them after, "
-                  f"broken {sorted(report.broken)}; rewritten {len(report.rewritten)} files")
+    main(sys.argv[1:])
