@@ -20,7 +20,8 @@ FIXED = "async def main():\n    await asyncio.sleep(1)\n"
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "asyncio_upgrade.cli", *args, "--isolated", "--no-cache", "--target-version", "py312"],
+        [sys.executable, "-m", "asyncio_upgrade.cli", *args, "--isolated", "--no-cache", "--target-version", "py312",
+         "--extend-safe-fixes", "AIO301"],  # AIO301 is unsafe; these inputs exercise its fix
         cwd=cwd, capture_output=True,
     )
 

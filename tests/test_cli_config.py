@@ -13,7 +13,7 @@ from asyncio_upgrade.cli.app import app
 
 runner = CliRunner()
 
-SLEEPY = b"import time\n\n\nasync def main():\n    time.sleep(1)\n"  # AIO301, safe
+SLEEPY = b"import time\n\n\nasync def main():\n    time.sleep(1)\n"  # AIO301, unsafe
 GATHER = b"import asyncio\n\n\nasync def a():\n    pass\n\n\nasync def main():\n    await asyncio.gather(a(), a())\n"  # AIO201, unsafe, py311
 TIMEOUT = b"import asyncio\n\ntry:\n    pass\nexcept asyncio.TimeoutError:\n    pass\n"  # AIO405, py311
 PROJECT = '[project]\nname = "p"\nrequires-python = ">=3.11"\n'

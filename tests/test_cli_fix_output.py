@@ -36,8 +36,12 @@ FIXED = (
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
 
 
+OPTED_IN = '[tool.asyncio-upgrade]\nextend-safe-fixes = ["AIO301"]\n'
+
+
 def project(tmp_path: Path, source: bytes = SOURCE) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nrequires-python = ">=3.11"\n')
+    # AIO301 is unsafe by the definition of safe; the project opts in, as a team would
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nrequires-python = ">=3.11"\n' + OPTED_IN)
     (tmp_path / "app.py").write_bytes(source)
     return tmp_path / "app.py"
 
@@ -79,13 +83,14 @@ def test_diff_json_with_unsafe_fixes_reports_unsafe_applicability(tmp_path: Path
 
 
 def test_a_safe_rules_site_downgraded_to_unsafe_stays_unsafe_with_unsafe_fixes(tmp_path: Path) -> None:
-    """AIO301 is a safe rule, but a `time.sleep` inside `asyncio.timeout` is an unsafe site."""
-    source = (b"import asyncio\nimport time\n\n\nasync def crunch():\n    async with asyncio.timeout(0.01):\n"
-              b"        time.sleep(0.1)\n        await asyncio.sleep(1)\n    time.sleep(0)\n")
+    """AIO401 is a safe rule, but `loop=` on a `gather` not awaited on the spot is an unsafe site."""
+    source = (b"import asyncio\n\n\nasync def a():\n    pass\n\n\nasync def main(loop):\n"
+              b"    await asyncio.sleep(1, loop=loop)\n    future = asyncio.gather(a(), loop=loop)  # noqa: AIO201\n"
+              b"    await future\n")
     path = project(tmp_path, source)
     for command in (["fix", "--diff"], ["check"]):
         result = runner.invoke(app, [*command, "--no-cache", "--unsafe-fixes", "--output-format", "json", str(path)])
-        assert [(f["line"], f["fix"]["applicability"]) for f in json.loads(result.stdout)] == [(7, "unsafe"), (9, "safe")]
+        assert [(f["line"], f["fix"]["applicability"]) for f in json.loads(result.stdout)] == [(9, "safe"), (10, "unsafe")]
 
 
 def test_fix_json_reports_what_is_left_at_its_position_in_the_rewritten_file(tmp_path: Path) -> None:
@@ -105,7 +110,7 @@ def test_fix_json_reports_what_is_left_at_its_position_in_the_rewritten_file(tmp
 
 def test_fix_json_for_stdin_goes_to_stderr_beside_the_fixed_source(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["fix", "--isolated", "--target-version", "py311", "--output-format", "json", "--stdin-filename", "x.py", "-"],
+        app, ["fix", "--isolated", "--extend-safe-fixes", "AIO301", "--target-version", "py311", "--output-format", "json", "--stdin-filename", "x.py", "-"],
         input=SOURCE,
     )
     assert result.exit_code == 1
@@ -114,7 +119,7 @@ def test_fix_json_for_stdin_goes_to_stderr_beside_the_fixed_source(tmp_path: Pat
     assert result.stderr[end:].strip().startswith("Fixed 2 findings in 1 file")
     (left,) = report
     assert (left["path"], left["code"], left["line"]) == ("x.py", "AIO201", 10)
-    diff = runner.invoke(app, ["fix", "--isolated", "--target-version", "py311", "--diff", "--output-format", "json", "-"],
+    diff = runner.invoke(app, ["fix", "--isolated", "--extend-safe-fixes", "AIO301", "--target-version", "py311", "--diff", "--output-format", "json", "-"],
                          input=SOURCE)
     assert diff.exit_code == 1 and len(json.loads(diff.stdout)) == 3
 

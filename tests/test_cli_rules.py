@@ -29,7 +29,12 @@ def invoke(*args: str, input: bytes | None = None):
     return runner.invoke(app, ["--no-cache" if False else args[0], *args[1:]], input=input)
 
 
-def project(tmp_path: Path, files: dict, pyproject: str = '[project]\nname = "p"\nrequires-python = ">=3.11"\n') -> Path:
+# AIO301 (time.sleep) is unsafe by the definition of safe; these tests use it as the team that
+# opts in with extend-safe-fixes does.
+OPTED_IN = '[tool.asyncio-upgrade]\nextend-safe-fixes = ["AIO301"]\n'
+
+
+def project(tmp_path: Path, files: dict, pyproject: str = '[project]\nname = "p"\nrequires-python = ">=3.11"\n' + OPTED_IN) -> Path:
     (tmp_path / "pyproject.toml").write_text(pyproject)
     for name, data in files.items():
         path = tmp_path / name
@@ -66,9 +71,9 @@ def test_diff_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_stdin_to_stdout() -> None:
-    result = runner.invoke(app, ["fix", "--isolated", "--target-version", "py311", "-"], input=SLEEPY)
+    result = runner.invoke(app, ["fix", "--isolated", "--extend-safe-fixes", "AIO301", "--target-version", "py311", "-"], input=SLEEPY)
     assert result.stdout_bytes == FIXED and result.exit_code == 1
-    checked = runner.invoke(app, ["check", "--isolated", "--stdin-filename", "x.py", "-"], input=SLEEPY)
+    checked = runner.invoke(app, ["check", "--isolated", "--extend-safe-fixes", "AIO301", "--stdin-filename", "x.py", "-"], input=SLEEPY)
     assert "x.py:6:5: AIO301" in checked.stdout
 
 

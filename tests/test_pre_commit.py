@@ -57,7 +57,9 @@ def test_commit_fails_with_the_file_fixed_then_passes(tmp_path: Path) -> None:
     (project / ".pre-commit-config.yaml").write_text(
         yaml.safe_dump({"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [{"id": "asyncio-upgrade"}]}]})
     )
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nrequires-python = ">=3.11"\n')
+    (project / "pyproject.toml").write_text(  # a team that applies the blocking-call fixes on commit
+        '[project]\nname = "p"\nrequires-python = ">=3.11"\n[tool.asyncio-upgrade]\nextend-safe-fixes = ["AIO3"]\n'
+    )
     (project / "app.py").write_bytes(ANTI_PATTERN)
     env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=project, env={**os.environ, **env},

@@ -70,7 +70,9 @@ def run(cwd: Path, *args: str, stdout_tty: bool = True, stderr_tty: bool = True,
 
 
 def project(tmp_path: Path, count: int) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nrequires-python = ">=3.11"\n')
+    (tmp_path / "pyproject.toml").write_text(  # AIO301 is unsafe; the project opts in
+        '[project]\nname = "p"\nrequires-python = ">=3.11"\n[tool.asyncio-upgrade]\nextend-safe-fixes = ["AIO301"]\n'
+    )
     (tmp_path / "pkg").mkdir()
     for i in range(count):
         (tmp_path / "pkg" / f"m{i:02}.py").write_bytes(SLEEPY)

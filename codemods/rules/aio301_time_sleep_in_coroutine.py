@@ -24,15 +24,18 @@ class TimeSleepInCoroutine(Rule):
     Example: `fixtures/aio301_time_sleep_in_coroutine/basic`.
 
     ## Fix safety
-    Safe. The sleep now lets other tasks run, which is the point; it also becomes a
-    place where the task can be cancelled (``CancelledError`` is raised there). Code
-    that relied on the loop being blocked, so that no other task could run between
-    the statements before and after the sleep, sees other tasks interleave there. Inside
-    ``async with asyncio.timeout(...)`` (or ``async_timeout``) the timeout can now expire
-    during the sleep rather than at the next ``await``: those sites are unsafe.
+    Unsafe, by the definition of safe (README): the sleep now lets other tasks run, which is
+    the point of the fix, and that is a change of behaviour. Code that relied on the loop
+    being blocked, so that no other task could run between the statements before and after
+    the sleep, sees other tasks interleave there; the sleep also becomes a place where the
+    task can be cancelled (``CancelledError`` is raised there), and inside ``async with
+    asyncio.timeout(...)`` (or ``async_timeout``) the timeout can now expire during the sleep
+    rather than at the next ``await`` (``runnable_timeout_interrupts`` shows it).
     ``time.sleep`` raises ``ValueError`` for a negative or NaN delay; ``asyncio.sleep``
     returns at once for a negative one. The value, when used, stays ``None``.
     ``import time`` / ``from time import sleep`` is removed when nothing else uses it.
+    A team that wants these fixes by default (in a pre-commit hook) says so with
+    ``extend-safe-fixes = ["AIO301"]`` (or ``["AIO3"]`` for every blocking-call rule).
 
     ## Limitations
     Only calls lexically inside an ``async def`` body, not in a nested ``def``,
@@ -46,7 +49,7 @@ class TimeSleepInCoroutine(Rule):
     code = "AIO301"
     name = "blocking-sleep"
     min_python = (3, 7)
-    safety = Safety.SAFE
+    safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC251",)
     trigger_words = ("sleep",)
     anchors = tuple(TIME_SLEEP)
