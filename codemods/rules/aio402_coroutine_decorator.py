@@ -1,4 +1,4 @@
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 from ..lazy import matchers as m
@@ -73,8 +73,10 @@ class CoroutineDecorator(Rule):
     anchors = tuple(DECORATOR)
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._iterated: Set[str] = set()  # names of functions whose calls are used as generators
-        self._called_bare: Set[str] = set()  # ... whose calls are neither awaited nor scheduled
+        # (class, name) of functions whose calls are used as generators; class None: any class
+        # or none (a plain name, or a method called on something other than self/cls)
+        self._iterated: Set[Tuple[Optional[str], str]] = set()
+        self._called_bare: Set[Tuple[Optional[str], str]] = set()  # ... neither awaited nor scheduled
         for call in m.findall(node, m.Call(func=m.Name() | m.Attribute())):
             parent = self.ctx.parent(call)
             outer = self.ctx.parent(parent)
@@ -85,9 +87,9 @@ class CoroutineDecorator(Rule):
                 or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
                 or isinstance(parent, cst.From) and not self._is_coroutine(function_of(self.ctx, parent))
             ):
-                self._iterated.add(_called_name(call))
+                self._iterated.add(self._callee_key(call))
             elif not self._runs_it(call):
-                self._called_bare.add(_called_name(call))
+                self._called_bare.add(self._callee_key(call))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.resolves_to(node.func, DECORATOR) and not isinstance(self.ctx.parent(node), cst.Decorator):
@@ -108,11 +110,11 @@ class CoroutineDecorator(Rule):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
         if not yields and any(r.value is not None for r in own_nodes(node.body, cst.Return)):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
-        if node.name.value in self._iterated:
+        if self._used_as(node, self._iterated):
             return self.report(node, f"{message} (not rewritten: a caller here uses it as a generator)")
         if node.name.value.startswith("__") and node.name.value.endswith("__"):
             return self.report(node, f"{message} (not rewritten: `{node.name.value}` is a protocol method)")
-        if node.name.value in self._called_bare:
+        if self._used_as(node, self._called_bare):
             return self.report(node, f"{message} (not rewritten: a caller here neither awaits nor schedules it)")
         if count_comments(decorator):
             return self.report(node, f"{message} (not rewritten: the decorator line holds a comment)")
@@ -155,6 +157,20 @@ class CoroutineDecorator(Rule):
         if node.returns is not None:
             shifted["returns"] = shift_aligned_lines(node.returns, bracket, indent, delta)
         return shifted
+
+    def _callee_key(self, call: cst.Call) -> Tuple[Optional[str], str]:
+        """``self.put()`` can only call ``put`` of the class it is written in."""
+        func = call.func
+        method = function_of(self.ctx, call)
+        if method is not None and m.matches(func, m.Attribute(m.Name("self") | m.Name("cls"))):
+            owner = _class_name(self.ctx.parent(self.ctx.parent(method)))
+            if owner is not None:
+                return owner, func.attr.value
+        return None, _called_name(call)
+
+    def _used_as(self, node: cst.FunctionDef, calls: Set[Tuple[Optional[str], str]]) -> bool:
+        owner = _class_name(self.ctx.parent(self.ctx.parent(node)))
+        return (None, node.name.value) in calls or (owner is not None and (owner, node.name.value) in calls)
 
     def _runs_it(self, call: cst.Call) -> bool:
         """The call's value is awaited, ``yield from``-ed or handed (maybe in a list) to a scheduler."""
@@ -200,6 +216,10 @@ class CoroutineDecorator(Rule):
 
 
 _BY_KIND = {ASYNC: "awaitable", COROUTINE: "awaitable", GENERATOR: "generator"}
+
+
+def _class_name(node: Optional[cst.CSTNode]) -> Optional[str]:
+    return node.name.value if isinstance(node, cst.ClassDef) else None
 
 
 def _called_name(call: cst.Call) -> str:
