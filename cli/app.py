@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated, Callable, List, Optional
 
@@ -220,28 +219,14 @@ def _root(
     """Find asyncio anti-patterns and rewrite them into current best practice, safely."""
 
 
-def _exit_now(code: int) -> None:
-    """Exit after Ctrl-C without the interpreter's shutdown, which joins the process pool's
-    manager thread: with workers killed by the same signal mid-start, that join can hang (seen
-    in CI). Every file write is atomic and already finished or undone; output is flushed here."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
-
-
 def main() -> None:
     try:
         app()
-    except SystemExit as exc:
-        if exc.code == 130:
-            _exit_now(130)
+    except SystemExit:
         raise
     except KeyboardInterrupt:
         error("interrupted")
-        _exit_now(130)
+        sys.exit(130)
     except Exception as exc:  # where no `--show-traceback` was there to ask
         error(f"internal error: {type(exc).__name__}: {exc} (run with --show-traceback for details)")
         sys.exit(2)
