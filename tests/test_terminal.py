@@ -201,6 +201,9 @@ def test_interrupt_erases_the_bar_and_says_so(tmp_path: Path) -> None:
         [sys.executable, "-m", "asyncio_upgrade.cli", "check", "--no-cache", "pkg"], cwd=root,
         env={**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS)}, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=slave, start_new_session=True,
+        # A terminal's foreground job takes Ctrl-C; a test run started in the background of a
+        # shell without job control inherits SIGINT ignored, and so would the CLI.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     os.close(slave)
     seen = b""
