@@ -76,16 +76,21 @@ def _common_folder(paths: List[Path]) -> Path:
     return common if common.is_dir() else common.parent
 
 
-def _read(path: Path) -> Config:
+def read_toml(path: Path) -> Dict[str, Any]:
+    """A TOML file's table. OSError, or ValueError (undecodable, not TOML), if unreadable."""
     # Imported here: --isolated and projects without a pyproject.toml read no TOML.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
 
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _read(path: Path) -> Config:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = read_toml(path)
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     config = Config(path=path)
     black = data.get("tool", {}).get("black", {})

@@ -103,12 +103,10 @@ def _distribution_names(root: Path) -> Set[str]:
 
 
 def _pyproject_name(path: Path) -> Iterable[str]:
+    from .config import read_toml
+
     try:
-        import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path)
     except (OSError, ValueError):
         return ()
     project = data.get("project")
