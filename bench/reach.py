@@ -41,7 +41,6 @@ PATTERNS = {
     "ensure_future(": re.compile(r"\bensure_future\("),
     "asynctest": re.compile(r"\basynctest\b"),
 }
-STATUSES = ("applied", "unsafe", "none")
 _FACTS = ProjectFactsFinder()  # one per worker process: each module read once
 
 
@@ -106,8 +105,8 @@ def one_file(job: Tuple[str, Settings, bool]) -> dict:
 
 
 def reason(message: str) -> str:
-    """What a finding says about why it is not fixed: the part after the first ':' or '(',
-    the site-specific names left in."""
+    """What a finding says about why it is not fixed: from its "(no automatic fix:" or
+    "(unsafe:" part on, else the message itself; cut to 110 characters."""
     for marker in ("(no automatic fix:", "(unsafe:", " — "):
         if marker in message:
             return message[message.index(marker):][:110]
@@ -154,11 +153,10 @@ def main(argv: List[str]) -> int:
           f"fix --target-version {args.target}, {mode}\n")
     print("| rule | sites | fixed | unsafe | report-only | fixed % |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    fixed_status = "available"
     for code in sorted(per_rule):
         counts = per_rule[code]
         sites = sum(counts.values())
-        fixed = counts[fixed_status]
+        fixed = counts[FixStatus.AVAILABLE.value]
         print(f"| {code} | {sites} | {fixed} | {counts['unsafe']} | {counts['none']} | {fixed / sites:.0%} |")
     print("\n| pattern (text) | before | after | removed |")
     print("| --- | ---: | ---: | ---: |")
