@@ -63,14 +63,6 @@ class Runner:
                 if not chunk:
                     return
                 yield from self._run_chunk(chunk, fix)
-        except BaseException:
-            # Ctrl-C (or a closed pipe) mid-run: the workers got the signal too, and one that
-            # died while starting or holding the pool's queue lock would make a waiting
-            # shutdown hang forever. Stop them instead of waiting for them.
-            if self._pool is not None:
-                _terminate(self._pool)
-                self._pool = None
-            raise
         finally:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
@@ -148,10 +140,3 @@ class Runner:
         # Small chunks: the files that reach here all need parsing, and a few big ones can take
         # most of the time; large chunks would leave one worker with all of them.
         return self._pool.map(_work, items, chunksize=max(1, len(items) // (self.jobs * 16)))
-
-
-def _terminate(pool: "ProcessPoolExecutor") -> None:
-    # No public way to stop a pool's workers at once; `_processes` is the executor's own table.
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
