@@ -60,6 +60,7 @@ RELEASES: Dict[str, Release] = {
         Release("aiopg", "1.0.0", "32da3c9c73c248c715883fbb0876d66015d9fb6b4946058eb9fd40e86cfff9b4"),
         Release("aioredis", "0.3.5", "4aae2234131ac29539f0f780dccecc5a3ffcf499bcf48176debee7de7816eae2"),
         Release("aioredis", "1.3.1", "15f8af30b044c771aee6787e5ec24694c048184c7b9e54c3b60c750a4b93273a"),
+        Release("aiorwlock", "0.6.0", "cd310f33a7ea3bf6fd76fcf0c1ba6e4d7eef4d5ded59e95859494425fb7e599d"),
         Release("aiosqlite", "0.10.0", "ad84fbd7516ca7065d799504fc41d6845c938e5306d1b7dd960caaeda12e22a9"),
         Release("aiosmtplib", "1.0.6", "1c07ae16b400a73e66325ce2adb258447da444c524a3c3aeb229f5a23f41417f"),
         Release("aiostream", "0.6.4", "f99bc6b1b9cea3e70885dc235a233523597555fe4a585ed21d65264b3f1ff3d2"),
@@ -109,8 +110,10 @@ def archive(spec: str) -> Path:
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         requirements = Path(scratch) / "requirements.txt"
         requirements.write_text(f"{pinned.spec} --hash=sha256:{pinned.sha256}\n")
+        # Only the release itself as an sdist: its build tools (needed for its metadata) may come
+        # as wheels; `--no-binary :all:` would build them from source too, which fails for poetry.
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", pinned.name,
              "--require-hashes", "-r", str(requirements), "-d", scratch],
             capture_output=True, text=True,
         )

@@ -46,6 +46,9 @@ PROJECTS: List[Project] = [
     Project("janus==0.4.0", "tests", ("pytest",), before_python=PY37, before_requirements=OLD_PYTEST),
     Project("async-timeout==3.0.1", "tests", (*NEW_PYTEST, "pytest-cov"),
             before_python=PY37, before_requirements=(*OLD_PYTEST, "pytest-cov")),
+    # Unfixed on 3.11, 108 of its 176 tests fail (`loop=`); pytest 5 collects its own test hook.
+    Project("aiorwlock==0.6.0", "tests", ("pytest<6", "uvloop"), before_python=PY37,
+            pytest_options=("--assert=plain",)),  # pytest 5's assertion rewriting fails on 3.11+
     # aiosmtplib 1.0.6 sets StreamReaderProtocol._stream_reader, read-only since 3.8: with --unsafe-fixes
     # (loop= gone) 120 of its 177 tests fail that way on 3.11, so only the ten below show it today.
     # To be replaced by a release that runs on 3.8 (the lead's call); kept so the suite has 8 projects.
