@@ -79,8 +79,21 @@ class _RemoveLines(cst.CSTTransformer):
         super().__init__()
         self._doomed = doomed
 
-    def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[override]
-        return cst.RemoveFromParent() if original_node in self._doomed else updated_node
-
     def leave_IndentedBlock(self, original_node, updated_node):  # type: ignore[override]
-        return updated_node if updated_node.body else original_node  # never leave a block empty
+        """Drop the doomed lines of the block; the lines above one (comments, blank lines) move
+        to the statement after it. A doomed last line with lines above it stays, and so does a
+        block that would be left empty."""
+        kept: List[cst.BaseStatement] = []
+        carried: List[cst.EmptyLine] = []
+        pairs = list(zip(original_node.body, updated_node.body))
+        for index, (original, updated) in enumerate(pairs):
+            if original in self._doomed and (index + 1 < len(pairs) or not updated.leading_lines):
+                carried.extend(updated.leading_lines)
+                continue
+            if carried:
+                updated = updated.with_changes(leading_lines=[*carried, *updated.leading_lines])
+                carried = []
+            kept.append(updated)
+        if not kept:
+            return original_node
+        return updated_node.with_changes(body=kept)

@@ -28,8 +28,9 @@ def drop_loop_binding_if_unused(ctx: FileContext, fix: "Fix", loop: cst.BaseExpr
     In a coroutine the loop is running: both calls return it and neither can raise or warn,
     so the statement has no effect but the binding. In a plain ``def`` ``get_running_loop()``
     raises without a running loop, before the statements that follow it: the line stays.
-    A line with a comment, the only statement of its block, or one that binds more than the
-    name stays too.
+    The lines above it (comments, blank lines) move to the statement after it. A line with a
+    comment of its own (which may be about the loop), the only statement of its block, or one
+    that binds more than the name stays.
     """
     if not isinstance(loop, cst.Name) or not ctx.in_coroutine() or other_async_library(ctx.module):
         return
@@ -45,7 +46,9 @@ def drop_loop_binding_if_unused(ctx: FileContext, fix: "Fix", loop: cst.BaseExpr
         return
     line = ctx.parent(assign)
     block = ctx.parent(line)
-    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or count_comments(line):
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return
+    if count_comments(line.with_changes(leading_lines=())):
         return
     if not isinstance(block, cst.IndentedBlock) or len(block.body) < 2:
         return

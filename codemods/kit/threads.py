@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from .syntax import shift_aligned_lines
+
 if TYPE_CHECKING:
     from ..context import FileContext
     from ..rule import Fix
@@ -259,8 +261,31 @@ def await_to_thread(fix: "Fix", call: cst.Call) -> cst.Await:
     else:
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     callee = cst.Arg(value=call.func, comma=comma if call.args else cst.MaybeSentinel.DEFAULT)
-    moved = call.with_changes(func=fix.ref("asyncio.to_thread"), args=[callee, *call.args], lpar=(), rpar=())
+    to_thread = fix.ref("asyncio.to_thread")
+    args = list(call.args)
+    if args and not isinstance(before, cst.ParenthesizedWhitespace):
+        args = _realigned(fix.ctx, call, to_thread, args)
+    moved = call.with_changes(func=to_thread, args=[callee, *args], lpar=(), rpar=())
     return awaited(fix.ctx, call, moved)
+
+
+def _realigned(ctx: FileContext, call: cst.Call, to_thread: cst.BaseExpression, args: List[cst.Arg]) -> List[cst.Arg]:
+    """``args`` with the lines aligned under the call's first argument moved right as far as
+    that argument moves: ``f(a,`` becomes ``await asyncio.to_thread(f, a,``."""
+    func = ctx.code_for(call.func)
+    spelled = "".join(ctx.code_for(arg) for arg in args)
+    if "\n" not in spelled or "\n" in func or "\t" in spelled:
+        return args  # one line, or columns that would not count characters
+    statement = ctx.parent(call)
+    while statement is not None and not isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        statement = ctx.parent(statement)
+    if statement is None:
+        return args
+    indent = ctx.position(statement).start.column
+    bracket = ctx.position(call.func).end.column + len(call.whitespace_after_func.value)
+    parentheses = 0 if call.lpar or not await_needs_parens(ctx, call) else 1
+    delta = parentheses + len("await ") + len(cst.Module([]).code_for_node(to_thread)) + len(", ")
+    return [shift_aligned_lines(arg, bracket, indent, delta) for arg in args]
 
 
 def is_within(ctx: FileContext, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
