@@ -2,29 +2,37 @@
 names it imports (``codemods/facts.py``).
 
 Hazard: a file's result may now depend on other files. Each file gets only the facts of the
-first-party modules it imports (and the modules those re-export from), and they are part of its
-settings, so of its cache key: editing one module re-checks the files that import it, and no
-others. Facts are read with ``ast`` (about a millisecond a module), once per module per run.
+first-party modules it imports (and the modules those import, for
+re-exports and base classes), and they are part of its settings, so of its cache key: editing
+one module re-checks the files that import it, and no others. Facts are read with ``ast``
+(about a millisecond a module), once per module per run, and kept by content in the cache
+folder, so a second run over an unchanged tree parses nothing.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import ModuleFacts, ProjectFacts, module_facts
 
 from .first_party import project_root
 
+if TYPE_CHECKING:
+    from .facts_cache import FactsCache
+
 # Only AIO402 asks for facts today (is a `yield from` operand a coroutine of another module?):
 # a file without this text is handed none, and pays nothing.
 _ASKED_BY = b"yield from"
-_REEXPORT_DEPTH = 2
+# How many imports away a module may be and still be read: a name re-exported twice, or a
+# base class of a base class in a third module.
+_IMPORT_DEPTH = 4
 
 
 class ProjectFactsFinder:
-    def __init__(self) -> None:
+    def __init__(self, cache: Optional["FactsCache"] = None) -> None:
         self._facts: Dict[Path, Optional[ModuleFacts]] = {}
+        self._cache = cache
 
     def for_file(self, path: Path, data: Optional[bytes] = None) -> Optional[ProjectFacts]:
         """The facts ``path`` may use, or None when it asks for none or is in no project."""
@@ -46,9 +54,9 @@ class ProjectFactsFinder:
         own = self._module(path, name, is_package, data)
         if own is None:
             return None
-        chosen: Dict[str, ModuleFacts] = {}
+        chosen: Dict[str, ModuleFacts] = {}  # the engine reads the file's own from the text it is given
         wanted = set(own.imported_modules())
-        for _ in range(_REEXPORT_DEPTH):
+        for _ in range(_IMPORT_DEPTH):
             found = {}
             for module in sorted(wanted - chosen.keys()):
                 file = _file_of(module, root)
@@ -58,16 +66,22 @@ class ProjectFactsFinder:
                         found[module] = facts
             chosen.update(found)
             wanted = {m for facts in found.values() for m in facts.imported_modules()}
-        return ProjectFacts.of(chosen, name, is_package) if chosen else None
+        return ProjectFacts.of(chosen, name, is_package)
 
     def _module(self, path: Path, name: str, is_package: bool, data: Optional[bytes] = None) -> Optional[ModuleFacts]:
         if path not in self._facts:
             try:
-                text = (data if data is not None else path.read_bytes()).decode("utf-8")
+                data = data if data is not None else path.read_bytes()
+                text = data.decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 self._facts[path] = None
             else:
-                self._facts[path] = module_facts(text, name, is_package)
+                cached = self._cache.get(data, name, is_package) if self._cache is not None else None
+                if cached is None:
+                    cached = module_facts(text, name, is_package)
+                    if self._cache is not None and cached is not None:
+                        self._cache.put(data, name, is_package, cached)
+                self._facts[path] = cached
         return self._facts[path]
 
 

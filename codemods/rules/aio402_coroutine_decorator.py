@@ -4,6 +4,7 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..facts import ASYNC, COROUTINE, GENERATOR
+from ..kit.instances import FUTURE, instance_of, is_inert_value, method_is_awaitable
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
@@ -46,17 +47,31 @@ class CoroutineDecorator(Rule):
     dunder) are never converted: with ``__iter__ = __await__``, ``yield from obj`` needs a
     generator, and an ``async def`` one raises ``TypeError``.
     ``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is
-    not awaitable. An operand is trusted when it calls an asyncio API or a function or
-    ``self`` method of this file, or a function of another module of the project (the CLI's
-    project facts), that is ``async def`` or decorated as a coroutine; a call to a plain
-    generator of this file or of the project makes the site report-only; ``acquire()``/``wait()`` of a
-    known asyncio lock is trusted, and ``with (yield from lock):``
-    over a known asyncio lock (see AIO403) becomes ``async with lock:``; any other operand
-    (``reader.read()``, a future in a variable) makes the fix unsafe.
+    not awaitable. An operand is trusted when it is proven awaitable: a call of an asyncio
+    API; of a function of this file or of another module of the project (the CLI's project
+    facts) that is ``async def`` or decorated as a coroutine; of a method, found as Python
+    finds it (the class's own, else along its bases in the project), on ``self`` or on a value
+    whose class is known, because every binding of the name (or every ``self.attr =`` of its
+    class) calls that class: a project class, or an asyncio one whose method is a coroutine
+    function (``Queue.get``, ``Event.wait``, ``StreamReader.readline``, the coroutine methods
+    of the loop ``get_running_loop()`` returns); or a future bound the same way
+    (``loop.create_future()``, ``asyncio.ensure_future(...)``). A method call on ``self`` is
+    taken to run the method of the class it is written in (a subclass overriding it with a
+    plain generator would break that, as it breaks the caller's own ``await``).
+    Example: `fixtures/aio402_coroutine_decorator/runs_asyncio_typed_receivers`.
+    A call of a plain generator (of this file, the project, or inherited) makes the site
+    report-only; ``acquire()``/``wait()`` of a known asyncio lock is trusted, and ``with
+    (yield from lock):`` over a known asyncio lock (see AIO403) becomes ``async with lock:``;
+    any other operand (a parameter's ``reader.read()``, a future in a variable of unknown
+    origin) makes the fix unsafe. A function without ``yield from`` is converted only when
+    everything it returns is provably no future and not awaitable (the decorator awaited a
+    returned awaitable, an ``async def`` returns it as it is): literals, displays, lambdas,
+    ``None``, and instances of project classes none of whose classes defines ``__await__`` or
+    ``_asyncio_future_blocking``. Example: `fixtures/aio402_coroutine_decorator/runs_returns_plain_instances`.
 
     ## Limitations
     Left alone and reported: a bare ``yield`` or ``yield value``, a function without
-    ``yield from`` that returns a value (the decorator awaited a returned future), other
+    ``yield from`` that returns a value not proven inert (above), other
     decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
     any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
     decorator line holding a comment. ``yield from`` inside a nested function belongs to that
@@ -108,7 +123,8 @@ class CoroutineDecorator(Rule):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
-        if not yields and any(r.value is not None for r in own_nodes(node.body, cst.Return)):
+        returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
+        if not yields and not all(is_inert_value(self.ctx, value) for value in returned):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
         if self._used_as(node, self._iterated):
             return self.report(node, f"{message} (not rewritten: a caller here uses it as a generator)")
@@ -193,7 +209,7 @@ class CoroutineDecorator(Rule):
         if is_asyncio_lock(self.ctx, expr):
             return "lock"  # in `with (yield from lock):` it becomes `async with lock:`
         if not isinstance(expr, cst.Call):
-            return "unknown"
+            return "awaitable" if instance_of(self.ctx, expr) == FUTURE else "unknown"
         names = self.ctx.qualified_names(expr.func)
         if names and all(name.startswith("asyncio.") for name in names):
             return "awaitable"
@@ -209,6 +225,11 @@ class CoroutineDecorator(Rule):
             body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
             defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
         if not defs or not all(isinstance(d, cst.FunctionDef) for d in defs):
+            if isinstance(expr.func, cst.Attribute):
+                cls = instance_of(self.ctx, expr.func.value)
+                verdict = method_is_awaitable(self.ctx, cls, expr.func.attr.value) if cls is not None else None
+                if verdict is not None:
+                    return "awaitable" if verdict else "generator"
             return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # another module's facts
         if all(self._is_coroutine(d) for d in defs):
             return "awaitable"
