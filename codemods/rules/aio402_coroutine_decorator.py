@@ -8,6 +8,7 @@ from ..kit.instances import FUTURE, instance_of, is_inert_value, method_is_await
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
+from ..kit.versions import dead_version_branch
 from ..kit.values import is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
@@ -74,7 +75,11 @@ class CoroutineDecorator(Rule):
     ``yield from`` that returns a value not proven inert (above), other
     decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
     any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
-    decorator line holding a comment. ``yield from`` inside a nested function belongs to that
+    decorator line holding a comment. A call of ``asyncio.coroutine()`` inside ``if
+    sys.version_info < (3, 5, 3):`` (or another ``sys.version_info`` test false on the target
+    and every later Python, with no ``else``) is dead code there and on 3.10: the branch is
+    removed, an unsafe fix when it holds comments, which go with it.
+    Example: `fixtures/aio402_coroutine_decorator/drops_dead_version_branch`. ``yield from`` inside a nested function belongs to that
     function. Signature lines aligned with the opening parenthesis move right with it (six
     columns, for ``async ``); a hanging indent stays; a signature indented with tabs is not
     re-aligned.
@@ -107,8 +112,18 @@ class CoroutineDecorator(Rule):
                 self._called_bare.add(self._callee_key(call))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.resolves_to(node.func, DECORATOR) and not isinstance(self.ctx.parent(node), cst.Decorator):
-            self.report(node, "`asyncio.coroutine()` was removed in Python 3.11: use `async def`")
+        if not self.ctx.resolves_to(node.func, DECORATOR) or isinstance(self.ctx.parent(node), cst.Decorator):
+            return
+        message = "`asyncio.coroutine()` was removed in Python 3.11: use `async def`"
+        branch = dead_version_branch(self.ctx, node)
+        block = self.ctx.parent(branch) if branch is not None else None
+        if branch is None or branch.orelse is not None or len(getattr(block, "body", ())) < 2:
+            return self.report(node, message)
+        fix = self.fix(branch).remove(branch)
+        message = "`asyncio.coroutine()` in a branch no Python from the target on runs: remove the branch"
+        comments = count_comments(branch)
+        why = " (unsafe: its comments go with it)" if comments else ""
+        self.report(node, message + why, fix=fix, unsafe=bool(comments))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         found = [d for d in node.decorators if self.ctx.resolves_to(d.decorator, DECORATOR)]
