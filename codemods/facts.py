@@ -168,6 +168,17 @@ class ProjectFacts:
             return True
         return None if any(facts is None for _, facts in mro) else False
 
+    def imported_names(self, module: str) -> FrozenSet[str]:
+        """The names ``module`` binds by a module-level import, and by nothing else."""
+        facts = self._table().get(module)
+        return frozenset(local for local, _ in facts.imports) if facts is not None else frozenset()
+
+    def home_module(self, qualified: str) -> Optional[str]:
+        """The module of these facts that defines what ``qualified`` names, following
+        imports; None when none of them does."""
+        found = self._locate(qualified)
+        return found[0] if found is not None else None
+
     def is_class(self, qualified: str) -> bool:
         return self._class(qualified) is not None
 

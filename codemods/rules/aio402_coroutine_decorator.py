@@ -4,7 +4,7 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..facts import ASYNC, COROUTINE, GENERATOR
-from ..kit.instances import FUTURE, instance_of, is_inert_value, method_is_awaitable
+from ..kit.instances import AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, method_is_awaitable
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
@@ -97,7 +97,11 @@ class CoroutineDecorator(Rule):
         # or none (a plain name, or a method called on something other than self/cls)
         self._iterated: Set[Tuple[Optional[str], str]] = set()
         self._called_bare: Set[Tuple[Optional[str], str]] = set()  # ... neither awaited nor scheduled
+        decorated = {f.name.value for f in m.findall(node, m.FunctionDef()) if f.decorators}
         for call in m.findall(node, m.Call(func=m.Name() | m.Attribute())):
+            key = self._callee_key(call) if _called_name(call) in decorated else None
+            if key is None:
+                continue  # no function of this file that the rule could convert is called
             parent = self.ctx.parent(call)
             outer = self.ctx.parent(parent)
             if (
@@ -107,9 +111,9 @@ class CoroutineDecorator(Rule):
                 or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
                 or isinstance(parent, cst.From) and not self._is_coroutine(function_of(self.ctx, parent))
             ):
-                self._iterated.add(self._callee_key(call))
+                self._iterated.add(key)
             elif not self._runs_it(call):
-                self._called_bare.add(self._callee_key(call))
+                self._called_bare.add(key)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, DECORATOR) or isinstance(self.ctx.parent(node), cst.Decorator):
@@ -189,15 +193,36 @@ class CoroutineDecorator(Rule):
             shifted["returns"] = shift_aligned_lines(node.returns, bracket, indent, delta)
         return shifted
 
-    def _callee_key(self, call: cst.Call) -> Tuple[Optional[str], str]:
-        """``self.put()`` can only call ``put`` of the class it is written in."""
+    def _callee_key(self, call: cst.Call) -> Optional[Tuple[Optional[str], str]]:
+        """(class, name) of the functions of this file ``call`` may call: ``self.put()`` only
+        ``put`` of the class it is written in, ``x.put()`` any ``put`` (class None); None when
+        it calls something of another module (``os.mkdir()``) or of a known other class."""
         func = call.func
         method = function_of(self.ctx, call)
         if method is not None and m.matches(func, m.Attribute(m.Name("self") | m.Name("cls"))):
             owner = _class_name(self.ctx.parent(self.ctx.parent(method)))
             if owner is not None:
                 return owner, func.attr.value
+        if self._calls_elsewhere(func):
+            return None
         return None, _called_name(call)
+
+    def _calls_elsewhere(self, func: cst.BaseExpression) -> bool:
+        """``func`` certainly names something defined outside this file: every meaning it
+        has goes through an import and, by the facts, not back into this module; or it is a
+        method of an asyncio object."""
+        if isinstance(func, cst.Attribute) and instance_of(self.ctx, func.value) in AWAITABLE_METHODS:
+            return True
+        names = self.ctx.qualified_names(func)
+        facts = self.ctx.facts()
+        imported = facts.imported_names(facts.module)
+        for name in names:
+            if name.partition(".")[0] not in imported:
+                return False  # a name of this file, or bound otherwise than by a plain import
+            absolute = facts.absolute(name)
+            if absolute is None or facts.home_module(absolute) == facts.module:
+                return False
+        return bool(names)
 
     def _used_as(self, node: cst.FunctionDef, calls: Set[Tuple[Optional[str], str]]) -> bool:
         owner = _class_name(self.ctx.parent(self.ctx.parent(node)))
