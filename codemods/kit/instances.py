@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
 import libcst as cst
 
 from .names import asyncio_names
-from .scope import function_of
-from .values import binding_values, self_attribute_values
+from .values import binding_values, receiver_method, self_attribute_values
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -133,9 +132,10 @@ def own_class(ctx: FileContext, method: Optional[cst.FunctionDef]) -> Optional[s
 
 
 def _receiver_class(ctx: FileContext, name: cst.Name) -> Optional[str]:
-    """For ``self`` (the first parameter of a plain method, never rebound): its class."""
-    method = function_of(ctx, name)
-    if method is None or not method.params.params or method.params.params[0].name.value != name.value:
+    """For ``self`` (the first parameter of a plain method, never rebound; also in a nested
+    function of the method): its class."""
+    method = receiver_method(ctx, name)
+    if method is None:
         return None
     if name.value in ("cls", "mcs", "metacls") or not all(
         ctx.resolves_to(d.decorator, _INSTANCE_METHOD_DECORATORS) for d in method.decorators
