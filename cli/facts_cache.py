@@ -59,4 +59,5 @@ def _from_dict(raw: dict) -> ModuleFacts:
         ),
         star_imports=tuple(raw["star_imports"]),
         exports=tuple(exports) if exports is not None else None,
+        calls=tuple((callee, use) for callee, use in raw["calls"]),
     )

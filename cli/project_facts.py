@@ -11,19 +11,23 @@ folder, so a second run over an unchanged tree parses nothing.
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import ModuleFacts, ProjectFacts, module_facts
 
+from .files import SKIPPED_DIRS
 from .first_party import project_root
 
 if TYPE_CHECKING:
     from .facts_cache import FactsCache
 
-# Only AIO402 asks for facts today (is a `yield from` operand a coroutine of another module?):
-# a file without this text is handed none, and pays nothing.
-_ASKED_BY = b"yield from"
+# Only AIO402 asks for facts today (is a `yield from` operand a coroutine of another module,
+# does another module call this coroutine without awaiting it?): a file without one of these
+# words is handed none, and pays nothing.
+_ASKED_BY = (b"yield from", b"coroutine")
 # How many imports away a module may be and still be read: a name re-exported twice, or a
 # base class of a base class in a third module.
 _IMPORT_DEPTH = 4
@@ -32,6 +36,7 @@ _IMPORT_DEPTH = 4
 class ProjectFactsFinder:
     def __init__(self, cache: Optional["FactsCache"] = None) -> None:
         self._facts: Dict[Path, Optional[ModuleFacts]] = {}
+        self._indexes: Dict[Path, ProjectFacts] = {}
         self._cache = cache
 
     def for_file(self, path: Path, data: Optional[bytes] = None) -> Optional[ProjectFacts]:
@@ -45,7 +50,7 @@ class ProjectFactsFinder:
                 data = path.read_bytes()
             except OSError:
                 return None
-        if _ASKED_BY not in data:
+        if not any(word in data for word in _ASKED_BY):
             return None
         located = _module_name(path, root)
         if located is None:
@@ -66,7 +71,36 @@ class ProjectFactsFinder:
                         found[module] = facts
             chosen.update(found)
             wanted = {m for facts in found.values() for m in facts.imported_modules()}
-        return ProjectFacts.of(chosen, name, is_package)
+        facts = ProjectFacts.of(chosen, name, is_package)
+        return replace(facts, callers=self._callers(root, name))
+
+    def _callers(self, root: Path, module: str) -> Tuple[Tuple[str, str], ...]:
+        """How the project's other modules call ``module``'s functions without running them."""
+        index = self._index(root)
+        prefix = f"{module}."
+        found = set()
+        for other, facts in index.modules:
+            if other == module:
+                continue
+            for callee, use in facts.calls:
+                defined = index.defined_as(callee)
+                if defined is not None and defined.startswith(prefix):
+                    found.add((defined, use))
+        return tuple(sorted(found))
+
+    def _index(self, root: Path) -> ProjectFacts:
+        """The facts of every module of the project under ``root`` (read once per run; each
+        module's from the cache when its content is unchanged)."""
+        if root not in self._indexes:
+            modules: Dict[str, ModuleFacts] = {}
+            for path in _python_files(root):
+                located = _module_name(path, root)
+                if located is not None:
+                    facts = self._module(path, *located)
+                    if facts is not None:
+                        modules[located[0]] = facts
+            self._indexes[root] = ProjectFacts.of(modules)
+        return self._indexes[root]
 
     def _module(self, path: Path, name: str, is_package: bool, data: Optional[bytes] = None) -> Optional[ModuleFacts]:
         if path not in self._facts:
@@ -107,3 +141,13 @@ def _file_of(module: str, root: Path) -> Optional[Path]:
             if candidate.is_file():
                 return candidate.resolve()
     return None
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    """Every ``.py`` file under ``root``, in the folders a run would walk (no virtual
+    environments, build output or hidden folders); resolved, as ``for_file`` resolves paths."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield (Path(dirpath) / name).resolve()

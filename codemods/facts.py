@@ -24,6 +24,8 @@ ASYNC = "async"  # async def
 COROUTINE = "coroutine"  # @asyncio.coroutine / @types.coroutine generator
 GENERATOR = "generator"  # a plain generator function
 PLAIN = "plain"
+BARE = "bare"  # a call whose result is thrown away or kept, never awaited
+ITERATED = "iterated"  # a call iterated, sent to or delegated to from a plain generator
 ASYNC_GENERATOR = "async generator"
 DECORATED = "decorated"  # by something that may hand back another function: nothing is known
 
@@ -69,6 +71,9 @@ class ModuleFacts:
     classes: Tuple[Tuple[str, ClassFacts], ...] = ()
     star_imports: Tuple[str, ...] = ()
     exports: Optional[Tuple[str, ...]] = None  # sorted
+    # (qualified callee, BARE or ITERATED) for calls of imported names that neither await the
+    # call, nor ``yield from`` it in a coroutine, nor hand it to a scheduler
+    calls: Tuple[Tuple[str, str], ...] = ()
 
     def imported_modules(self) -> FrozenSet[str]:
         """Every module whose facts may answer for a name imported here (``a.b.c`` may be the
@@ -108,6 +113,9 @@ class ProjectFacts:
     modules: Tuple[Tuple[str, ModuleFacts], ...] = ()
     module: str = ""
     is_package: bool = False
+    # How other modules of the project use this module's functions: (qualified function,
+    # BARE or ITERATED), from the ``calls`` of the modules that import it.
+    callers: Tuple[Tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, modules: Dict[str, ModuleFacts], module: str = "", is_package: bool = False) -> "ProjectFacts":
@@ -116,7 +124,13 @@ class ProjectFacts:
     def with_own(self, own: ModuleFacts) -> "ProjectFacts":
         """These facts and the file's own, under its module name."""
         table = {**dict(self.modules), self.module: own}
-        return ProjectFacts.of(table, self.module, self.is_package)
+        return ProjectFacts(tuple(sorted(table.items())), self.module, self.is_package, self.callers)
+
+    def used_elsewhere_as(self, function: str) -> FrozenSet[str]:
+        """How other modules call the function ``function`` (a name of this module, as
+        ``Class.method`` or ``func``) other than by awaiting or scheduling it."""
+        qualified = f"{self.module}.{function}" if self.module else function
+        return frozenset(use for name, use in self.callers if name == qualified)
 
     def absolute(self, qualified: str) -> Optional[str]:
         """``qualified`` with a relative head (``.conn.make``, as libcst names it) made absolute
@@ -178,6 +192,12 @@ class ProjectFacts:
         imports; None when none of them does."""
         found = self._locate(qualified)
         return found[0] if found is not None else None
+
+    def defined_as(self, qualified: str) -> Optional[str]:
+        """``qualified`` as the module that defines it spells it (``pkg.lock.noop`` for
+        ``pkg.noop`` re-exported by ``pkg/__init__.py``); None when no module here does."""
+        found = self._locate(qualified)
+        return f"{found[0]}.{found[1]}" if found is not None and found[0] else None
 
     def is_class(self, qualified: str) -> bool:
         return self._class(qualified) is not None
@@ -305,7 +325,92 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
         classes=tuple(sorted((k, v) for k, v in classes.items() if k in once)),
         star_imports=tuple(_star_imports(tree.body, package)),
         exports=_exports(tree.body),
+        calls=_imported_calls(tree, dict(imports)),
     )
+
+
+# Callees that take a coroutine and run it, by the name called; and calls that iterate theirs.
+SCHEDULERS = frozenset({
+    "ensure_future", "create_task", "Task", "gather", "wait", "wait_for", "shield", "as_completed",
+    "run", "run_until_complete", "run_coroutine_threadsafe",
+})
+ITERATORS = frozenset({"next", "iter", "list", "tuple", "set", "sorted", "enumerate", "zip", "map"})
+GENERATOR_METHODS = frozenset({"send", "throw", "close", "__next__", "__iter__", "gi_frame", "gi_running"})
+
+
+def _imported_calls(tree: ast.Module, imports: Dict[str, str]) -> Tuple[Tuple[str, str], ...]:
+    """How the module calls imported names (``noop()`` after ``from .lock import noop``,
+    ``lock.noop()`` after ``from . import lock``) other than by running them: (qualified, use)."""
+    parents: Dict[ast.AST, ast.AST] = {}
+    found: Set[Tuple[str, str]] = set()
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = _imported_name(node.func, imports)
+        if callee is None:
+            continue
+        use = _use_of(node, parents)
+        if use is not None:
+            found.add((callee, use))
+    return tuple(sorted(found))
+
+
+def _imported_name(func: ast.expr, imports: Dict[str, str]) -> Optional[str]:
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id not in imports:
+        return None
+    return ".".join([imports[func.id], *reversed(parts)])
+
+
+def _use_of(call: ast.Call, parents: Dict[ast.AST, ast.AST]) -> Optional[str]:
+    """BARE, ITERATED, or None when the call's value is awaited or run."""
+    parent = parents.get(call)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is call:
+        return ITERATED
+    if isinstance(parent, ast.Attribute) and parent.attr in GENERATOR_METHODS:
+        return ITERATED
+    if isinstance(parent, ast.Call) and call in parent.args and _called(parent) in ITERATORS:
+        return ITERATED
+    if isinstance(parent, ast.YieldFrom):
+        function = parent
+        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = parents.get(function)
+        decorated = isinstance(function, ast.FunctionDef) and any(
+            _called_name_of(d).endswith("coroutine") for d in function.decorator_list
+        )
+        return None if decorated else ITERATED
+    if isinstance(parent, ast.Await):
+        return None
+    holder = parent
+    while isinstance(holder, (ast.List, ast.Tuple, ast.Set, ast.Starred, ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        holder = parents.get(holder)
+    if isinstance(holder, ast.keyword):
+        holder = parents.get(holder)
+    if isinstance(holder, ast.Call) and _called(holder) in SCHEDULERS:
+        return None
+    return BARE
+
+
+def _called(call: ast.Call) -> str:
+    return _called_name_of(call.func).rpartition(".")[2]
+
+
+def _called_name_of(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Call):
+        expr = expr.func
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+    return ".".join(reversed(parts))
 
 
 def _class_facts(node: ast.ClassDef, aliases: Dict[str, str], module: str, top: Set[str]) -> ClassFacts:

@@ -255,3 +255,40 @@ def test_names_are_found_through_star_imports_as_all_lists_them() -> None:
     assert facts.is_class("pkg.web.Response")
     assert not facts.is_class("pkg.web.Hidden")
     assert facts.instances_awaitable("pkg.web.Response") is False
+
+
+LOCK = b'''import asyncio
+
+
+@asyncio.coroutine
+def noop():
+    pass
+
+
+@asyncio.coroutine
+def wait():
+    yield from asyncio.sleep(0)
+'''
+RELEASER = b'''import asyncio
+
+from .lock import noop, wait
+
+
+def release():
+    return noop()  # called plainly: the generator did nothing, a coroutine would warn
+
+
+@asyncio.coroutine
+def main():
+    yield from wait()
+'''
+
+
+def test_a_caller_in_another_module_that_does_not_await_keeps_the_site_report_only(tmp_path: Path) -> None:
+    root = layout(tmp_path, {"pkg/__init__.py": b"", "pkg/lock.py": LOCK, "pkg/releaser.py": RELEASER})
+    result = runner.invoke(app, ["check", "--no-cache", str(root / "pkg" / "lock.py")])
+    lines = result.stdout.splitlines()
+    assert any(":5:1: AIO402" in line and "a caller neither awaits nor schedules it" in line for line in lines), lines
+    assert any(":10:1: AIO402" in line and line.endswith("[*]") for line in lines), lines  # `wait` is awaited there
+    finder = ProjectFactsFinder()
+    assert finder.for_file(root / "pkg" / "lock.py").callers == (("pkg.lock.noop", "bare"),)

@@ -3,7 +3,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..facts import ASYNC, COROUTINE, GENERATOR
+from ..facts import ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, SCHEDULERS
 from ..kit.instances import AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, method_is_awaitable
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
@@ -16,13 +16,6 @@ from ..rule import Rule
 DECORATOR = asyncio_names("coroutine")
 COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
-ITERATORS = {"next", "iter", "list", "tuple", "set", "sorted", "enumerate", "zip", "map"}
-GENERATOR_METHODS = {"send", "throw", "close", "__next__", "__iter__", "gi_frame", "gi_running"}
-# Callees that take a coroutine and run it (by the name called, as for ITERATORS).
-SCHEDULERS = {
-    "ensure_future", "create_task", "Task", "gather", "wait", "wait_for", "shield", "as_completed",
-    "run", "run_until_complete", "run_coroutine_threadsafe",
-}
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -39,8 +32,10 @@ class CoroutineDecorator(Rule):
     ``@types.coroutine`` function, or hand it to ``ensure_future``/``gather``/``run`` keep
     working unchanged. A caller that iterates the call (``for``, ``next``, ``.send``), or that
     uses ``yield from`` in an undecorated generator, would break: such callers in the same
-    file make the site report-only; callers in other modules cannot be seen. So does a caller
-    here that neither awaits the call, ``yield from``-s it nor hands it to a scheduler
+    file make the site report-only, and so do such calls of it from other modules of the
+    project (the CLI's project facts: calls of names they import, so not method calls on
+    objects of another module, which cannot be seen). So does a caller, here or there,
+    that neither awaits the call, ``yield from``-s it nor hands it to a scheduler
     (``ensure_future``, ``gather``, ``wait``, ``run_until_complete``, ...), say ``return noop()``
     from a plain ``release()``: an ``async def`` left unawaited warns "coroutine ... was never
     awaited" where the generator did nothing, a certain change rather than a possible one, so
@@ -145,12 +140,12 @@ class CoroutineDecorator(Rule):
         returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
         if not yields and not all(is_inert_value(self.ctx, value) for value in returned):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
-        if self._used_as(node, self._iterated):
-            return self.report(node, f"{message} (not rewritten: a caller here uses it as a generator)")
+        if self._used_as(node, self._iterated, ITERATED):
+            return self.report(node, f"{message} (not rewritten: a caller uses it as a generator)")
         if node.name.value.startswith("__") and node.name.value.endswith("__"):
             return self.report(node, f"{message} (not rewritten: `{node.name.value}` is a protocol method)")
-        if self._used_as(node, self._called_bare):
-            return self.report(node, f"{message} (not rewritten: a caller here neither awaits nor schedules it)")
+        if self._used_as(node, self._called_bare, BARE):
+            return self.report(node, f"{message} (not rewritten: a caller neither awaits nor schedules it)")
         if count_comments(decorator):
             return self.report(node, f"{message} (not rewritten: the decorator line holds a comment)")
         kinds = [self._operand(y.value.item) for y in yields]
@@ -224,9 +219,13 @@ class CoroutineDecorator(Rule):
                 return False
         return bool(names)
 
-    def _used_as(self, node: cst.FunctionDef, calls: Set[Tuple[Optional[str], str]]) -> bool:
+    def _used_as(self, node: cst.FunctionDef, calls: Set[Tuple[Optional[str], str]], use: str) -> bool:
+        """A caller here (``calls``) or in another module of the project (its facts) makes
+        such a ``use`` of ``node``."""
         owner = _class_name(self.ctx.parent(self.ctx.parent(node)))
-        return (None, node.name.value) in calls or (owner is not None and (owner, node.name.value) in calls)
+        if (None, node.name.value) in calls or (owner is not None and (owner, node.name.value) in calls):
+            return True
+        return use in self.ctx.facts().used_elsewhere_as(f"{owner}.{node.name.value}" if owner else node.name.value)
 
     def _runs_it(self, call: cst.Call) -> bool:
         """The call's value is awaited, ``yield from``-ed or handed (maybe in a list) to a scheduler."""
