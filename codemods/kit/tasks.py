@@ -9,7 +9,7 @@ import libcst as cst
 
 from .names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names, is_call_to
 from .syntax import method_receiver
-from .values import binding_values, is_loop_from
+from .values import binding_values, is_loop_from, local_reads
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -28,16 +28,12 @@ def is_task_creation(ctx: FileContext, expr: cst.BaseExpression) -> bool:
 
 
 def local_task_reads(ctx: FileContext, name: cst.Name) -> Optional[List[cst.CSTNode]]:
-    """Every read of ``name`` (nested functions' too) when it is a local of a function, each
-    of whose bindings is a plain ``name = <task creation>``; else None."""
-    scope = ctx.scope(name)
-    values = binding_values(ctx, name) if isinstance(scope, cst.metadata.FunctionScope) else None
+    """Every read of ``name`` (``local_reads``) when it is a local of a function, each of
+    whose bindings is a plain ``name = <task creation>``; else None."""
+    values = binding_values(ctx, name)
     if not values or not all(is_task_creation(ctx, value) for value in values):
         return None
-    bindings = scope[name.value]
-    if any(binding.scope is not scope for binding in bindings):
-        return None  # `global`/`nonlocal`: others can read it
-    return [access.node for binding in bindings for access in binding.references]
+    return local_reads(ctx, name)
 
 
 def only_method_receiver(ctx: FileContext, reads: List[cst.CSTNode], methods: Collection[str]) -> bool:
