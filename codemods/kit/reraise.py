@@ -38,11 +38,12 @@ def catches_only_cancellation(ctx: FileContext, handler: cst.ExceptHandler) -> b
 class HandlerExits:
     """How a handler body can end. ``falls_through``: some path reaches its end, so the
     exception is swallowed there. ``escapes``: ``return``/``break``/``continue`` statements
-    that leave it without re-raising. ``other_raises``: ``raise`` of something else."""
+    that leave it without re-raising. ``other_raises``: ``raise`` of something else, and
+    ``assert False``."""
 
     falls_through: bool = False
     escapes: List[cst.CSTNode] = field(default_factory=list)
-    other_raises: List[cst.Raise] = field(default_factory=list)
+    other_raises: List[cst.CSTNode] = field(default_factory=list)
 
 
 def handler_exits(ctx: FileContext, handler: cst.ExceptHandler) -> HandlerExits:
@@ -77,6 +78,9 @@ class _Walk:
             return self.block(node.body)
         if isinstance(node, cst.Raise):
             return self.raise_(node)
+        if isinstance(node, cst.Assert) and _falsy_literal(node.test):
+            self.result.other_raises.append(node)  # `assert False`: an AssertionError
+            return False
         if isinstance(node, cst.Return):
             self.result.escapes.append(node)
             return False
@@ -157,6 +161,10 @@ def _statements(body: cst.CSTNode) -> Sequence[cst.CSTNode]:
     if isinstance(body, cst.IndentedBlock):
         return body.body
     return [body]
+
+
+def _falsy_literal(expr: cst.BaseExpression) -> bool:
+    return is_literal(expr, False) or is_literal(expr, None) or is_literal(expr, 0)
 
 
 def _truthy_literal(expr: cst.BaseExpression) -> bool:

@@ -36,8 +36,9 @@ class SwallowedCancellation(Rule):
     Example: `fixtures/aio501_swallowed_cancellation/basic`.
 
     ## Fix safety
-    Unsafe: the task now ends cancelled where it went on before, which is the point, and the
-    code after the ``try`` no longer runs on cancellation. ``except asyncio.CancelledError:``
+    Unsafe: the task now ends cancelled where it went on before, which is the point: the
+    code after the ``try`` no longer runs on cancellation, and whoever awaits the task now
+    gets ``CancelledError`` where it got the coroutine's result. ``except asyncio.CancelledError:``
     gets a ``raise`` at the end of its body. A clause that also catches other exceptions
     (``BaseException``, a bare ``except:``, a tuple) gets ``except asyncio.CancelledError:
     raise`` before it instead, so the other exceptions are still handled as they were; its
