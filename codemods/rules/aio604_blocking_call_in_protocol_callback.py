@@ -1,8 +1,7 @@
-from typing import Optional
-
 import libcst as cst
 
-from ..kit.names import asyncio_names, is_dotted_name
+from ..kit.names import is_dotted_name
+from ..kit.protocols import PROTOCOLS, protocol_class_of
 from ..kit.scope import innermost_def
 from ..model import Safety
 from ..rule import Rule
@@ -11,14 +10,6 @@ from .aio304_blocking_subprocess import BLOCKING_CALLS as SUBPROCESS_CALLS
 from .aio305_blocking_input import INPUT
 from .aio306_blocking_http_client import FUNCTIONS as HTTP_FUNCTIONS
 
-PROTOCOLS = asyncio_names(
-    "BaseProtocol", "Protocol", "BufferedProtocol", "DatagramProtocol", "SubprocessProtocol"
-)
-CALLBACKS = frozenset({
-    "connection_made", "connection_lost", "data_received", "eof_received", "get_buffer", "buffer_updated",
-    "datagram_received", "error_received", "pause_writing", "resume_writing", "pipe_data_received",
-    "pipe_connection_lost", "process_exited",
-})
 BLOCKING = frozenset(TIME_SLEEP | SUBPROCESS_CALLS | INPUT | HTTP_FUNCTIONS)
 
 
@@ -59,20 +50,10 @@ class BlockingCallInProtocolCallback(Rule):
         if not is_dotted_name(node.func) or not self.ctx.resolves_to(node.func, BLOCKING):
             return
         method = innermost_def(self.ctx)
-        owner = self._protocol_of(method) if method is not None and method.name.value in CALLBACKS else None
+        owner = protocol_class_of(self.ctx, method)
         if owner is not None:
             self.report(
                 node,
                 f"`{self.ctx.code_for(node.func)}()` in `{owner.name.value}.{method.name.value}` blocks the event loop:"
                 " protocol callbacks run on it",
             )
-
-    def _protocol_of(self, method: cst.FunctionDef) -> Optional[cst.ClassDef]:
-        """The class ``method`` is defined in, if one of its own bases is an asyncio protocol."""
-        if method.asynchronous is not None:
-            return None
-        block = self.ctx.parent(method)
-        owner = self.ctx.parent(block) if isinstance(block, cst.IndentedBlock) else None
-        if not isinstance(owner, cst.ClassDef):
-            return None
-        return owner if any(self.ctx.resolves_to(base.value, PROTOCOLS) for base in owner.bases) else None
