@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 OPEN_CONNECTION = asyncio_names("open_connection", "open_unix_connection")
 START_SERVER = asyncio_names("start_server", "start_unix_server")
+WAIT_FOR = asyncio_names("wait_for")
 
 
 def is_stream_writer(ctx: FileContext, expr: cst.BaseExpression) -> bool:
@@ -28,7 +29,8 @@ def is_stream_writer(ctx: FileContext, expr: cst.BaseExpression) -> bool:
 
 
 def _unpacked_from_open_connection(ctx: FileContext, name: cst.Name) -> bool:
-    """``_, name = await asyncio.open_connection(...)``, its only binding in this function."""
+    """``_, name = await asyncio.open_connection(...)`` (or ``await asyncio.wait_for(
+    asyncio.open_connection(...), t)``), its only binding in this function."""
     found = sole_local_assignment(ctx, name)
     if found is None:
         return False
@@ -39,8 +41,15 @@ def _unpacked_from_open_connection(ctx: FileContext, name: cst.Name) -> bool:
         and len(targets.elements) == 2
         and targets.elements[1].value is target
         and isinstance(value, cst.Await)
-        and is_call_to(ctx, value.expression, OPEN_CONNECTION)
+        and is_call_to(ctx, _timed(ctx, value.expression), OPEN_CONNECTION)
     )
+
+
+def _timed(ctx: FileContext, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """The awaitable of ``asyncio.wait_for(awaitable, ...)``, else ``expr``."""
+    if is_call_to(ctx, expr, WAIT_FOR) and expr.args and expr.args[0].keyword is None and not expr.args[0].star:
+        return expr.args[0].value
+    return expr
 
 
 def _server_callback_writer(ctx: FileContext, name: cst.Name) -> bool:

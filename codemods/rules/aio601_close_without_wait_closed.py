@@ -33,7 +33,8 @@ class CloseWithoutWaitClosed(Rule):
 
     ## Limitations
     Only writers known to be StreamWriters: ``reader, writer = await
-    asyncio.open_connection(...)`` (or ``open_unix_connection``) in the same coroutine, or the
+    asyncio.open_connection(...)`` (or ``open_unix_connection``, also inside
+    ``asyncio.wait_for(..., t)``) in the same coroutine, or the
     second parameter of an ``async def`` passed by name to ``asyncio.start_server`` (or
     ``start_unix_server``) in the same file. A function that calls ``wait_closed()`` on the
     writer anywhere is left alone, as are sync functions. A ``close()`` that is not a
