@@ -2,7 +2,7 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.imports import other_async_library
-from ..kit.statements import statement_holding
+from ..kit.statements import expression_line, followed_by
 from ..kit.syntax import method_receiver
 from ..kit.tasks import LOOP_GETTERS, TASK_CREATORS, local_task_reads, only_method_receiver
 from ..model import Safety
@@ -10,7 +10,7 @@ from ..rule import Rule
 
 # Methods that neither wait for the task nor hand it on.
 INSPECTING = ("cancel", "cancelled", "done", "get_name", "set_name", "get_coro", "cancelling")
-MESSAGE = "`{task}.cancel()` and nothing waits for `{task}`: it is still running here"
+MESSAGE = "`{task}.cancel()` and nothing waits for `{task}` to finish: it may still be running after this line"
 
 
 class CancelledTaskNotAwaited(Rule):
@@ -66,12 +66,11 @@ class CancelledTaskNotAwaited(Rule):
         if other_async_library(self.ctx.module):
             return
         message = MESSAGE.format(task=task.value)
-        holding = statement_holding(self.ctx, node)
-        if holding is None or not isinstance(holding[1], cst.Expr):
+        line = expression_line(self.ctx, node)
+        if line is None:
             self.report(node, without_fix(message, "the call is not a statement of its own line"))
             return
-        line = holding[0]
         fix = self.fix(node)
         wait = fix.parse_statement("await {wait}([{task}])\n", wait=fix.ref("asyncio.wait"), task=cst.Name(task.value))
-        fix.replace(line, cst.FlattenSentinel([line, wait]))
-        self.report(node, f"{message}: wait for it", fix=fix)
+        fix.replace(line, followed_by(line, wait))
+        self.report(node, message, fix=fix)

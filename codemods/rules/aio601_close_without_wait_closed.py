@@ -2,7 +2,7 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.scope import innermost_def, own_nodes
-from ..kit.statements import statement_holding
+from ..kit.statements import expression_line, followed_by
 from ..kit.streams import OPEN_CONNECTION, START_SERVER, is_stream_writer
 from ..kit.syntax import method_receiver
 from ..model import Safety
@@ -58,14 +58,12 @@ class CloseWithoutWaitClosed(Rule):
                for call in own_nodes(function.body, cst.Call)):
             return
         message = MESSAGE.format(writer=writer.value)
-        holding = statement_holding(self.ctx, node)
-        if holding is None or not isinstance(holding[1], cst.Expr):
+        line = expression_line(self.ctx, node)
+        if line is None:
             self.report(node, without_fix(message, "the call is not a statement of its own line"))
             return
         fix = self.fix(node)
-        line = holding[0]
-        wait = fix.parse_statement(f"await {writer.value}.wait_closed()\n")
-        fix.replace(line, cst.FlattenSentinel([line, wait]))
+        fix.replace(line, followed_by(line, fix.parse_statement(f"await {writer.value}.wait_closed()\n")))
         self.report(node, message, fix=fix)
 
 

@@ -3,7 +3,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.statements import statement_holding
+from ..kit.statements import expression_line, followed_by
 from ..kit.streams import OPEN_CONNECTION, START_SERVER, is_stream_writer
 from ..kit.syntax import method_receiver
 from ..model import Safety
@@ -57,13 +57,12 @@ class WriteWithoutDrain(Rule):
         if loop is None or _drains(loop, writer.value):
             return
         message = MESSAGE.format(writer=writer.value, method=method)
-        holding = statement_holding(self.ctx, node)
-        if holding is None or not isinstance(holding[1], cst.Expr) or holding[0] is not loop.body.body[-1]:
+        line = expression_line(self.ctx, node)
+        if line is None or line is not loop.body.body[-1]:
             self.report(node, without_fix(message, "the write is not the last statement of the loop body"))
             return
         fix = self.fix(node)
-        drain = fix.parse_statement(f"await {writer.value}.drain()\n")
-        fix.replace(holding[0], cst.FlattenSentinel([holding[0], drain]))
+        fix.replace(line, followed_by(line, fix.parse_statement(f"await {writer.value}.drain()\n")))
         self.report(node, message, fix=fix)
 
     def _enclosing_loop(self, node: cst.CSTNode) -> Optional[Loop]:
