@@ -182,3 +182,28 @@ def calls_uncancel(body: cst.CSTNode) -> bool:
 
     body.visit(Finder())
     return bool(found)
+
+
+def with_raise_at_end(body: cst.BaseSuite) -> cst.BaseSuite:
+    """``body`` ending in ``raise``: a lone ``pass`` becomes it, else it is added."""
+    raise_ = cst.Raise()
+    statements = list(body.body)
+    only_pass = len(statements) == 1 and _is_pass(statements[0])
+    if isinstance(body, cst.SimpleStatementSuite):
+        only_pass = only_pass and body.trailing_whitespace.comment is None
+        return body.with_changes(body=[raise_] if only_pass else [*statements, raise_])
+    if only_pass:
+        return body.with_changes(body=[statements[0].with_changes(body=[raise_])])
+    return body.with_changes(body=[*statements, cst.SimpleStatementLine([raise_])])
+
+
+def _is_pass(statement: cst.CSTNode) -> bool:
+    """A ``pass`` with no comment of its own (one there may explain the swallowing)."""
+    if isinstance(statement, cst.Pass):
+        return True
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Pass)
+        and statement.trailing_whitespace.comment is None
+    )

@@ -6,7 +6,7 @@ from ..kit.findings import without_fix
 from ..kit.imports import other_async_library
 from ..kit.names import asyncio_names
 from ..kit.reraise import (
-    caught_cancellation, calls_uncancel, catches_only_cancellation, handler_exits,
+    caught_cancellation, calls_uncancel, catches_only_cancellation, handler_exits, with_raise_at_end,
 )
 from ..kit.scope import own_nodes
 from ..model import Safety
@@ -106,7 +106,7 @@ class SwallowedCancellation(Rule):
             return
         fix = self.fix(handler)
         if catches_only_cancellation(self.ctx, handler):
-            fix.replace(handler, handler.with_changes(body=_with_raise_at_end(handler.body)))
+            fix.replace(handler, handler.with_changes(body=with_raise_at_end(handler.body)))
         else:
             raise_ = cst.IndentedBlock([cst.SimpleStatementLine([cst.Raise()])])
             clause = type(handler)(body=raise_, type=fix.ref("asyncio.CancelledError"))
@@ -134,28 +134,3 @@ def _no_fix_reason(handler: cst.ExceptHandler, escapes: List[cst.CSTNode]) -> Op
     if calls_uncancel(handler.body):
         return "it calls `uncancel()`"
     return None
-
-
-def _with_raise_at_end(body: cst.BaseSuite) -> cst.BaseSuite:
-    """``body`` ending in ``raise``: a lone ``pass`` becomes it, else it is added."""
-    raise_ = cst.Raise()
-    statements = list(body.body)
-    only_pass = len(statements) == 1 and _is_pass(statements[0])
-    if isinstance(body, cst.SimpleStatementSuite):
-        only_pass = only_pass and body.trailing_whitespace.comment is None
-        return body.with_changes(body=[raise_] if only_pass else [*statements, raise_])
-    if only_pass:
-        return body.with_changes(body=[statements[0].with_changes(body=[raise_])])
-    return body.with_changes(body=[*statements, cst.SimpleStatementLine([raise_])])
-
-
-def _is_pass(statement: cst.CSTNode) -> bool:
-    """A ``pass`` with no comment of its own (one there may explain the swallowing)."""
-    if isinstance(statement, cst.Pass):
-        return True
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Pass)
-        and statement.trailing_whitespace.comment is None
-    )
