@@ -31,7 +31,9 @@ class SwallowedCancellation(Rule):
     ``except Exception:`` is fine since 3.8, where ``CancelledError`` became a
     ``BaseException``. Reported: a handler with a path that ends without re-raising (the fix
     below), and each ``return``, ``break`` or ``continue`` that leaves such a handler, or
-    ``raise`` of another exception (flake8-async's ASYNC103 and ASYNC104).
+    ``raise`` of another exception, and each ``yield`` in such a handler of an async
+    generator: the consumer's ``async for`` gets a value and goes on as if it had not been
+    cancelled (flake8-async's ASYNC103 and ASYNC104).
 
     Example: `fixtures/aio501_swallowed_cancellation/basic`.
 
@@ -58,9 +60,9 @@ class SwallowedCancellation(Rule):
     cancelled. Only in files that use asyncio and none of trio, anyio or curio. A handler
     after one of the same ``try`` that already catches the cancellation is not reported. A
     context manager in the handler that suppresses the re-raise is not seen. Unlike
-    flake8-async, a ``yield`` in the handler and ``raise`` of the name of a handler nested in
-    it are not reported, and a ``try`` nested in the handler counts as re-raising when its
-    body and each of its handlers do.
+    flake8-async, ``raise`` of the name of a handler nested in the handler is not reported
+    (it raises what that handler caught, as a bare ``raise`` there does), and a ``try``
+    nested in the handler counts as re-raising when its body and each of its handlers do.
     """
 
     code = "AIO501"
@@ -95,6 +97,8 @@ class SwallowedCancellation(Rule):
         for escape in exits.escapes:
             word = type(escape).__name__.lower()
             self.report(escape, f"`{word}` in `{what}` swallows the task's cancellation: re-raise it")
+        for yield_ in own_nodes(handler.body, cst.Yield):
+            self.report(yield_, f"`yield` in `{what}` hands the consumer a value as if it were not cancelled")
         for other in exits.other_raises:
             self.report(other, f"raising another exception in `{what}` turns the task's cancellation into an error")
 
