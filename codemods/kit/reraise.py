@@ -122,8 +122,9 @@ class _Walk:
         forever = isinstance(node, cst.While) and _truthy_literal(node.test)
         once = forever or isinstance(node, cst.For) and self._runs_once(node.iter)
         ends = not forever and (not once or body_falls or "continue" in jumps)
-        orelse = self.block(_statements(node.orelse.body)) if node.orelse is not None else True
-        return ends and orelse or "break" in jumps
+        # `else` runs only when the loop ends without `break`
+        orelse = ends and (self.block(_statements(node.orelse.body)) if node.orelse is not None else True)
+        return orelse or "break" in jumps
 
     def _runs_once(self, iterable: cst.BaseExpression) -> bool:
         """A non-empty display (no ``*`` unpacking) or ``range(n)`` of a positive literal."""

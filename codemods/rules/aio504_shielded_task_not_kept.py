@@ -1,7 +1,7 @@
 import libcst as cst
 
 from ..facts import ASYNC
-from ..kit.names import asyncio_names
+from ..kit.names import asyncio_names, is_dotted_name
 from ..kit.syntax import sole_positional_arg
 from ..kit.tasks import is_task_creation
 from ..kit.values import is_coroutine_call
@@ -61,5 +61,5 @@ class ShieldedTaskNotKept(Rule):
         return (
             is_coroutine_call(self.ctx, call)
             or is_task_creation(self.ctx, call)
-            or self.ctx.function_kind(call.func) == ASYNC
+            or is_dotted_name(call.func) and self.ctx.function_kind(call.func) == ASYNC
         )
