@@ -368,3 +368,16 @@ def is_bound_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: in
     if isinstance(expr, cst.Name) and _depth < 4:
         return bound_to_call(ctx, expr, PATHLIB_PATHS, lambda value: is_bound_pathlib_path(ctx, value, _depth + 1))
     return is_call_to(ctx, expr, PATHLIB_PATHS)
+
+
+def local_reads(ctx: FileContext, name: cst.Name) -> Optional[list]:
+    """Every read of the function-local ``name`` (nested functions' reads too), over all its
+    bindings; None when it is not a local of a function (a parameter counts as one,
+    ``global``/``nonlocal`` names do not)."""
+    scope = ctx.scope(name)
+    if not isinstance(scope, cst.metadata.FunctionScope) or name.value not in scope.assignments:
+        return None
+    bindings = scope[name.value]
+    if any(binding.scope is not scope for binding in bindings):
+        return None
+    return [access.node for binding in bindings for access in binding.references]
