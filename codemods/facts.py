@@ -359,13 +359,10 @@ def _imported_calls(tree: ast.Module, imports: Dict[str, str]) -> Tuple[Tuple[st
 
 
 def _imported_name(func: ast.expr, imports: Dict[str, str]) -> Optional[str]:
-    parts = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if not isinstance(func, ast.Name) or func.id not in imports:
+    parts = _name_parts(func)
+    if parts is None or parts[0] not in imports:
         return None
-    return ".".join([imports[func.id], *reversed(parts)])
+    return ".".join([imports[parts[0]], *parts[1:]])
 
 
 def _use_of(call: ast.Call, parents: Dict[ast.AST, ast.AST]) -> Optional[str]:
@@ -402,15 +399,20 @@ def _called(call: ast.Call) -> str:
 
 
 def _called_name_of(expr: ast.expr) -> str:
-    if isinstance(expr, ast.Call):
-        expr = expr.func
+    """``a.b.c`` for ``a.b.c`` or ``a.b.c(...)``; "" for anything else."""
+    return ".".join(_name_parts(expr.func if isinstance(expr, ast.Call) else expr) or ())
+
+
+def _name_parts(expr: ast.expr) -> Optional[List[str]]:
+    """``["a", "b", "c"]`` for the dotted name ``a.b.c``; None for any other expression."""
     parts = []
     while isinstance(expr, ast.Attribute):
         parts.append(expr.attr)
         expr = expr.value
-    if isinstance(expr, ast.Name):
-        parts.append(expr.id)
-    return ".".join(reversed(parts))
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return parts[::-1]
 
 
 def _class_facts(node: ast.ClassDef, aliases: Dict[str, str], module: str, top: Set[str]) -> ClassFacts:
@@ -429,19 +431,17 @@ def _dotted(expr: ast.expr, aliases: Dict[str, str], module: str, top: Set[str])
     """The qualified name a base class expression spells: through the module's imports, a
     name the module binds (``top``) as ``module.Name``, a builtin as ``builtins.Name``; ""
     for anything but a dotted name."""
-    parts = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
+    parts = _name_parts(expr)
+    if parts is None:
         return ""
-    if expr.id in aliases:
-        head = aliases[expr.id]
-    elif expr.id in top or not hasattr(builtins, expr.id):
-        head = f"{module}.{expr.id}" if module else expr.id
+    first = parts[0]
+    if first in aliases:
+        head = aliases[first]
+    elif first in top or not hasattr(builtins, first):
+        head = f"{module}.{first}" if module else first
     else:
-        head = f"builtins.{expr.id}"
-    return ".".join([head, *reversed(parts)])
+        head = f"builtins.{first}"
+    return ".".join([head, *parts[1:]])
 
 
 def _star_imports(body: Iterable[ast.stmt], package: str) -> List[str]:
@@ -526,16 +526,12 @@ def _kind(node: ast.AST, aliases: Dict[str, str]) -> str:
 
 
 def _decorator_name(decorator: ast.expr, aliases: Dict[str, str]) -> str:
-    if isinstance(decorator, ast.Call):
-        decorator = decorator.func  # `@functools.wraps(f)`, `@pytest.mark.skipif(...)`
-    parts = []
-    while isinstance(decorator, ast.Attribute):
-        parts.append(decorator.attr)
-        decorator = decorator.value
-    if not isinstance(decorator, ast.Name):
+    """What a decorator names (``@functools.wraps(f)`` and ``@pytest.mark.skipif(...)`` by
+    their callee), its head through the module's imports; "" for anything else."""
+    parts = _name_parts(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    if parts is None:
         return ""
-    head = aliases.get(decorator.id, decorator.id)
-    return ".".join([head, *reversed(parts)])
+    return ".".join([aliases.get(parts[0], parts[0]), *parts[1:]])
 
 
 def _yields(function: ast.AST) -> bool:
