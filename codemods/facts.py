@@ -74,6 +74,10 @@ class ModuleFacts:
     # (qualified callee, BARE or ITERATED) for calls of imported names that neither await the
     # call, nor ``yield from`` it in a coroutine, nor hand it to a scheduler
     calls: Tuple[Tuple[str, str], ...] = ()
+    # (function, class): every ``return`` of the function (``Class.method`` for a method)
+    # returns a new instance of that class (qualified as for ``ClassFacts.bases``); for a
+    # coroutine, what awaiting it gives
+    returns: Tuple[Tuple[str, str], ...] = ()
 
     def imported_modules(self) -> FrozenSet[str]:
         """Every module whose facts may answer for a name imported here (``a.b.c`` may be the
@@ -146,29 +150,43 @@ class ProjectFacts:
         return _absolute(qualified[level:] or None, level, package)
 
     def kind_of(self, qualified: str) -> Optional[str]:
-        """ASYNC, COROUTINE, GENERATOR or PLAIN for the function ``qualified`` names
+        """ASYNC, COROUTINE, GENERATOR, PLAIN (...) for the function ``qualified`` names
         (``pkg.mod.func``, ``pkg.mod.Class.method``, a method a class inherits from a
         project base), following re-exports; None when no fact says."""
         found = self._locate(qualified)
         if found is None:
             return None
         module, rest = found
+        kinds = self._table()[module]._kinds()
+        if rest in kinds:
+            return kinds[rest]
         head, _, method = rest.partition(".")
-        if not method or "." in method:
-            return self._table()[module]._kinds().get(rest)
-        return self.method_kind(f"{module}.{head}", method)
+        inherited = self.method_of(f"{module}.{head}", method) if method and "." not in method else None
+        return self._defined_kind(inherited) if inherited is not None else None
 
     def method_kind(self, cls: str, method: str) -> Optional[str]:
-        """The kind of ``method`` as instances of the class ``cls`` find it: in the first class
-        of its method resolution order that binds the name; None when that class binds it
-        otherwise than by a ``def``, when a class before it is not known, or no class has it."""
+        """The kind of ``method`` as instances of the class ``cls`` find it (``method_of``)."""
+        function = self.method_of(cls, method)
+        return self._defined_kind(function) if function is not None else None
+
+    def _defined_kind(self, function: str) -> Optional[str]:
+        """The kind of ``function``, a ``module.Class.method`` that ``method_of`` found."""
+        cls, _, method = function.rpartition(".")
+        module, _, name = cls.rpartition(".")
+        return self._table()[module]._kinds().get(f"{name}.{method}")
+
+    def method_of(self, cls: str, method: str) -> Optional[str]:
+        """The function instances of ``cls`` find as ``method`` (``pkg.mod.Base.method``): in
+        the first class of its method resolution order that binds the name; None when that
+        class binds it otherwise than by a ``def``, a class before it is not known, or no
+        class has it."""
         for qualified, facts in self.mro(cls) or ():
             if facts is None:
                 return None
             if method in facts.members:
                 module, _, name = qualified.rpartition(".")
                 known = self._table().get(module)
-                return known._kinds().get(f"{name}.{method}") if known is not None else None
+                return f"{qualified}.{method}" if known is not None and f"{name}.{method}" in known._kinds() else None
         return None
 
     def instances_awaitable(self, cls: str) -> Optional[bool]:
@@ -186,6 +204,15 @@ class ProjectFacts:
         """The names ``module`` binds by a module-level import, and by nothing else."""
         facts = self._table().get(module)
         return frozenset(local for local, _ in facts.imports) if facts is not None else frozenset()
+
+    def returned_class(self, qualified: str) -> Optional[str]:
+        """The class whose new instance the function ``qualified`` returns (awaiting it, for a
+        coroutine function), as its module spells it; None when no fact says."""
+        found = self._locate(qualified)
+        if found is None:
+            return None
+        module, rest = found
+        return dict(self._table()[module].returns).get(rest)
 
     def home_module(self, qualified: str) -> Optional[str]:
         """The module of these facts that defines what ``qualified`` names, following
@@ -304,6 +331,7 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
     aliases = dict(imports)
     functions: Dict[str, str] = {}
     classes: Dict[str, ClassFacts] = {}
+    returns: Dict[str, str] = {}
     counts: Dict[str, int] = {}
     top = {name for node in tree.body for name in _bound_names(node)}
     for node in tree.body:
@@ -311,6 +339,7 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
             counts[name] = counts.get(name, 0) + 1
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = _kind(node, aliases)
+            _note_return(returns, node.name, node, aliases, module, top)
         elif isinstance(node, ast.ClassDef):
             classes[node.name] = _class_facts(node, aliases, module, top)
             for item in node.body:
@@ -318,6 +347,7 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
                     key = f"{node.name}.{item.name}"
                     functions[key] = _kind(item, aliases)
                     counts[key] = counts.get(key, 0) + 1
+                    _note_return(returns, key, item, aliases, module, top)
     once = {name for name, n in counts.items() if n == 1}
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),
@@ -326,6 +356,7 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
         star_imports=tuple(_star_imports(tree.body, package)),
         exports=_exports(tree.body),
         calls=_imported_calls(tree, dict(imports)),
+        returns=tuple(sorted((k, v) for k, v in returns.items() if k in once and k in functions)),
     )
 
 
@@ -413,6 +444,57 @@ def _name_parts(expr: ast.expr) -> Optional[List[str]]:
         return None
     parts.append(expr.id)
     return parts[::-1]
+
+
+def _note_return(found: Dict[str, str], key: str, function: ast.AST, aliases: Dict[str, str], module: str, top: Set[str]) -> None:
+    """Record the class every ``return`` of ``function`` makes an instance of, if there is one:
+    ``return Class(...)``, or ``return name`` where the function binds ``name`` only by
+    ``name = Class(...)`` (the same class each time)."""
+    made: Set[str] = set()
+    assigned: Dict[str, Set[str]] = {}
+    returned: List[ast.expr] = []
+    plain_targets = set()
+    nodes = list(_own_nodes(function))
+    for node in nodes:
+        if isinstance(node, ast.Return):
+            if node.value is None:
+                return
+            returned.append(node.value)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            plain_targets.add(node.targets[0])
+            assigned.setdefault(node.targets[0].id, set()).add(_made_class(node.value, aliases, module, top))
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and node not in plain_targets:
+            assigned.setdefault(node.id, set()).add("")  # bound some other way: unknown
+    params = getattr(function, "args", None)
+    for arg in ast.walk(params) if params is not None else ():
+        if isinstance(arg, ast.arg):
+            assigned.setdefault(arg.arg, set()).add("")
+    for value in returned:
+        if isinstance(value, ast.Name):
+            made |= assigned.get(value.id, {""})
+        else:
+            made.add(_made_class(value, aliases, module, top))
+    if len(made) == 1 and "" not in made:
+        found[key] = made.pop()
+
+
+def _made_class(value: ast.expr, aliases: Dict[str, str], module: str, top: Set[str]) -> str:
+    """The class ``value`` calls, as ``Class(...)`` spells it (qualified); "" otherwise."""
+    if not isinstance(value, ast.Call):
+        return ""
+    name = _dotted(value.func, aliases, module, top)
+    return "" if name.startswith("builtins.") else name
+
+
+def _own_nodes(function: ast.AST) -> Iterable[ast.AST]:
+    """The nodes of a function's own body (not of nested functions, lambdas or classes)."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _class_facts(node: ast.ClassDef, aliases: Dict[str, str], module: str, top: Set[str]) -> ClassFacts:
@@ -536,12 +618,4 @@ def _decorator_name(decorator: ast.expr, aliases: Dict[str, str]) -> str:
 
 def _yields(function: ast.AST) -> bool:
     """A ``yield`` of the function's own (not of a nested def, lambda or class)."""
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return False
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in _own_nodes(function))

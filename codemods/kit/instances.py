@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
 
 import libcst as cst
 
+from ..facts import ASYNC, COROUTINE, PLAIN
 from .names import asyncio_names
 from .values import binding_values, receiver_method, self_attribute_values
 
@@ -77,7 +78,7 @@ def instance_of(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> 
         for callee, classes in _AWAITED.items():
             if len(classes) == 1 and ctx.resolves_to(awaited.func, {callee}):
                 return classes[0]
-        return None
+        return _returned(ctx, awaited, (ASYNC, COROUTINE), _depth)
     if isinstance(expr, cst.Name):
         own = _receiver_class(ctx, expr)
         if own is not None:
@@ -159,16 +160,50 @@ def _made_by(ctx: FileContext, call: cst.Call, depth: int) -> Optional[str]:
         return FUTURE if instance_of(ctx, func.value, depth + 1) == LOOP else None
     names = ctx.qualified_names(func)
     if not names:
-        return None
+        return _returned(ctx, call, (PLAIN,), depth)
     facts = ctx.facts()
     classes = {facts.absolute(name) for name in names}
     if len(classes) != 1 or None in classes:
         return None
     (cls,) = classes
-    mro = facts.mro(cls)  # type: ignore[arg-type]
-    # A class with a base nothing is known of may have a metaclass that makes calling it
-    # return something else.
-    return cls if mro is not None and all(known is not None for _, known in mro) else None
+    if not facts.is_class(cls):  # type: ignore[arg-type]
+        return _returned(ctx, call, (PLAIN,), depth)
+    return cls if _fully_known(ctx, cls) else None  # type: ignore[arg-type]
+
+
+def _fully_known(ctx: FileContext, cls: str) -> bool:
+    """Every class of ``cls``'s method resolution order is known: a class with a base nothing
+    is known of may have a metaclass that makes calling it return something else."""
+    mro = ctx.facts().mro(cls)
+    return mro is not None and all(known is not None for _, known in mro)
+
+
+def _returned(ctx: FileContext, call: cst.Call, kinds: Tuple[str, ...], depth: int) -> Optional[str]:
+    """The class of what calling (for a coroutine function, awaiting) ``call`` gives, when
+    its callee, of one of ``kinds``, returns a new instance of one class on every path (the
+    project's facts); for a generator-based coroutine only an inert one, as its decorator
+    awaited an awaitable it returned."""
+    function = _callee_function(ctx, call.func, depth)
+    facts = ctx.facts()
+    kind = facts.kind_of(function) if function is not None else None
+    cls = facts.returned_class(function) if kind in kinds else None  # type: ignore[arg-type]
+    if cls is None or not _fully_known(ctx, cls):
+        return None
+    if kind == COROUTINE and facts.instances_awaitable(cls) is not False:
+        return None
+    return cls
+
+
+def _callee_function(ctx: FileContext, func: cst.BaseExpression, depth: int) -> Optional[str]:
+    """The project function ``func`` calls: by its qualified name, or a method of a value
+    whose class is known."""
+    facts = ctx.facts()
+    if isinstance(func, cst.Attribute):
+        cls = instance_of(ctx, func.value, depth + 1)
+        if cls is not None and cls not in AWAITABLE_METHODS:
+            return facts.method_of(cls, func.attr.value)
+    names = {facts.absolute(name) for name in ctx.qualified_names(func)}
+    return names.pop() if len(names) == 1 else None
 
 
 def _awaited_call(expr: cst.BaseExpression) -> Optional[cst.Call]:

@@ -50,8 +50,10 @@ class CoroutineDecorator(Rule):
     whose class is known, because every binding of the name (or every ``self.attr =`` of its
     class) calls that class: a project class, or an asyncio one whose method is a coroutine
     function (``Queue.get``, ``Event.wait``, ``StreamReader.readline``, the coroutine methods
-    of the loop ``get_running_loop()`` returns); or a future bound the same way
-    (``loop.create_future()``, ``asyncio.ensure_future(...)``). A method call on ``self`` is
+    of the loop ``get_running_loop()`` returns), or a value a project function or coroutine
+    returns when every ``return`` of it makes a new instance of one class (``conn = yield from
+    connect()``); or a future bound the same way (``loop.create_future()``,
+    ``asyncio.ensure_future(...)``). Example: `fixtures/aio402_coroutine_decorator/runs_returned_instances`. A method call on ``self`` is
     taken to run the method of the class it is written in (a subclass overriding it with a
     plain generator would break that, as it breaks the caller's own ``await``).
     Example: `fixtures/aio402_coroutine_decorator/runs_asyncio_typed_receivers`.
