@@ -49,15 +49,12 @@ class FactsCache:
 
 
 def _from_dict(raw: dict) -> ModuleFacts:
-    exports = raw["exports"]
-    return ModuleFacts(
-        functions=tuple((name, kind) for name, kind in raw["functions"]),
-        imports=tuple((local, target) for local, target in raw["imports"]),
-        classes=tuple(
-            (name, ClassFacts(bases=tuple(c["bases"]), members=tuple(c["members"]), opaque=c["opaque"]))
-            for name, c in raw["classes"]
-        ),
-        star_imports=tuple(raw["star_imports"]),
-        exports=tuple(exports) if exports is not None else None,
-        calls=tuple((callee, use) for callee, use in raw["calls"]),
-    )
+    """The inverse of ``asdict``: JSON lists back to tuples, classes back to ``ClassFacts``."""
+    fields = {name: _tuples(value) for name, value in raw.items()}
+    fields["classes"] = tuple((name, ClassFacts(**{k: _tuples(v) for k, v in facts.items()}))
+                              for name, facts in raw["classes"])
+    return ModuleFacts(**fields)
+
+
+def _tuples(value: object) -> object:
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value

@@ -292,3 +292,16 @@ def test_a_caller_in_another_module_that_does_not_await_keeps_the_site_report_on
     assert any(":10:1: AIO402" in line and line.endswith("[*]") for line in lines), lines  # `wait` is awaited there
     finder = ProjectFactsFinder()
     assert finder.for_file(root / "pkg" / "lock.py").callers == (("pkg.lock.noop", "bare"),)
+
+
+def test_cached_facts_are_the_facts(tmp_path: Path) -> None:
+    """Every field survives the facts cache (a field it forgot would differ warm and cold)."""
+    from asyncio_upgrade.cli.facts_cache import FactsCache
+
+    source = HIERARCHY + '\n\n__all__ = ["Leaf"]\nfrom .base import *\n\n\ndef make():\n    return Leaf()\n\n\nrelease = noop()\n'
+    source = source.replace("import asyncio\n", "import asyncio\nfrom .lock import noop\n", 1)
+    facts = module_facts(source, "pkg.leaf")
+    assert facts.classes and facts.imports and facts.star_imports and facts.exports and facts.calls and facts.returns
+    cache = FactsCache(tmp_path, "fingerprint")
+    cache.put(source.encode(), "pkg.leaf", False, facts)
+    assert cache.get(source.encode(), "pkg.leaf", False) == facts
