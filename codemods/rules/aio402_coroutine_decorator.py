@@ -61,7 +61,11 @@ class CoroutineDecorator(Rule):
     report-only; ``acquire()``/``wait()`` of a known asyncio lock is trusted, and ``with
     (yield from lock):`` over a known asyncio lock (see AIO403) becomes ``async with lock:``;
     any other operand (a parameter's ``reader.read()``, a future in a variable of unknown
-    origin) makes the fix unsafe. A function without ``yield from`` is converted only when
+    origin) makes the fix unsafe; the unsafe fix turns ``with (yield from x):`` over an
+    unknown ``x`` into ``async with x:`` (right for an asyncio lock, whose ``await`` raises
+    ``TypeError`` since 3.9; an object whose ``yield from`` gave a context manager needs
+    ``__aenter__`` instead) and ``with (yield from x) as y:`` into ``with (await x) as y:``
+    (right for such an object, a pool; wrong for a lock). A function without ``yield from`` is converted only when
     everything it returns is provably no future and not awaitable (the decorator awaited a
     returned awaitable, an ``async def`` returns it as it is): literals, displays, lambdas,
     ``None``, and instances of project classes none of whose classes defines ``__await__`` or
@@ -153,7 +157,9 @@ class CoroutineDecorator(Rule):
         kinds = [self._operand(y.value.item) for y in yields]
         if "generator" in kinds:
             return self.report(node, f"{message} (not rewritten: it delegates to a plain generator)")
-        locks = {y for y, kind in zip(yields, kinds) if kind == "lock"}
+        # `with (yield from x):` over an unknown x (an unsafe fix): an asyncio lock, as the
+        # spelling says; with `as`, an object whose await gives a context manager (a pool).
+        locks = {y for y, kind in zip(yields, kinds) if kind == "lock" or kind == "unknown" and self._bare_with_item(y)}
         body = node.body.visit(_YieldFromToAwait(self.ctx, yields, locks))
         decorators = [d for d in node.decorators if d is not decorator]
         if decorators and node.decorators[0] is decorator:
@@ -171,6 +177,10 @@ class CoroutineDecorator(Rule):
         unknown = "unknown" in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _bare_with_item(self, node: cst.Yield) -> bool:
+        item = self.ctx.parent(node)
+        return isinstance(item, cst.WithItem) and item.asname is None
 
     def _realigned(self, node: cst.FunctionDef) -> dict:
         """Parameters (and return annotation) whose lines aligned with the opening parenthesis
