@@ -34,8 +34,10 @@ HEADER = """\
 Each rule has a permanent code (`AIO1xx` loop lifecycle, `AIO2xx` tasks, structured concurrency and
 timeouts, `AIO3xx` blocking calls in `async def`, `AIO4xx` removed or deprecated APIs), a minimum
 target Python for its fix, and a fix safety: **safe** fixes are applied by `fix`, **unsafe** ones only
-with `--unsafe-fixes`, **report-only** rules never rewrite. `asyncio-upgrade explain CODE` prints a
-rule's section. Every example below is a golden case in `fixtures/`, run by the tests.
+with `--unsafe-fixes`, **report-only** rules never rewrite. `AIO9xx` rules are opinionated **opt-ins**:
+they run only when selected by code, prefix or `ALL` (`--select AIO9`), never by default.
+`asyncio-upgrade explain CODE` prints a rule's section. Every example below is a golden case in
+`fixtures/`, run by the tests. Other tools' codes these rules match: [equivalent-codes.md](equivalent-codes.md).
 """
 
 
@@ -53,17 +55,21 @@ def render_reference(infos: List[RuleInfo], fixtures: Path) -> str:
     for info in infos:
         out.append(
             f"| [{info.code}](#{section_anchor(info)}) | `{info.name}` | {format_version(info.min_python)} "
-            f"| {info.safety.value} | {info.summary} |"
+            f"| {_fix_column(info)} | {info.summary} |"
         )
     for info in infos:
         out += ["", f"## {info.code} {info.name}", ""]
-        out.append(f"Minimum target: {format_version(info.min_python)} · Fix: {info.safety.value}"
+        out.append(f"Minimum target: {format_version(info.min_python)} · Fix: {_fix_column(info)}"
                    + (f" · Same as: {', '.join(info.equivalent_codes)}" if info.equivalent_codes else ""))
         docs = _demoted(rule_docs(info.code))
         out += ["", _with_cases_shown(docs, fixtures), ""]
         if not any(pointer["case"] == "basic" for pointer in _pointers(docs)):
             out += _case(fixtures, info.key, "basic")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _fix_column(info: RuleInfo) -> str:
+    return info.safety.value + ("" if info.selected_by_default else " (opt-in)")
 
 
 def _demoted(docs: str) -> str:
@@ -148,7 +154,7 @@ def render_manifest(infos: List[RuleInfo]) -> str:
         {
             "code": i.code, "name": i.name, "key": i.key, "summary": i.summary, "min_python": i.min_python,
             "safety": i.safety.value, "equivalent_codes": i.equivalent_codes, "trigger_words": i.trigger_words,
-            "anchors": i.anchors, "needs_async_def": i.needs_async_def,
+            "anchors": i.anchors, "needs_async_def": i.needs_async_def, "selected_by_default": i.selected_by_default,
         }
         for i in infos
     ]

@@ -167,3 +167,4 @@ class RuleInfo:
     trigger_words: Tuple[str, ...]
     anchors: Tuple[str, ...] = ()  # short: ``asyncio.*.gather`` (``prefilter.expanded_anchors``)
     needs_async_def: bool = False
+    selected_by_default: bool = True  # False: an opt-in, run only when selected explicitly
