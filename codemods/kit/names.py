@@ -45,3 +45,8 @@ def is_dotted_name(expr: cst.BaseExpression) -> bool:
     while isinstance(expr, cst.Attribute):
         expr = expr.value
     return isinstance(expr, cst.Name)
+# Decorators that make a generator the body of a context manager (or a pytest fixture, which
+# runs it as one): a ``yield`` inside a ``with`` block there is the point.
+CONTEXT_MANAGER_DECORATORS = frozenset({
+    "contextlib.contextmanager", "contextlib.asynccontextmanager", "pytest.fixture", "pytest_asyncio.fixture",
+})
