@@ -10,14 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from asyncio_upgrade.cli.app import app
-from asyncio_upgrade.codemods.api import rule_infos
+from asyncio_upgrade.codemods.api import Settings, process_source, rule_infos
 from asyncio_upgrade.codemods.model import Safety
 from asyncio_upgrade.codemods.rule import Rule
 
 from test_cli_config import check, reported, tree
 
 runner = CliRunner()
-# AIO901 (opt-in) and AIO301 (default) on the same file.
+# AIO301 (default) and the opt-ins AIO901 and AIO903 on the same file.
 SOURCE = b"import time\n\n\nasync def total(prices):\n    time.sleep(1)\n    return sum(prices)\n"
 
 
@@ -31,19 +31,26 @@ def test_only_aio9xx_rules_are_opt_in() -> None:
     [
         ((), "", {"AIO301"}),
         (("--select", "AIO901"), "", {"AIO901"}),
-        (("--select", "AIO9"), "", {"AIO901"}),
-        (("--select", "ALL"), "", {"AIO301", "AIO901"}),
+        (("--select", "AIO9"), "", {"AIO901", "AIO903"}),
+        (("--select", "ALL"), "", {"AIO301", "AIO901", "AIO903"}),
         (("--select", "AIO3,AIO901"), "", {"AIO301", "AIO901"}),
-        ((), 'select = ["ALL"]\n', {"AIO301", "AIO901"}),
-        ((), 'select = ["AIO3", "AIO9"]\n', {"AIO301", "AIO901"}),
+        ((), 'select = ["ALL"]\n', {"AIO301", "AIO901", "AIO903"}),
+        ((), 'select = ["AIO3", "AIO9"]\n', {"AIO301", "AIO901", "AIO903"}),
         ((), 'ignore = ["AIO3"]\n', set()),
-        (("--select", "ALL", "--ignore", "AIO901"), "", {"AIO301"}),
+        (("--select", "ALL", "--ignore", "AIO9"), "", {"AIO301"}),
     ],
     ids=["default", "code", "prefix", "ALL", "list", "config ALL", "config prefix", "ignore", "ALL minus"],
 )
 def test_selection(tmp_path: Path, args: tuple, table: str, expected: set) -> None:
     root = tree(tmp_path, {"t.py": SOURCE}, table)
     assert {code for _, code in reported(check(*args, str(root)))} == expected
+
+
+def test_the_library_default_leaves_opt_ins_out() -> None:
+    default = process_source(SOURCE, Settings(target_version=(3, 13)), fix=False)
+    chosen = process_source(SOURCE, Settings(target_version=(3, 13), select=frozenset({"AIO901"})), fix=False)
+    assert {f.code for f in default.findings} == {"AIO301"}
+    assert {f.code for f in chosen.findings} == {"AIO901"}
 
 
 def test_rules_and_explain_say_opt_in() -> None:

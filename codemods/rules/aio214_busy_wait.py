@@ -1,5 +1,4 @@
 import libcst as cst
-from ..lazy import matchers as m
 
 from ..kit.names import asyncio_names, is_call_to
 from ..kit.statements import only_statement
@@ -42,7 +41,7 @@ class BusyWait(Rule):
 
     def visit_While(self, node: cst.While) -> None:
         statement = only_statement(node.body)
-        if node.orelse is not None or not m.matches(statement, m.Expr(m.Await())):
+        if node.orelse is not None or not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Await):
             return
         if is_call_to(self.ctx, statement.value.expression, SLEEP):
             self.report(node, MESSAGE)

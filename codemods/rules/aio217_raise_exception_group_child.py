@@ -1,7 +1,6 @@
 from typing import Set
 
 import libcst as cst
-from ..lazy import matchers as m
 
 from ..kit.names import catches_exception_group
 from ..model import Safety
@@ -70,8 +69,9 @@ class _Children(cst.CSTVisitor):
         self.raised_children = []
 
     def is_group(self, expr: cst.BaseExpression) -> bool:
-        if m.matches(expr, m.Call(func=m.Attribute(attr=m.Name("subgroup") | m.Name("split")))):
-            return self.is_group(expr.func.value)
+        func = expr.func if isinstance(expr, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value in ("subgroup", "split"):
+            return self.is_group(func.value)
         return isinstance(expr, cst.Name) and expr.value in self.groups or self.is_child(expr)
 
     def is_list(self, expr: cst.BaseExpression) -> bool:

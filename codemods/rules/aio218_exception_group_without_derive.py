@@ -38,6 +38,7 @@ class ExceptionGroupWithoutDerive(Rule):
     safety = Safety.REPORT
     equivalent_codes = ("ASYNC126",)
     trigger_words = ("ExceptionGroup",)
+    anchors = tuple(EXCEPTION_GROUPS)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = [arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value for arg in node.bases]
