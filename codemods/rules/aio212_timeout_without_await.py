@@ -1,4 +1,5 @@
-from typing import List, Optional, Union
+from functools import lru_cache
+from typing import FrozenSet, List, Optional, Union
 
 import libcst as cst
 from ..lazy import matchers as m
@@ -39,11 +40,15 @@ class TimeoutWithoutAwait(Rule):
     manager whose entry and exit the timeout covers.
 
     ## Limitations
-    Reported without a fix: a timeout bound with ``as`` (its object may be read later), and a
-    block whose removal would drop a comment (one on the ``async with`` line). Only asyncio's own
-    ``timeout``/``timeout_at``: ``async_timeout.timeout`` becomes one through AIO211 first.
-    A body that calls a coroutine function's awaitable without awaiting it is still a body
-    without suspension and is reported (AIO207 flags the missing ``await``).
+    Reported without a fix: a timeout bound with ``as`` (its object may be read later), a
+    block whose removal would drop a comment (one on the ``async with`` line), and a block
+    around a call of what AIO207 or an AIO3xx rule looks for (``time.sleep(1)``,
+    ``asyncio.sleep(1)`` without ``await``), selected or not: their fix adds the ``await`` the
+    timeout was written for, so the block stays. A blocking method call on an object
+    (``lock.acquire()``) is not seen. Only asyncio's own ``timeout``/``timeout_at``:
+    ``async_timeout.timeout`` becomes one through AIO211 first.
+
+    Example: `fixtures/aio212_timeout_without_await/noop_blocking_call_another_rule_converts`.
     """
 
     code = "AIO212"
@@ -78,10 +83,27 @@ class TimeoutWithoutAwait(Rule):
     def _why_not_fixed(self, node: cst.With, item: cst.WithItem) -> Optional[str]:
         if item.asname is not None:
             return "the timeout is bound with `as`"
+        if any(self._made_awaited(call) for call in m.findall(node.body, m.Call())):
+            return "another rule's fix for a call in it adds the `await` the timeout is for"
         kept = _without_last_item(node)
         if count_comments(node) > sum(map(count_comments, kept.nodes if isinstance(kept, cst.FlattenSentinel) else [kept])):
             return "a comment would be lost"
         return None
+
+
+    def _made_awaited(self, call: cst.Call) -> bool:
+        names = self.ctx.qualified_names(call.func)
+        return any(name == anchor or name.startswith(anchor + ".") for name in names for anchor in _await_adding_anchors())
+
+
+@lru_cache(maxsize=1)
+def _await_adding_anchors() -> FrozenSet[str]:
+    """What the rules that turn a call into an awaited one look for (their anchors): AIO207 (a
+    forgotten ``await``) and the AIO3xx blocking calls (``time.sleep`` -> ``await asyncio.sleep``)."""
+    from ..registry import all_rules
+
+    rules = [rule for rule in all_rules() if rule.code == "AIO207" or rule.code.startswith("AIO3")]
+    return frozenset(anchor for rule in rules for anchor in rule.anchors if not anchor.startswith("await "))
 
 
 def _without_last_item(node: cst.With) -> Union[cst.With, cst.FlattenSentinel]:
