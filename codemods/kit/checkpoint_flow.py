@@ -124,6 +124,7 @@ class CheckpointFlow:
         self.busy_loops: List[cst.While] = []
         self._loops: List[_Loop] = []
         self._silent = 0
+        self._rounds_only = False  # while asking whether a loop's every round checkpoints
         end = self._block(_statements(function.body), False)
         if end is False:
             self._report(function.name, "end")
@@ -202,10 +203,13 @@ class CheckpointFlow:
                 self._report(node, "return")
             return None
         yields = [found for found in m.findall(node, m.Yield()) if _own(node, found)]
+        before = state
         for found in yields:
             if not then(state, checkpoints(self.ctx, found.value) or self._checkpoint_before(node, found)):
                 self._report(found, "yield")
             state = False
+        if yields and self._rounds_only:  # for a busy loop, a yield neither is nor undoes a checkpoint
+            return then(before, checkpoints(self.ctx, node))
         if yields:  # an `await` around the last yield runs after it: `await (yield)`
             return any(yields[-1] in m.findall(a, m.Yield()) for a in m.findall(node, m.Await()))
         return then(state, checkpoints(self.ctx, node))
@@ -244,9 +248,11 @@ class CheckpointFlow:
         infinite = not is_for and always_true(node.test)
         if infinite and not last.breaks and not self._silent:
             self._silent += 1
+            self._rounds_only, outer = True, self._rounds_only
             if join(*self._round(node, False).ends) is False:
                 self.busy_loops.append(node)
             self._silent -= 1
+            self._rounds_only = outer
         runs_once = is_for and nonempty(self.ctx, node.iter)  # `for x in [1, 2]`, `for i in range(3)`
         skipped = None if infinite or runs_once and not step else then(entry, step)
         normal = None if infinite else join(skipped, *(then(end, again or step) for end in last.ends))

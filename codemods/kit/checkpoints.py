@@ -13,6 +13,7 @@ from .scope import decorated_with
 
 if TYPE_CHECKING:
     from ..context import FileContext
+    from ..rule import Fix
 
 OVERLOAD = frozenset({"typing.overload", "typing_extensions.overload"})
 FIXTURES = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
@@ -75,3 +76,20 @@ def exempt_from_checkpoint_rules(ctx: FileContext, function: cst.FunctionDef) ->
     params = function.params
     takes_fixtures = bool(params.params or params.posonly_params or params.kwonly_params)
     return takes_fixtures and decorated_with(ctx, function, FIXTURES)
+
+
+def add_checkpoint_before(ctx: FileContext, fix: "Fix", statement: cst.CSTNode) -> bool:
+    """Have ``fix`` put ``await asyncio.sleep(0)`` on a line of its own before ``statement`` (one
+    of an indented block; the comments above it stay above both). False where it cannot."""
+    if not isinstance(ctx.parent(statement), cst.IndentedBlock):
+        return False
+    sleep = fix.parse_statement("await {sleep}(0)\n", sleep=fix.ref("asyncio.sleep"))
+    moved = statement.with_changes(leading_lines=())
+    fix.replace(statement, cst.FlattenSentinel([sleep.with_changes(leading_lines=statement.leading_lines), moved]))
+    return True
+
+
+def add_checkpoint_after(fix: "Fix", statement: cst.CSTNode) -> None:
+    """Have ``fix`` put ``await asyncio.sleep(0)`` on a line of its own after ``statement``."""
+    sleep = fix.parse_statement("await {sleep}(0)\n", sleep=fix.ref("asyncio.sleep"))
+    fix.replace(statement, cst.FlattenSentinel([statement, sleep]))

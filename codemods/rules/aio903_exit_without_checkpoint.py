@@ -2,7 +2,10 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..kit.checkpoint_flow import CheckpointFlow
-from ..kit.checkpoints import FIXTURES, exempt_from_checkpoint_rules, suspension_points
+from ..kit.checkpoints import (
+    FIXTURES, add_checkpoint_after, add_checkpoint_before, exempt_from_checkpoint_rules, suspension_points,
+)
+from ..kit.findings import without_fix
 from ..kit.scope import decorated_with
 from ..model import Safety
 from ..rule import Rule
@@ -28,14 +31,22 @@ class ExitWithoutCheckpoint(Rule):
     flake8-async's ASYNC910 (functions) and ASYNC911 (async generators).
 
     ## Fix safety
-    Report only. A fix would add ``await asyncio.sleep(0)`` on the unchecked path, which lets
-    other tasks run there and lets a pending cancellation or timeout strike: a change in
-    interleaving and in which exceptions can occur, so never safe; flake8-async too refuses
-    to autofix asyncio code. The difference from trio matters: in asyncio an ``await`` is only
-    a potential checkpoint (awaiting a coroutine that never waits on an unfinished future does
-    not suspend), and so are ``async for`` and ``async with``; this rule, like flake8-async,
-    counts every one as a checkpoint, so a path it accepts is not proven to suspend.
-    ``await asyncio.sleep(0)`` is the one form that always does.
+    Unsafe: the fix puts ``await asyncio.sleep(0)`` on its own line before each unchecked
+    ``return`` or ``yield``, and at the end of a body that can finish unchecked (flake8-async
+    inserts trio's ``checkpoint()`` there, and refuses to for asyncio). The coroutine now yields
+    to the event loop at that point: other tasks run there, and a pending cancellation or an
+    expired timeout is delivered there, so the interleaving and the exceptions that can occur
+    change; only timing changes when neither is pending. An exit that is not a statement of its
+    own line (``if x: return``, a ``yield`` inside a larger statement with another) is reported
+    without a fix.
+
+    Example: `fixtures/aio903_exit_without_checkpoint/runs_the_same`.
+
+    The difference from trio matters: in asyncio an ``await`` is only a potential checkpoint
+    (awaiting a coroutine that never waits on an unfinished future does not suspend), and so are
+    ``async for`` and ``async with``; this rule, like flake8-async, counts every one as a
+    checkpoint, so a path it accepts is not proven to suspend. ``await asyncio.sleep(0)`` is the
+    one form that always does.
 
     ## Limitations
     Paths are followed through ``if``/``elif``/``else``, loops (a ``for`` or ``while`` body may
@@ -50,7 +61,7 @@ class ExitWithoutCheckpoint(Rule):
     code = "AIO903"
     name = "exit-without-checkpoint"
     min_python = (3, 7)
-    safety = Safety.REPORT
+    safety = Safety.UNSAFE
     selected_by_default = False
     equivalent_codes = ("ASYNC910", "ASYNC911")
     trigger_words = ("async",)
@@ -62,7 +73,22 @@ class ExitWithoutCheckpoint(Rule):
         if decorated_with(self.ctx, node, FIXTURES) or self._context_manager_half(node):
             return
         for exit_node, kind in CheckpointFlow(self.ctx, node).unchecked:
-            self.report(exit_node, MESSAGES[kind].format(node.name.value))
+            message = MESSAGES[kind].format(node.name.value)
+            if kind == "end" and isinstance(node.body, cst.IndentedBlock):
+                fix = self.fix(node.body.body[-1])
+                add_checkpoint_after(fix, node.body.body[-1])
+            elif not add_checkpoint_before(self.ctx, fix := self.fix(exit_node), self._own_line(exit_node)):
+                self.report(exit_node, without_fix(message, "not on a line of its own"))
+                continue
+            self.report(exit_node, message, fix=fix)
+
+    def _own_line(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The line ``node`` (a ``return`` or a ``yield``) is the only exit of, or ``node``."""
+        line = node
+        while line is not None and not isinstance(line, cst.BaseStatement):
+            line = self.ctx.parent(line)
+        only = isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
+        return line if only and len(m.findall(line, m.Yield())) <= 1 else node
 
     def _context_manager_half(self, node: cst.FunctionDef) -> bool:
         """An ``__aenter__``/``__aexit__`` that never awaits while its partner does: entering and
