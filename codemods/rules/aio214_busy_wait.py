@@ -27,7 +27,8 @@ class BusyWait(Rule):
     ## Limitations
     Only a ``while`` whose whole body is one ``await asyncio.sleep(...)`` (any import spelling);
     a loop that also does work between sleeps (a real polling loop, a retry with backoff) is
-    left alone, as is a ``while`` with an ``else``.
+    left alone. A ``while`` with an ``else`` is reported, as ruff and flake8-async do: the
+    ``else`` runs once the wait is over.
     """
 
     code = "AIO214"
@@ -41,7 +42,7 @@ class BusyWait(Rule):
 
     def visit_While(self, node: cst.While) -> None:
         statement = only_statement(node.body)
-        if node.orelse is not None or not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Await):
+        if not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Await):
             return
         if is_call_to(self.ctx, statement.value.expression, SLEEP):
             self.report(node, MESSAGE)
