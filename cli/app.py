@@ -171,6 +171,10 @@ _SAFETY_MEANING = {
 
 
 def _fix_safety(info, overrides) -> str:
+    return _overridden_safety(info, overrides) + ("" if info.selected_by_default else " (opt-in)")
+
+
+def _overridden_safety(info, overrides) -> str:
     safety = info.safety.value
     if safety == "report-only":
         return safety
@@ -195,6 +199,8 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
                 print(f"# {info.code} {info.name}\n")
                 print(f"Minimum target: {format_version(info.min_python)} · Fix: {info.safety.value}")
                 print(_SAFETY_MEANING[info.safety.value])
+                if not info.selected_by_default:
+                    print("Opt-in: runs only when selected by its code, a prefix of it or `ALL`.")
                 if info.equivalent_codes:
                     print(f"Same as: {', '.join(info.equivalent_codes)}")
                 print()

@@ -163,9 +163,14 @@ def selected_codes(
     rules: List[RuleInfo], config: Config, select: Optional[List[str]], ignore: Optional[List[str]]
 ) -> FrozenSet[str]:
     """ruff's layering: the configuration's `select` minus its `ignore`, then the command line:
-    `--select` replaces that selection (the configured `ignore` with it), `--ignore` narrows it."""
+    `--select` replaces that selection (the configured `ignore` with it), `--ignore` narrows it.
+    With no `select` anywhere, the rules selected by default: every one but the opt-ins, which
+    a code, a prefix or `ALL` names."""
     path = config.path
-    configured = _matching(rules, config.select if config.select is not None else ["ALL"], f"{path}: `select`: ")
+    if config.select is not None:
+        configured = _matching(rules, config.select, f"{path}: `select`: ")
+    else:
+        configured = frozenset(rule.code for rule in rules if rule.selected_by_default)
     configured -= _matching(rules, config.ignore, f"{path}: `ignore`: ")
     chosen = _matching(rules, _split(select), "--select: ") if select else configured
     return chosen - _matching(rules, _split(ignore), "--ignore: ")

@@ -156,7 +156,9 @@ def _selected_infos(select: Optional[FrozenSet[str]]) -> List[RuleInfo]:
     """The same list for the same selection, file after file (the prefilter remembers what it
     learns about a list)."""
     if select not in _selected:
-        _selected[select] = [info for info in _infos() if select is None or info.code in select]
+        _selected[select] = [
+            info for info in _infos() if (info.code in select if select is not None else info.selected_by_default)
+        ]
     return _selected[select]
 
 

@@ -42,6 +42,8 @@ def selected_rules(settings: Settings, codes: Optional[Collection[str]] = None) 
     rules = all_rules()
     if settings.select is not None:
         rules = [r for r in rules if r.code in settings.select]
+    else:
+        rules = [r for r in rules if r.selected_by_default]
     if codes is not None:
         rules = [r for r in rules if r.code in codes]
     return rules

@@ -50,7 +50,7 @@ def parse_version(text: str) -> Version:
 @dataclass(frozen=True)
 class Settings:
     target_version: Version = OLDEST_TARGET
-    # Rule codes to run; None runs every rule.
+    # Rule codes to run; None runs the default selection (every rule but the AIO9xx opt-ins).
     select: Optional[FrozenSet[str]] = None
     unsafe_fixes: bool = False
     # False turns off the text prefilter (tests prove it drops nothing).
@@ -167,3 +167,4 @@ class RuleInfo:
     trigger_words: Tuple[str, ...]
     anchors: Tuple[str, ...] = ()  # short: ``asyncio.*.gather`` (``prefilter.expanded_anchors``)
     needs_async_def: bool = False
+    selected_by_default: bool = True  # False: an opt-in, run only when selected explicitly

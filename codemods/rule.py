@@ -124,6 +124,9 @@ class Rule:
     needs_async_def: ClassVar[bool] = False
     # Extra libcst metadata providers this rule reads (scopes and parents are always there).
     METADATA_DEPENDENCIES: ClassVar[Tuple[type, ...]] = ()
+    # False for an opinionated opt-in (an AIO9xx rule; every one is, a registry test checks): run
+    # when selected by its code, a prefix of it or `ALL`, never by the default selection.
+    selected_by_default: ClassVar[bool] = True
     # Set by the registry from the module name, e.g. "aio201_gather_to_taskgroup".
     key: ClassVar[str] = ""
 
@@ -180,6 +183,7 @@ class Rule:
             trigger_words=tuple(cls.trigger_words),
             anchors=short_anchors(cls.anchors),
             needs_async_def=cls.needs_async_def,
+            selected_by_default=cls.selected_by_default,
         )
 
 
@@ -203,6 +207,9 @@ def _check_contract(cls: type) -> None:
     version = getattr(cls, "min_python", None)
     if not (isinstance(version, tuple) and len(version) == 2 and all(isinstance(v, int) for v in version)):
         problems.append("min_python must be a (major, minor) tuple")
+    default = getattr(cls, "selected_by_default", True)
+    if not isinstance(default, bool) or not default and not getattr(cls, "code", "").startswith("AIO9"):
+        problems.append("selected_by_default must be a bool, and False only for an AIO9xx opt-in")
     words = getattr(cls, "trigger_words", ())
     if not words or not all(isinstance(w, str) and w for w in words):
         problems.append("trigger_words must be a non-empty tuple of strings")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
-from asyncio_upgrade.codemods.api import NEWEST_TARGET, Settings, Version, parse_version
+from asyncio_upgrade.codemods.api import NEWEST_TARGET, Settings, Version, parse_version, rule_infos
 from asyncio_upgrade.codemods.formatting import DEFAULT_BLACK
 
 from conftest import FIXTURES
@@ -96,14 +96,21 @@ class Case:
         return parse_version(value) if value else (sys.version_info[0], sys.version_info[1])
 
     def settings(self, code: Optional[str], **changes: object) -> Settings:
+        """The case's options for rule ``code`` alone, or (None) for every rule a user runs with
+        it: the default selection and the case's own rule, an opt-in included."""
         values = dict(
             target_version=self.target,
-            select=frozenset({code}) if code else None,
+            select=frozenset({code}) if code else _default_codes() | {self.key[:6].upper()},
             unsafe_fixes=self.unsafe,
             black=DEFAULT_BLACK if self.black else None,
         )
         values.update(changes)
         return Settings(**values)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1)
+def _default_codes() -> FrozenSet[str]:
+    return frozenset(info.code for info in rule_infos() if info.selected_by_default)
 
 
 def read_options(source: bytes) -> dict:

@@ -143,8 +143,8 @@ def test_config_with_a_bad_key_or_value_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "cfg.toml"
     path.write_text('[tool.asyncio-upgrade]\ncolour = "red"\n')
     one_line_error(check("--config", str(path), str(tmp_path)), str(path), "unknown key `colour`")
-    path.write_text('[tool.asyncio-upgrade]\nselect = ["AIO9"]\n')
-    one_line_error(check("--config", str(path), str(tmp_path)), str(path), "`select`", "`AIO9`")
+    path.write_text('[tool.asyncio-upgrade]\nselect = ["AIO8"]\n')
+    one_line_error(check("--config", str(path), str(tmp_path)), str(path), "`select`", "`AIO8`")
 
 
 def test_isolated_ignores_the_pyproject(tmp_path: Path) -> None:

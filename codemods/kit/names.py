@@ -45,3 +45,20 @@ def is_dotted_name(expr: cst.BaseExpression) -> bool:
     while isinstance(expr, cst.Attribute):
         expr = expr.value
     return isinstance(expr, cst.Name)
+# Decorators that make a generator the body of a context manager (or a pytest fixture, which
+# runs it as one): a ``yield`` inside a ``with`` block there is the point.
+CONTEXT_MANAGER_DECORATORS = frozenset({
+    "contextlib.contextmanager", "contextlib.asynccontextmanager", "pytest.fixture", "pytest_asyncio.fixture",
+})
+EXCEPTION_GROUPS = frozenset(
+    f"{module}.{name}" for module in ("builtins", "exceptiongroup") for name in ("ExceptionGroup", "BaseExceptionGroup")
+)
+
+
+def catches_exception_group(ctx: FileContext, handler: cst.CSTNode) -> bool:
+    """``handler`` is an ``except*`` clause, or an ``except`` clause naming an exception group."""
+    if isinstance(handler, cst.ExceptStarHandler):
+        return True
+    kind = handler.type if isinstance(handler, cst.ExceptHandler) else None
+    kinds = [element.value for element in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
+    return any(k is not None and ctx.resolves_to(k, EXCEPTION_GROUPS) for k in kinds)

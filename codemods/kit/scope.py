@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Collection, List, Optional, Tuple
 
 import libcst as cst
 
@@ -63,4 +63,28 @@ def in_timeout_block(ctx: FileContext, node: cst.CSTNode) -> bool:
         ):
             return True
         child, parent = parent, ctx.parent(parent)
+    return False
+
+
+def withs_around(ctx: FileContext, node: cst.CSTNode) -> Tuple[List[cst.With], Optional[cst.FunctionDef]]:
+    """The ``with``/``async with`` statements whose body holds ``node``, innermost first, up to
+    the function that owns ``node``, and that function (None at module level or in a lambda,
+    class body or comprehension: nothing is collected there)."""
+    withs: List[cst.With] = []
+    child, parent = node, ctx.parent(node)
+    while parent is not None and not isinstance(parent, cst.FunctionDef):
+        if isinstance(parent, (cst.Lambda, cst.ClassDef, cst.BaseComp)):
+            return [], None
+        if isinstance(parent, cst.With) and child is parent.body:
+            withs.append(parent)
+        child, parent = parent, ctx.parent(parent)
+    return withs, parent
+
+
+def decorated_with(ctx: FileContext, function: cst.FunctionDef, names: Collection[str]) -> bool:
+    """One of ``function``'s decorators is one of ``names``, called (``@pytest.fixture()``) or not."""
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if ctx.resolves_to(expr.func if isinstance(expr, cst.Call) else expr, names):
+            return True
     return False

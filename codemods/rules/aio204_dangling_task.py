@@ -43,7 +43,9 @@ class DanglingTask(Rule):
     the function a local variable (``task``, or ``task_2`` if ``task`` is used there).
 
     ## Limitations
-    Only ``asyncio.create_task``, ``asyncio.ensure_future``, ``asyncio.Task`` and
+    A task that is only tested (``x if create_task(...) else y``), collected into a list or
+    generator that is itself thrown away, or used as a context manager is reported without a
+    fix. Only ``asyncio.create_task``, ``asyncio.ensure_future``, ``asyncio.Task`` and
     ``create_task`` on a loop from ``asyncio.get_running_loop()`` / ``get_event_loop()``
     are recognised; ``tg.create_task`` in a TaskGroup and tasks that are stored, passed,
     awaited or returned are left alone. A set per instance would suit methods better; a
@@ -103,6 +105,21 @@ class DanglingTask(Rule):
         discard = fix.parse_statement(f"{task}.add_done_callback({set_name}.discard)\n")
         fix.replace(line, cst.FlattenSentinel([first, add, discard]))
         self.report(call, message, fix=fix)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Tasks lost in other ways: only tested, collected into a container or generator that
+        is itself thrown away, or entered as a context manager (a TypeError)."""
+        parent = self.ctx.parent(node)
+        if isinstance(parent, cst.Element):
+            parent = self.ctx.parent(parent)
+        lost = (
+            isinstance(parent, cst.IfExp) and parent.test is node
+            or isinstance(parent, (cst.CompIf, cst.WithItem))
+            or isinstance(parent, (cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp))
+            and isinstance(self.ctx.parent(parent), cst.Expr)
+        )
+        if lost and self.ctx.resolves_to(node.func, TASK_CREATORS):
+            self.report(node, without_fix("task created and thrown away: keep a reference until it is done", "not a statement of its own"))
 
     def _module_set(self) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
         """The set's name and the statement to declare it after (None: it exists); no name

@@ -36,6 +36,7 @@ class ReturnInTaskGroup(Rule):
     name = "return-in-task-group"
     min_python = (3, 11)
     safety = Safety.REPORT
+    equivalent_codes = ("ASYNC121",)
     trigger_words = ("TaskGroup",)
     anchors = tuple(TASK_GROUP)
 
