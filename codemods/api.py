@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from .model import (  # noqa: F401  (re-exported)
@@ -25,6 +27,7 @@ from .model import (  # noqa: F401  (re-exported)
 from .formatting import DEFAULT_BLACK, BlackOptions, black_options_from_pyproject  # noqa: F401  (re-exported)
 from .facts import ModuleFacts, ProjectFacts, module_facts  # noqa: F401  (re-exported)
 from .prefilter import T, rules_by_names, rules_by_text
+from .suppress import noqa_edit  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from .source import DecodedSource
@@ -32,8 +35,8 @@ if TYPE_CHECKING:
 __all__ = [
     "NEWEST_TARGET", "OLDEST_TARGET", "BlackOptions", "DEFAULT_BLACK", "Edit", "FileResult", "Finding",
     "FixStatus", "Prepared", "RuleInfo", "Safety", "Settings", "Version", "black_options_from_pyproject",
-    "decode_text", "format_version", "matched_packages", "parse_version", "prepare", "process_prepared",
-    "process_source", "rule_infos", "ModuleFacts", "ProjectFacts", "module_facts",
+    "decode_text", "fix_one", "format_version", "matched_packages", "noqa_edit", "parse_version", "prepare",
+    "process_prepared", "process_source", "rule_infos", "ModuleFacts", "ProjectFacts", "module_facts",
 ]
 
 
@@ -187,3 +190,52 @@ def decode_text(data: bytes) -> str:
         return decode(data).text
     except UndecodableSource as exc:
         raise ValueError(str(exc)) from None
+
+
+def fix_one(data: bytes, settings: Settings, finding: Finding) -> Optional[bytes]:
+    """``data`` with only ``finding``'s fix applied, imports included, as `fix` writes a fix
+    (verified, black formatting kept per ``settings``): an editor's quick fix. Safe or unsafe
+    alike; None when the finding has no fix or is not found at its place in ``data``."""
+    from .registry import rules_by_code
+
+    rule = rules_by_code().get(finding.code)
+    if rule is None or finding.fix is FixStatus.NONE:
+        return None
+    site = _ONLY_SITE.set(_Site(finding))
+    try:
+        result = process_source(data, replace(settings, unsafe_fixes=True), fix=True, rules=_only_at_site(rule))
+    finally:
+        _ONLY_SITE.reset(site)
+    return result.new_source
+
+
+class _Site:
+    """Where the one finding to fix is, and the pass that reports it (the first: later passes
+    see the rewritten source, where another site may have moved to the same place)."""
+
+    def __init__(self, finding: Finding) -> None:
+        self.where = (finding.line, finding.column, finding.end_line, finding.end_column)
+        self.first_pass: object = None
+
+
+_ONLY_SITE: ContextVar[Optional[_Site]] = ContextVar("_ONLY_SITE", default=None)
+
+
+@lru_cache(maxsize=None)
+def _only_at_site(rule: type) -> Tuple[type, ...]:
+    """``rule``, reporting only the site ``_ONLY_SITE`` names (one class per rule, kept: the
+    engine and the prefilter remember things per class)."""
+
+    def report(self, node, message, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        site = _ONLY_SITE.get()
+        if site is None:
+            return
+        if site.first_pass is None:
+            site.first_pass = self.ctx
+        where = self.ctx.position(node)
+        if self.ctx is site.first_pass and site.where == (
+            where.start.line, where.start.column + 1, where.end.line, where.end.column + 1
+        ):
+            rule.report(self, node, message, **kwargs)
+
+    return (type(rule.__name__, (rule,), {"__abstract__": True, "report": report, "__module__": __name__}),)
