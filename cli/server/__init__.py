@@ -1,0 +1,21 @@
+"""`asyncio-upgrade server`: a language server over stdio (``protocol``), with the engine in
+worker processes (``documents``, ``work``). pygls and lsprotocol come with the `lsp` extra and
+are imported only by this command."""
+
+from __future__ import annotations
+
+from ..options import UsageError
+
+EXTRA_MISSING = "the server needs the `lsp` extra: pip install 'asyncio-upgrade[lsp]'"
+
+
+def serve() -> int:
+    """Serve one client on stdin/stdout until it says `exit`."""
+    try:
+        from .protocol import create
+    except ImportError as exc:
+        if exc.name not in ("pygls", "lsprotocol") and not str(exc.name).startswith(("pygls.", "lsprotocol.")):
+            raise
+        raise UsageError(f"{EXTRA_MISSING} ({exc.name} is not installed)") from None
+    create().start_io()
+    return 0

@@ -1,0 +1,84 @@
+"""What the server's worker processes do: run the engine on an editor's buffer with the
+settings `asyncio-upgrade check PATH` would use for that file. A fresh `Run` each time (a few
+milliseconds), so a changed `pyproject.toml` counts at once. Plain, picklable data in and out;
+nothing here needs pygls."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Tuple
+
+from asyncio_upgrade.codemods.api import FileResult, Finding, Settings, decode_text, fix_one, process_source
+
+from ..options import RunOptions, UsageError
+from ..run import Run
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A buffer's findings; ``problem``: why there are none to show that the user should hear
+    about (a configuration error). A source that does not parse has no findings and no problem:
+    it is usually being typed."""
+
+    findings: Tuple[Finding, ...] = ()
+    problem: Optional[str] = None
+
+
+def settings_for(path: str) -> Settings:
+    """The settings `check PATH` gives ``path``: the nearest pyproject.toml's, per-file-ignores
+    and first-party names included. UsageError for a configuration `check` would refuse."""
+    run = Run(RunOptions(paths=[path], no_cache=True, quiet=True))
+    return run.settings.for_path(Path(path))
+
+
+def check(path: str, text: str) -> Checked:
+    try:
+        settings = settings_for(path)
+    except UsageError as exc:
+        return Checked(problem=str(exc))
+    result = _process(text, settings, fix=False)
+    return Checked(findings=tuple(result.findings) if result else ())
+
+
+def fix_all(path: str, text: str) -> Optional[str]:
+    """What `fix` would write for ``text`` (None: nothing to change, or it cannot be fixed)."""
+    try:
+        result = _process(text, settings_for(path), fix=True)
+    except UsageError:
+        return None
+    return _text(result.new_source) if result else None
+
+
+def fix_finding(path: str, text: str, finding: Finding) -> Optional[str]:
+    """``text`` with only ``finding``'s fix applied, imports included (unsafe fixes too)."""
+    data = _bytes(text)
+    try:
+        fixed = fix_one(data, settings_for(path), finding) if data is not None else None
+    except UsageError:
+        return None
+    return _text(fixed)
+
+
+def _process(text: str, settings: Settings, *, fix: bool) -> Optional[FileResult]:
+    data = _bytes(text)
+    if data is None:
+        return None
+    result = process_source(data, settings, fix=fix)
+    return None if result.skipped else result
+
+
+def _bytes(text: str) -> Optional[bytes]:
+    """The bytes the file would hold: encoded as its coding cookie says (UTF-8 without one).
+    None when the text cannot be (an unknown encoding, a character it lacks)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(text.encode("utf-8", "surrogatepass")).readline)
+        return text.encode("utf-8" if encoding == "utf-8-sig" else encoding)
+    except (SyntaxError, UnicodeError, LookupError):
+        return None
+
+
+def _text(data: Optional[bytes]) -> Optional[str]:
+    return decode_text(data) if data is not None else None
