@@ -14,8 +14,9 @@ def serve() -> int:
     try:
         from .protocol import create
     except ImportError as exc:
-        if exc.name not in ("pygls", "lsprotocol") and not str(exc.name).startswith(("pygls.", "lsprotocol.")):
+        package = (exc.name or "").partition(".")[0]
+        if package not in ("pygls", "lsprotocol"):
             raise
-        raise UsageError(f"{EXTRA_MISSING} ({exc.name} is not installed)") from None
+        raise UsageError(f"{EXTRA_MISSING} ({package} is not installed)") from None
     create().start_io()
     return 0

@@ -37,10 +37,11 @@ class Version:
         return await self._workers.run(work.check, work.Checked(), self.path, self.text)
 
     def answer(self, key: object, job: Callable[..., R], *args: Any) -> "asyncio.Future[Optional[R]]":
-        """``job(path, text, *args)`` in a worker, once for this version."""
+        """``job(path, text, *args)`` in a worker, once for this version (a request cancelled
+        while it waits leaves the answer to the next one)."""
         if key not in self._answers:
             self._answers[key] = asyncio.ensure_future(self._workers.run(job, None, self.path, self.text, *args))
-        return self._answers[key]
+        return asyncio.shield(self._answers[key])
 
     def cancel(self) -> None:
         for future in (self.checked, *self._answers.values()):
@@ -78,6 +79,7 @@ class Workers:
 
     def __init__(self) -> None:
         self._pool: Optional[ProcessPoolExecutor] = None
+        self._generation = 0
 
     async def run(self, job: Callable[..., R], on_crash: R, *args: Any) -> R:
         if self._pool is None:
@@ -85,16 +87,20 @@ class Workers:
             self._pool = ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn"))
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, job, *args)
+            return await asyncio.get_running_loop().run_in_executor(pool, work.in_generation, self._generation, job, *args)
         except BrokenProcessPool:
             if self._pool is pool:
                 self._pool = None
             return on_crash
 
-    def restart(self) -> None:
-        """New processes: what a worker remembered about the project (its first-party names, the
-        project's root) is read again."""
-        self.shutdown()
+    def warm_up(self) -> None:
+        for _ in range(WORKERS):
+            asyncio.ensure_future(self.run(work.warm_up, None))
+
+    def forget_projects(self) -> None:
+        """Make every worker read again what it remembers about projects (their roots and
+        first-party names) before its next job."""
+        self._generation += 1
 
     def shutdown(self) -> None:
         if self._pool is not None:

@@ -122,8 +122,8 @@ class Server(LanguageServer):
         return self.edit_for(version)(text_edits(self.lines(version.text), fixed)) if fixed else None
 
     def settings_changed(self) -> None:
-        """A configuration file changed: check every open document again, with new workers."""
-        self.documents.workers.restart()
+        """A project file changed: check every open document again."""
+        self.documents.workers.forget_projects()
         self._told.clear()
         for uri in self.documents.uris():
             self.track(uri, debounce=False)
@@ -160,6 +160,7 @@ def create() -> Server:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: Server, params: types.InitializedParams) -> None:
+        ls.documents.workers.warm_up()
         workspace = ls.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if watched and watched.dynamic_registration:

@@ -9,12 +9,16 @@ import io
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Any, Callable, Optional, Tuple, TypeVar
 
 from asyncio_upgrade.codemods.api import FileResult, Finding, Settings, decode_text, fix_one, process_source
 
+from .. import first_party
 from ..options import RunOptions, UsageError
 from ..run import Run
+
+R = TypeVar("R")
+_generation = 0
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,17 @@ class Checked:
 
     findings: Tuple[Finding, ...] = ()
     problem: Optional[str] = None
+
+
+def in_generation(generation: int, job: Callable[..., R], *args: Any) -> R:
+    """``job(*args)``, after forgetting what this process remembers about projects if the
+    server has seen a project file change since its last job (``generation`` went up)."""
+    global _generation
+    if generation != _generation:
+        _generation = generation
+        first_party.project_root.cache_clear()
+        first_party._names_for_folder.cache_clear()  # (the CLI runs once; it never needs to forget)
+    return job(*args)
 
 
 def settings_for(path: str) -> Settings:
@@ -41,6 +56,11 @@ def check(path: str, text: str) -> Checked:
         return Checked(problem=str(exc))
     result = _process(text, settings, fix=False)
     return Checked(findings=tuple(result.findings) if result else ())
+
+
+def warm_up() -> None:
+    """Import the engine and every rule now, not on the first check a user waits for."""
+    process_source(b"import asyncio\n\nasync def f():\n    asyncio.get_event_loop()\n", Settings(), fix=False)
 
 
 def fix_all(path: str, text: str) -> Optional[str]:
