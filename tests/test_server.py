@@ -152,7 +152,10 @@ class Client:
 
 
 def _capabilities(*, pull: bool) -> types.ClientCapabilities:
+    """The puller also prefers UTF-8 positions (as Neovim does); the other client says nothing,
+    which means UTF-16."""
     return types.ClientCapabilities(
+        general=types.GeneralClientCapabilities(position_encodings=["utf-8", "utf-16"]) if pull else None,
         workspace=types.WorkspaceClientCapabilities(
             workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True),
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True),
@@ -207,16 +210,17 @@ def seen(diagnostics: List[types.Diagnostic]) -> List[tuple]:
     return [(d.code, d.range.start.line + 1, d.message) for d in diagnostics]
 
 
-def applied(text: str, edit: types.WorkspaceEdit) -> str:
+def applied(text: str, edit: types.WorkspaceEdit, encoding: str = "utf-16-le") -> str:
     """``text`` with the edit's text edits applied, as a client applies them: positions in
-    UTF-16 code units, lines ending at \\n, \\r\\n or \\r."""
+    UTF-16 code units (or ``encoding``'s), lines ending at \\n, \\r\\n or \\r."""
     (document,) = edit.document_changes
     starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    unit = 2 if encoding == "utf-16-le" else 1
 
     def offset(position: types.Position) -> int:
         at, units = starts[position.line], 0
         while units < position.character:
-            units += len(text[at].encode("utf-16-le")) // 2
+            units += len(text[at].encode(encoding)) // unit
             at += 1
         return at
 
@@ -253,8 +257,15 @@ def test_pushed_diagnostics_are_checks_findings_in_utf16(client: Client, tmp_pat
 def test_pulled_diagnostics_where_the_client_pulls(puller: Client, tmp_path: Path) -> None:
     path = project(tmp_path, SOURCE)
     uri = puller.open(path)
-    assert seen(puller.pull(uri)) == checked_by_cli(path)
+    pulled = puller.pull(uri)
+    assert seen(pulled) == checked_by_cli(path)
     assert puller.pushed == {}
+    assert puller.initialized.capabilities.position_encoding == "utf-8"
+    # after `    print("ünïcödé 😀", `: 30 bytes in UTF-8
+    assert finding(pulled, "AIO406").range.start == types.Position(line=4, character=30)
+    fix = puller.actions(uri, finding(pulled, "AIO406").range, only=["quickfix"])[0]
+    expected = SOURCE.replace("asyncio.iscoroutinefunction", "inspect.iscoroutinefunction")
+    assert applied(SOURCE, fix.edit, "utf-8") == expected.replace("import asyncio\n", "import asyncio\nimport inspect\n")
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])

@@ -22,7 +22,7 @@ WORKERS = 2
 R = TypeVar("R")
 
 
-class Version:
+class Snapshot:
     """One version of an open document and what has been worked out for it, each piece once."""
 
     def __init__(self, workers: "Workers", uri: str, version: int, text: str, path: str, delay: float) -> None:
@@ -51,18 +51,18 @@ class Version:
 class Documents:
     def __init__(self) -> None:
         self.workers = Workers()
-        self._open: Dict[str, Version] = {}
+        self._open: Dict[str, Snapshot] = {}
 
-    def update(self, uri: str, version: int, text: str, path: str, *, debounce: bool) -> Version:
+    def update(self, uri: str, version: int, text: str, path: str, *, debounce: bool) -> Snapshot:
         self.close(uri)
-        current = self._open[uri] = Version(self.workers, uri, version, text, path, DEBOUNCE_SECONDS if debounce else 0)
+        current = self._open[uri] = Snapshot(self.workers, uri, version, text, path, DEBOUNCE_SECONDS if debounce else 0)
         return current
 
-    def current(self, uri: str) -> Optional[Version]:
+    def current(self, uri: str) -> Optional[Snapshot]:
         return self._open.get(uri)
 
-    def is_current(self, version: Version) -> bool:
-        return self._open.get(version.uri) is version
+    def is_current(self, snapshot: Snapshot) -> bool:
+        return self._open.get(snapshot.uri) is snapshot
 
     def close(self, uri: str) -> None:
         old = self._open.pop(uri, None)
