@@ -6,18 +6,14 @@ replaced version is dropped."""
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from typing import Any, Callable, Dict, Optional, TypeVar
 
 from . import work
+from .workers import Workers
 
 # How long an edited buffer must stay unchanged before it is checked again: typing does not
 # queue a check per keystroke. Opening and saving check at once.
 DEBOUNCE_SECONDS = 0.3
-# Two workers: one long file does not hold up the others, and the machine keeps a core.
-WORKERS = 2
 
 R = TypeVar("R")
 
@@ -71,38 +67,3 @@ class Documents:
 
     def uris(self):
         return list(self._open)
-
-
-class Workers:
-    """A pool of worker processes, started on first use. A worker that dies (the native parser
-    can, on pathological input) costs that one answer: the pool is started again."""
-
-    def __init__(self) -> None:
-        self._pool: Optional[ProcessPoolExecutor] = None
-        self._generation = 0
-
-    async def run(self, job: Callable[..., R], on_crash: R, *args: Any) -> R:
-        if self._pool is None:
-            # spawn: the server has threads, and forking a process with threads is unsafe
-            self._pool = ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn"))
-        pool = self._pool
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, work.in_generation, self._generation, job, *args)
-        except BrokenProcessPool:
-            if self._pool is pool:
-                self._pool = None
-            return on_crash
-
-    def warm_up(self) -> None:
-        for _ in range(WORKERS):
-            asyncio.ensure_future(self.run(work.warm_up, None))
-
-    def forget_projects(self) -> None:
-        """Make every worker read again what it remembers about projects (their roots and
-        first-party names) before its next job."""
-        self._generation += 1
-
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
