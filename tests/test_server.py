@@ -422,3 +422,11 @@ def test_check_does_not_import_the_server(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_a_file_the_configuration_excludes_has_no_diagnostics(client: Client, tmp_path: Path) -> None:
+    project(tmp_path, SOURCE, PROJECT + '\n[tool.asyncio-upgrade]\nextend-exclude = ["generated/"]\n')
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "app.py").write_text(SOURCE, encoding="utf-8")
+    assert client.diagnostics(client.open(tmp_path / "generated" / "app.py")) == []
+    assert len(client.diagnostics(client.open(tmp_path / "app.py"))) == 2

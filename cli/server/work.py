@@ -15,7 +15,7 @@ from asyncio_upgrade.codemods.api import FileResult, Finding, Settings, decode_t
 
 from .. import first_party
 from ..options import RunOptions, UsageError
-from ..run import Run
+from ..run import Run, _relative  # as per-file-ignores match a path
 
 R = TypeVar("R")
 _generation = 0
@@ -42,10 +42,14 @@ def in_generation(generation: int, job: Callable[..., R], *args: Any) -> R:
     return job(*args)
 
 
-def settings_for(path: str) -> Settings:
+def settings_for(path: str) -> Optional[Settings]:
     """The settings `check PATH` gives ``path``: the nearest pyproject.toml's, per-file-ignores
-    and first-party names included. UsageError for a configuration `check` would refuse."""
+    and first-party names included. None for a file the configuration's `exclude` or
+    `extend-exclude` leaves out (as walking its project would, and as ruff's server does).
+    UsageError for a configuration `check` would refuse."""
     run = Run(RunOptions(paths=[path], no_cache=True, quiet=True))
+    if run.exclude is not None and run.exclude.match_file(_relative(Path(path), run.config.root)):
+        return None
     return run.settings.for_path(Path(path))
 
 
@@ -76,15 +80,15 @@ def fix_finding(path: str, text: str, finding: Finding) -> Optional[str]:
     """``text`` with only ``finding``'s fix applied, imports included (unsafe fixes too)."""
     data = _bytes(text)
     try:
-        fixed = fix_one(data, settings_for(path), finding) if data is not None else None
+        settings = settings_for(path)
     except UsageError:
         return None
-    return _text(fixed)
+    return _text(fix_one(data, settings, finding)) if data is not None and settings else None
 
 
-def _process(text: str, settings: Settings, *, fix: bool) -> Optional[FileResult]:
+def _process(text: str, settings: Optional[Settings], *, fix: bool) -> Optional[FileResult]:
     data = _bytes(text)
-    if data is None:
+    if data is None or settings is None:
         return None
     result = process_source(data, settings, fix=fix)
     return None if result.skipped else result
