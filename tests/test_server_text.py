@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lsprotocol import types
 
-from asyncio_upgrade.cli.server.text import Lines, text_edits
+from asyncio_upgrade.cli.server.text import Lines, changes, text_edits
 from asyncio_upgrade.codemods.api import Edit, Settings, fix_one, noqa_edit, process_source
 
 
@@ -47,12 +47,12 @@ def test_positions_count_utf16_units_and_lsp_line_breaks_only() -> None:
     ],
 )
 def test_text_edits_turn_the_old_text_into_the_new(old: str, new: str) -> None:
-    assert apply(old, text_edits(Lines(old, len), new)) == new
+    assert apply(old, text_edits(Lines(old, len), changes(old, new))) == new
 
 
 def test_a_text_edit_never_splits_a_crlf() -> None:
     old, new = "a\r\nb\r\n", "a\r\n\r\nb\r\n"
-    for edit in text_edits(Lines(old, len), new):
+    for edit in text_edits(Lines(old, len), changes(old, new)):
         for position in (edit.range.start, edit.range.end):
             offset = Lines(old, len).offset_of(position)
             assert old[offset - 1 : offset + 1] != "\r\n"
@@ -61,7 +61,7 @@ def test_a_text_edit_never_splits_a_crlf() -> None:
 @given(st.lists(st.sampled_from(["a", "é", "😀", " ", "\n", "\r\n", "\r", "\x0c"]), max_size=12), st.lists(st.sampled_from(["a", "b", "😀", "\n", "\r\n"]), max_size=12))
 def test_text_edits_on_any_two_texts(old: list, new: list) -> None:
     old_text, new_text = "".join(old), "".join(new)
-    assert apply(old_text, text_edits(Lines(old_text, len), new_text)) == new_text
+    assert apply(old_text, text_edits(Lines(old_text, len), changes(old_text, new_text))) == new_text
 
 
 CODE = "import asyncio\n\n\ndef f(g):\n    return asyncio.iscoroutinefunction(g)\n"

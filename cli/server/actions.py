@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from asyncio_upgrade.codemods.api import Edit, Finding, FixStatus, rule_infos
 
-from .text import Lines, text_edits
+from .text import Change, Lines, text_edits
 
 SOURCE = "asyncio-upgrade"
 FIX_ALL_KIND = "source.fixAll.asyncio-upgrade"
@@ -40,14 +40,14 @@ def has_fix(finding: Finding) -> bool:
     return finding.fix in (FixStatus.AVAILABLE, FixStatus.UNSAFE)
 
 
-def quick_fix(lines: Lines, finding: Finding, fixed: str, edit: "EditFor") -> types.CodeAction:
+def quick_fix(lines: Lines, finding: Finding, changes: List[Change], edit: "EditFor") -> types.CodeAction:
     unsafe = finding.unsafe or finding.fix is FixStatus.UNSAFE
     return types.CodeAction(
         title=f"Fix {finding.code}: {finding.message}{' (unsafe fix)' if unsafe else ''}",
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic(lines, finding)],
         is_preferred=not unsafe,
-        edit=edit(text_edits(lines, fixed)),
+        edit=edit(text_edits(lines, changes)),
     )
 
 
@@ -61,9 +61,9 @@ def noqa_action(lines: Lines, finding: Finding, noqa: Edit, edit: "EditFor") -> 
     )
 
 
-def fix_all_action(lines: Lines, fixed: str, edit: "EditFor") -> types.CodeAction:
+def fix_all_action(lines: Lines, changes: List[Change], edit: "EditFor") -> types.CodeAction:
     return types.CodeAction(
-        title="asyncio-upgrade: fix all auto-fixable problems", kind=FIX_ALL_KIND, edit=edit(text_edits(lines, fixed))
+        title="asyncio-upgrade: fix all auto-fixable problems", kind=FIX_ALL_KIND, edit=edit(text_edits(lines, changes))
     )
 
 

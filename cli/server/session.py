@@ -13,7 +13,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace.position_codec import PositionCodec
 
-from asyncio_upgrade.codemods.api import Finding, FixStatus, noqa_edit
+from asyncio_upgrade.codemods.api import Finding, FixStatus
 
 from ..version import installed_version
 from . import actions, work
@@ -73,16 +73,16 @@ class Server(LanguageServer):
         found: List[types.CodeAction] = []
         for finding in _findings_at(lines, checked, params) if actions.wanted(QUICK_FIX, only) else ():
             if actions.has_fix(finding):
-                fixed = await snapshot.answer(("fix", finding), work.fix_finding, finding)
-                if fixed is not None:
-                    found.append(actions.quick_fix(lines, finding, fixed, edit))
-            noqa = noqa_edit(snapshot.text, (finding.line, finding.end_line), finding.code)
+                changes = await snapshot.answer(("fix", finding), work.fix_finding, finding)
+                if changes:
+                    found.append(actions.quick_fix(lines, finding, changes, edit))
+            noqa = await snapshot.answer(("noqa", finding), work.noqa, finding)
             if noqa is not None:
                 found.append(actions.noqa_action(lines, finding, noqa, edit))
         if actions.wanted(actions.FIX_ALL_KIND, only) and any(f.fix is FixStatus.AVAILABLE for f in checked.findings):
-            fixed = await snapshot.answer("fix all", work.fix_all)
-            if fixed is not None:
-                found.append(actions.fix_all_action(lines, fixed, edit))
+            changes = await snapshot.answer("fix all", work.fix_all)
+            if changes:
+                found.append(actions.fix_all_action(lines, changes, edit))
         return found
 
     async def fix_all_edit(self, uri: str) -> Optional[types.WorkspaceEdit]:
@@ -91,8 +91,8 @@ class Server(LanguageServer):
         if settled is None:
             return None
         snapshot = settled[0]
-        fixed = await snapshot.answer("fix all", work.fix_all)
-        return self._edit_for(snapshot)(text_edits(self._lines(snapshot.text), fixed)) if fixed else None
+        changes = await snapshot.answer("fix all", work.fix_all)
+        return self._edit_for(snapshot)(text_edits(self._lines(snapshot.text), changes)) if changes else None
 
     def settings_changed(self) -> None:
         """A project file changed: check every open document again."""

@@ -5,12 +5,12 @@ otherwise). Lines end at `\\n`, `\\r\\n` or `\\r`, as LSP and libcst count them 
 
 from __future__ import annotations
 
-import difflib
 import re
 from bisect import bisect_right
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 from lsprotocol import types
+from patiencediff import PatienceSequenceMatcher
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -56,15 +56,18 @@ class Lines:
         return end
 
 
-def text_edits(lines: Lines, new: str) -> List[types.TextEdit]:
-    """The edits that turn ``lines.text`` into ``new``: one per changed run of lines, each
-    narrowed to the characters that differ (never splitting a `\\r\\n`)."""
-    old = lines.text
+# Replace ``old[start:end]`` with the text.
+Change = Tuple[int, int, str]
+
+
+def changes(old: str, new: str) -> List[Change]:
+    """What turns ``old`` into ``new``: one change per changed run of lines, narrowed to the
+    characters that differ (never splitting a `\\r\\n`). Lines are matched by patience diff
+    (difflib takes minutes on a long file with many equal lines and many fixes)."""
     old_lines, new_lines = _split(old), _split(new)
     old_at, new_at = _starts(old_lines), _starts(new_lines)
-    edits = []
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    found = []
+    for tag, i1, i2, j1, j2 in PatienceSequenceMatcher(None, old_lines, new_lines).get_opcodes():
         if tag == "equal":
             continue
         start, end, new_start, new_end = old_at[i1], old_at[i2], new_at[j1], new_at[j2]
@@ -76,8 +79,12 @@ def text_edits(lines: Lines, new: str) -> List[types.TextEdit]:
             start, new_start = start - 1, new_start - 1
         if 0 < end < len(old) and old[end - 1 : end + 1] == "\r\n":
             end, new_end = end + 1, new_end + 1
-        edits.append(types.TextEdit(range=lines.range(start, end), new_text=new[new_start:new_end]))
-    return edits
+        found.append((start, end, new[new_start:new_end]))
+    return found
+
+
+def text_edits(lines: Lines, found: List[Change]) -> List[types.TextEdit]:
+    return [types.TextEdit(range=lines.range(start, end), new_text=text) for start, end, text in found]
 
 
 def _split(text: str) -> List[str]:

@@ -1,7 +1,7 @@
 """What the server's worker processes do: run the engine on an editor's buffer with the
-settings `asyncio-upgrade check PATH` would use for that file. A fresh `Run` each time (a few
-milliseconds), so a changed `pyproject.toml` counts at once. Plain, picklable data in and out;
-nothing here needs pygls."""
+settings `asyncio-upgrade check PATH` would use for that file, and turn its fixes into changes
+of the buffer's text. A fresh `Run` each time (a few milliseconds), so a changed
+`pyproject.toml` counts at once. Plain, picklable data in and out."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import io
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple, TypeVar
+from typing import Any, Callable, List, Optional, Tuple, TypeVar
 
-from asyncio_upgrade.codemods.api import FileResult, Finding, Settings, decode_text, fix_one, process_source
+from asyncio_upgrade.codemods.api import Edit, FileResult, Finding, Settings, decode_text, fix_one, noqa_edit, process_source
 
 from .. import first_party
 from ..options import RunOptions, UsageError
 from ..run import Run, _relative  # as per-file-ignores match a path
+from .text import Change, changes
 
 R = TypeVar("R")
 _generation = 0
@@ -67,23 +68,29 @@ def warm_up() -> None:
     process_source(b"import asyncio\n\nasync def f():\n    asyncio.get_event_loop()\n", Settings(), fix=False)
 
 
-def fix_all(path: str, text: str) -> Optional[str]:
-    """What `fix` would write for ``text`` (None: nothing to change, or it cannot be fixed)."""
+def fix_all(path: str, text: str) -> Optional[List[Change]]:
+    """What turns ``text`` into what `fix` would write (None: nothing to change, or it cannot be
+    fixed)."""
     try:
         result = _process(text, settings_for(path), fix=True)
     except UsageError:
         return None
-    return _text(result.new_source) if result else None
+    return _changes(text, result.new_source if result else None)
 
 
-def fix_finding(path: str, text: str, finding: Finding) -> Optional[str]:
-    """``text`` with only ``finding``'s fix applied, imports included (unsafe fixes too)."""
+def fix_finding(path: str, text: str, finding: Finding) -> Optional[List[Change]]:
+    """What applies only ``finding``'s fix to ``text``, imports included (unsafe fixes too)."""
     data = _bytes(text)
     try:
         settings = settings_for(path)
     except UsageError:
         return None
-    return _text(fix_one(data, settings, finding)) if data is not None and settings else None
+    return _changes(text, fix_one(data, settings, finding) if data is not None and settings else None)
+
+
+def noqa(path: str, text: str, finding: Finding) -> Optional[Edit]:
+    """The `# noqa` edit that silences ``finding``."""
+    return noqa_edit(text, (finding.line, finding.end_line), finding.code)
 
 
 def _process(text: str, settings: Optional[Settings], *, fix: bool) -> Optional[FileResult]:
@@ -104,5 +111,5 @@ def _bytes(text: str) -> Optional[bytes]:
         return None
 
 
-def _text(data: Optional[bytes]) -> Optional[str]:
-    return decode_text(data) if data is not None else None
+def _changes(text: str, fixed: Optional[bytes]) -> Optional[List[Change]]:
+    return changes(text, decode_text(fixed)) if fixed is not None else None
