@@ -52,6 +52,7 @@ class Client:
         self.pushed: Dict[str, List[types.PublishDiagnosticsParams]] = {}
         self.messages: List[str] = []
         self.applied: List[types.WorkspaceEdit] = []
+        self.refreshed = 0  # workspace/diagnostic/refresh requests
         self._arrived = asyncio.Event()
         self._versions: Dict[str, int] = {}
         self._ids = itertools.count(1000)
@@ -68,6 +69,11 @@ class Client:
         @self.lsp.feature(types.CLIENT_REGISTER_CAPABILITY)
         def register(params: types.RegistrationParams) -> None:
             return None
+
+        @self.lsp.feature(types.WORKSPACE_DIAGNOSTIC_REFRESH)
+        def refresh(params: None) -> None:
+            self.refreshed += 1
+            self._arrived.set()
 
         @self.lsp.feature(types.WORKSPACE_APPLY_EDIT)
         def apply(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
@@ -142,6 +148,19 @@ class Client:
         change = types.FileEvent(uri=path.resolve().as_uri(), type=types.FileChangeType.Changed)
         self.lsp.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[change]))
 
+    def close(self, uri: str) -> None:
+        self.lsp.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+
+    def wait(self, condition) -> None:
+        """Until ``condition()`` holds, checked as each message from the server arrives."""
+
+        async def waited() -> None:
+            while not condition():
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        self.run(waited())
+
     def stop(self) -> int:
         self.run(self.lsp.shutdown_async(None))
         self.lsp.exit(None)
@@ -159,6 +178,7 @@ def _capabilities(*, pull: bool) -> types.ClientCapabilities:
         workspace=types.WorkspaceClientCapabilities(
             workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True),
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True),
+            diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True) if pull else None,
         ),
         text_document=types.TextDocumentClientCapabilities(
             diagnostic=types.DiagnosticClientCapabilities() if pull else None,
@@ -352,14 +372,26 @@ def test_settings_come_from_pyproject_and_are_read_again_when_it_changes(client:
     config.write_text(PROJECT.replace(">=3.11", ">=3.9"))  # AIO405's fix needs 3.11: withheld
     before = len(client.pushed[uri])
     client.watched_file_changed(config)
-
-    async def republished() -> None:
-        while len(client.pushed[uri]) == before:
-            client._arrived.clear()
-            await client._arrived.wait()
-
-    client.run(republished())
+    client.wait(lambda: len(client.pushed[uri]) > before)
     assert seen(client.pushed[uri][-1].diagnostics) == checked_by_cli(path)
+
+
+def test_a_client_that_pulls_is_asked_to_pull_again_when_settings_change(puller: Client, tmp_path: Path) -> None:
+    path = project(tmp_path, SOURCE, PROJECT + '\n[tool.asyncio-upgrade]\nignore = ["AIO405"]\n')
+    uri = puller.open(path)
+    assert [d.code for d in puller.pull(uri)] == ["AIO406"]
+    before = puller.refreshed
+    (tmp_path / "pyproject.toml").write_text(PROJECT)
+    puller.watched_file_changed(tmp_path / "pyproject.toml")
+    puller.wait(lambda: puller.refreshed > before)
+    assert sorted(d.code for d in puller.pull(uri)) == ["AIO405", "AIO406"]
+
+
+def test_closing_a_document_clears_its_pushed_diagnostics(client: Client, tmp_path: Path) -> None:
+    uri = client.open(project(tmp_path, SOURCE))
+    assert client.diagnostics(uri) != []
+    client.close(uri)
+    client.wait(lambda: len(client.pushed[uri][-1].diagnostics) == 0)
 
 
 def test_a_configuration_error_is_shown_once_and_gives_no_diagnostics(client: Client, tmp_path: Path) -> None:
