@@ -6,7 +6,7 @@ replaced version is dropped."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from . import work
 from .workers import Workers
@@ -65,5 +65,5 @@ class Documents:
         if old is not None:
             old.cancel()
 
-    def uris(self):
+    def uris(self) -> List[str]:
         return list(self._open)

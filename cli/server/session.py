@@ -20,6 +20,8 @@ from . import actions, work
 from .documents import Documents, Snapshot
 from .text import Lines, text_edits
 
+_background_tasks: set = set()
+
 QUICK_FIX = types.CodeActionKind.QuickFix
 
 
@@ -41,7 +43,9 @@ class Server(LanguageServer):
         path = to_fs_path(uri) or str(Path.cwd() / Path(uri).name)
         snapshot = self.documents.update(uri, document.version or 0, document.source, path, debounce=debounce)
         if not self.pulls:
-            asyncio.ensure_future(self._push(snapshot))
+            task = asyncio.ensure_future(self._push(snapshot))
+            _background_tasks.add(task)
+            task.add_done_callback(_background_tasks.discard)
 
     async def settled(self, uri: str) -> Optional[Tuple[Snapshot, work.Checked]]:
         """The document's current snapshot once it is checked (a newer one, if the document

@@ -33,7 +33,7 @@ class Worker:
     async def run(self, job: Callable[..., R], *args: Any) -> R:
         """EOFError if the process died."""
         self._connection.send((job, args))
-        return await asyncio.get_running_loop().run_in_executor(None, self._connection.recv)
+        return await asyncio.to_thread(self._connection.recv)
 
     def stop(self) -> None:
         """End the process (a job it runs is lost: its caller gets EOFError)."""
