@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
@@ -27,9 +26,10 @@ from .model import (  # noqa: F401  (re-exported)
 from .formatting import DEFAULT_BLACK, BlackOptions, black_options_from_pyproject  # noqa: F401  (re-exported)
 from .facts import ModuleFacts, ProjectFacts, module_facts  # noqa: F401  (re-exported)
 from .prefilter import T, rules_by_names, rules_by_text
-from .suppress import noqa_edit  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
+    from contextvars import ContextVar
+
     from .source import DecodedSource
 
 __all__ = [
@@ -201,12 +201,20 @@ def fix_one(data: bytes, settings: Settings, finding: Finding) -> Optional[bytes
     rule = rules_by_code().get(finding.code)
     if rule is None or finding.fix is FixStatus.NONE:
         return None
-    site = _ONLY_SITE.set(_Site(finding))
+    site = _only_site().set(_Site(finding))
     try:
         result = process_source(data, replace(settings, unsafe_fixes=True), fix=True, rules=_only_at_site(rule))
     finally:
-        _ONLY_SITE.reset(site)
+        _only_site().reset(site)
     return result.new_source
+
+
+def noqa_edit(text: str, lines: Tuple[int, int], code: str) -> Optional[Edit]:
+    """The edit that silences ``code`` for a finding spanning ``lines`` with a `# noqa` where
+    `check` honours it (``suppress.noqa_edit``), or None."""
+    from .suppress import noqa_edit as edit
+
+    return edit(text, lines, code)
 
 
 class _Site:
@@ -218,16 +226,22 @@ class _Site:
         self.first_pass: object = None
 
 
-_ONLY_SITE: ContextVar[Optional[_Site]] = ContextVar("_ONLY_SITE", default=None)
+@lru_cache(maxsize=None)
+def _only_site() -> "ContextVar[Optional[_Site]]":
+    """The site ``fix_one`` is fixing (made on first use: the command's start-up has no use for
+    it)."""
+    from contextvars import ContextVar
+
+    return ContextVar("only_site", default=None)
 
 
 @lru_cache(maxsize=None)
 def _only_at_site(rule: type) -> Tuple[type, ...]:
-    """``rule``, reporting only the site ``_ONLY_SITE`` names (one class per rule, kept: the
+    """``rule``, reporting only the site ``_only_site()`` names (one class per rule, kept: the
     engine and the prefilter remember things per class)."""
 
     def report(self, node, message, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        site = _ONLY_SITE.get()
+        site = _only_site().get()
         if site is None:
             return
         if site.first_pass is None:
