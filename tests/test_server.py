@@ -25,6 +25,7 @@ from asyncio_upgrade.cli.app import app
 
 SERVER = [sys.executable, "-m", "asyncio_upgrade.cli", "server"]
 runner = CliRunner()  # `fix` and `check`, to compare with
+HANG_GUARD = 120  # seconds: only a server that stopped answering makes a test wait this long
 PROJECT = '[project]\nname = "demo"\nrequires-python = ">=3.11"\n'
 UNSAFE_PROJECT = PROJECT + "\n[tool.asyncio-upgrade]\nunsafe-fixes = true\n"
 # AIO406 (asyncio.iscoroutinefunction -> inspect's; its fix adds `import inspect` and drops the
@@ -53,7 +54,7 @@ class Client:
         self.messages: List[str] = []
         self.applied: List[types.WorkspaceEdit] = []
         self.refreshed = 0  # workspace/diagnostic/refresh requests
-        self._arrived = asyncio.Event()
+        self._arrived = self.run(_event())  # made in its loop (Python 3.9 binds it on creation)
         self._versions: Dict[str, int] = {}
         self._ids = itertools.count(1000)
 
@@ -85,7 +86,7 @@ class Client:
         self.lsp.initialized(types.InitializedParams())
 
     def run(self, awaitable):
-        return self.loop.run_until_complete(asyncio.wait_for(awaitable, 60))
+        return self.loop.run_until_complete(asyncio.wait_for(awaitable, HANG_GUARD))
 
     def open(self, path: Path) -> str:
         uri = path.resolve().as_uri()
@@ -168,6 +169,10 @@ class Client:
         code = self.lsp._server.returncode  # the server process pygls started
         self.loop.close()
         return code
+
+
+async def _event() -> asyncio.Event:
+    return asyncio.Event()
 
 
 def _capabilities(*, pull: bool) -> types.ClientCapabilities:
