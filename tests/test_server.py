@@ -120,8 +120,10 @@ class Client:
         params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
         return list(self.run(self.lsp.text_document_diagnostic_async(params)).items)
 
-    def actions(self, uri: str, where: types.Range, only: Optional[List[str]] = None) -> List[types.CodeAction]:
-        context = types.CodeActionContext(diagnostics=[], only=only)
+    def actions(
+        self, uri: str, where: types.Range, only: Optional[List[str]] = None, trigger: Optional[types.CodeActionTriggerKind] = None
+    ) -> List[types.CodeAction]:
+        context = types.CodeActionContext(diagnostics=[], only=only, trigger_kind=trigger)
         params = types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri), range=where, context=context)
         return list(self.run(self.lsp.text_document_code_action_async(params)) or [])
 
@@ -308,6 +310,8 @@ def test_the_quick_fix_is_the_rules_fix_with_its_imports_as_fix_writes_it(client
     assert path.read_bytes() == original  # the server writes nothing
     assert noqa.title == "Disable AIO406 for this line"
     assert fix_all.kind == "source.fixAll.asyncio-upgrade"
+    automatic = client.actions(uri, finding(diagnostics, "AIO406").range, trigger=types.CodeActionTriggerKind.Automatic)
+    assert [action.title for action in automatic] == [fix.title, noqa.title]  # a light bulb shows no source action
 
 
 def test_a_safe_quick_fix_is_preferred_and_unsafe_ones_are_offered_without_the_setting(client: Client, tmp_path: Path) -> None:

@@ -83,7 +83,11 @@ class Server(LanguageServer):
             noqa = await snapshot.answer(("noqa", finding), work.noqa, finding)
             if noqa is not None:
                 found.append(actions.noqa_action(lines, finding, noqa, edit))
-        if actions.wanted(actions.FIX_ALL_KIND, only) and any(f.fix is FixStatus.AVAILABLE for f in checked.findings):
+        # A light bulb's automatic request shows no source action: fix-all is worked out when
+        # asked for by kind (on save), or when the user asks for every action.
+        automatic = only is None and params.context.trigger_kind == types.CodeActionTriggerKind.Automatic
+        fixable = any(f.fix is FixStatus.AVAILABLE for f in checked.findings)
+        if not automatic and fixable and actions.wanted(actions.FIX_ALL_KIND, only):
             changes = await snapshot.answer("fix all", work.fix_all)
             if changes:
                 found.append(actions.fix_all_action(lines, changes, edit))
