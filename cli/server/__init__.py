@@ -1,6 +1,6 @@
-"""`asyncio-upgrade server`: a language server over stdio (``protocol``), with the engine in
-worker processes (``documents``, ``work``). pygls and lsprotocol come with the `lsp` extra and
-are imported only by this command."""
+"""`asyncio-upgrade server`: a language server over stdio (``protocol``, ``session``), with the
+engine in worker processes (``documents``, ``workers``, ``work``). pygls, lsprotocol and
+patiencediff come with the `lsp` extra and are imported only by this command."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def serve() -> int:
         from .protocol import create
     except ImportError as exc:
         package = (exc.name or "").partition(".")[0]
-        if package not in ("pygls", "lsprotocol"):
+        if package not in ("pygls", "lsprotocol", "patiencediff"):
             raise
         raise UsageError(f"{EXTRA_MISSING} ({package} is not installed)") from None
     create().start_io()
