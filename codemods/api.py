@@ -33,10 +33,11 @@ if TYPE_CHECKING:
     from .source import DecodedSource
 
 __all__ = [
+    "fix_one", "noqa_edit",  # for editors (``cli/server``)
     "NEWEST_TARGET", "OLDEST_TARGET", "BlackOptions", "DEFAULT_BLACK", "Edit", "FileResult", "Finding",
     "FixStatus", "Prepared", "RuleInfo", "Safety", "Settings", "Version", "black_options_from_pyproject",
-    "decode_text", "fix_one", "format_version", "matched_packages", "noqa_edit", "parse_version", "prepare",
-    "process_prepared", "process_source", "rule_infos", "ModuleFacts", "ProjectFacts", "module_facts",
+    "decode_text", "format_version", "matched_packages", "parse_version", "prepare", "process_prepared",
+    "process_source", "rule_infos", "ModuleFacts", "ProjectFacts", "module_facts",
 ]
 
 
