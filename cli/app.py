@@ -1,4 +1,4 @@
-"""The `asyncio-upgrade` command: check, fix, rules, explain."""
+"""The `asyncio-upgrade` command: check, fix, rules, explain, server."""
 
 from __future__ import annotations
 
@@ -208,6 +208,19 @@ def explain(code: str = typer.Argument(..., help="A rule code (AIO201) or name."
                 print(f"\nReference: {section_link(info)}")
                 return 0
         raise UsageError(f"unknown rule `{code}` (see `asyncio-upgrade rules`)")
+
+    _guard(body)
+
+
+@app.command()
+def server() -> None:
+    """Run the language server on stdin/stdout: diagnostics, quick fixes, `# noqa` and fix-all
+    code actions for editors (needs the `lsp` extra: pip install 'asyncio-upgrade[lsp]')."""
+
+    def body() -> int:
+        from .server import serve
+
+        return serve()
 
     _guard(body)
 

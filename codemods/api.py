@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from .model import (  # noqa: F401  (re-exported)
@@ -27,9 +28,12 @@ from .facts import ClassFacts, ModuleFacts, ProjectFacts, module_facts  # noqa: 
 from .prefilter import T, rules_by_names, rules_by_text
 
 if TYPE_CHECKING:
+    from contextvars import ContextVar
+
     from .source import DecodedSource
 
 __all__ = [
+    "fix_one", "noqa_edit",  # for editors (``cli/server``)
     "NEWEST_TARGET", "OLDEST_TARGET", "BlackOptions", "DEFAULT_BLACK", "Edit", "FileResult", "Finding",
     "FixStatus", "Prepared", "RuleInfo", "Safety", "Settings", "Version", "black_options_from_pyproject",
     "decode_text", "format_version", "matched_packages", "parse_version", "prepare", "process_prepared",
@@ -189,3 +193,66 @@ def decode_text(data: bytes) -> str:
         return decode(data).text
     except UndecodableSource as exc:
         raise ValueError(str(exc)) from None
+
+
+def fix_one(data: bytes, settings: Settings, finding: Finding) -> Optional[bytes]:
+    """``data`` with only ``finding``'s fix applied, imports included, as `fix` writes a fix
+    (verified, black formatting kept per ``settings``): an editor's quick fix. Safe or unsafe
+    alike; None when the finding has no fix or is not found at its place in ``data``."""
+    from .registry import rules_by_code
+
+    rule = rules_by_code().get(finding.code)
+    if rule is None or finding.fix is FixStatus.NONE:
+        return None
+    site = _only_site().set(_Site(finding))
+    try:
+        result = process_source(data, replace(settings, unsafe_fixes=True), fix=True, rules=_only_at_site(rule))
+    finally:
+        _only_site().reset(site)
+    return result.new_source
+
+
+def noqa_edit(text: str, lines: Tuple[int, int], code: str) -> Optional[Edit]:
+    """The edit that silences ``code`` for a finding spanning ``lines`` with a `# noqa` where
+    `check` honours it (``suppress.noqa_edit``), or None."""
+    from .suppress import noqa_edit as edit
+
+    return edit(text, lines, code)
+
+
+class _Site:
+    """Where the one finding to fix is, and the pass that reports it (the first: later passes
+    see the rewritten source, where another site may have moved to the same place)."""
+
+    def __init__(self, finding: Finding) -> None:
+        self.where = (finding.line, finding.column, finding.end_line, finding.end_column)
+        self.first_pass: object = None
+
+
+@lru_cache(maxsize=None)
+def _only_site() -> "ContextVar[Optional[_Site]]":
+    """The site ``fix_one`` is fixing (made on first use: the command's start-up has no use for
+    it)."""
+    from contextvars import ContextVar
+
+    return ContextVar("only_site", default=None)
+
+
+@lru_cache(maxsize=None)
+def _only_at_site(rule: type) -> Tuple[type, ...]:
+    """``rule``, reporting only the site ``_only_site()`` names (one class per rule, kept: the
+    engine and the prefilter remember things per class)."""
+
+    def report(self, node, message, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        site = _only_site().get()
+        if site is None:
+            return
+        if site.first_pass is None:
+            site.first_pass = self.ctx
+        where = self.ctx.position(node)
+        if self.ctx is site.first_pass and site.where == (
+            where.start.line, where.start.column + 1, where.end.line, where.end.column + 1
+        ):
+            rule.report(self, node, message, **kwargs)
+
+    return (type(rule.__name__, (rule,), {"__abstract__": True, "report": report, "__module__": __name__}),)
