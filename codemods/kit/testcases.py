@@ -71,9 +71,11 @@ def methods(cls: cst.ClassDef) -> Iterator[cst.FunctionDef]:
 
 
 def receiver(func: cst.FunctionDef) -> Optional[str]:
-    """The name of a method's first parameter (``self``), if it has one."""
+    """The name of a method's first parameter (``self``, or ``cls`` of a class method), if it
+    has one and is not a static method."""
     params = func.params.params
-    return params[0].name.value if params and not func.decorators else None
+    static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in func.decorators)
+    return params[0].name.value if params and not static else None
 
 
 def self_attributes(cls: cst.ClassDef, attr: str) -> List[tuple]:

@@ -1,0 +1,99 @@
+"""Tests that drive an event loop by hand (AIO702): which uses of the loop a migration to
+``IsolatedAsyncioTestCase`` can drop or turn into ``await``, and the rewritten methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Optional, Set
+
+import libcst as cst
+
+from ..loops import NoFix
+from .names import asyncio_names, is_call_to
+from .syntax import as_operand, count_comments, sole_positional_arg
+from .testcases import ASYNC_HOOKS
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+SET_LOOP = asyncio_names("set_event_loop")
+# Decorators known to take a coroutine function as well as a plain one.
+COROUTINE_SAFE_DECORATORS = frozenset({
+    "unittest.skip", "unittest.skipIf", "unittest.skipUnless", "unittest.expectedFailure",
+    "unittest.mock.patch", "unittest.mock.patch.object", "unittest.mock.patch.dict", "unittest.mock.patch.multiple",
+    "mock.patch", "mock.patch.object", "mock.patch.dict", "mock.patch.multiple",
+})
+
+
+@dataclass
+class MethodEdits:
+    """What becomes of one method: lines dropped, ``run_until_complete`` calls awaited."""
+
+    drop: List[cst.SimpleStatementLine] = field(default_factory=list)
+    awaits: Dict[cst.Call, cst.BaseExpression] = field(default_factory=dict)
+
+
+def awaited(ctx: FileContext, run: cst.Call) -> cst.BaseExpression:
+    """``await <arg>`` for ``loop.run_until_complete(<arg>)``, parenthesised where it is the
+    target of an attribute, subscript or call."""
+    arg = sole_positional_arg(run)
+    if arg is None:
+        raise NoFix("`run_until_complete` takes one argument")
+    new = cst.Await(as_operand(arg))
+    parent = ctx.parent(run)
+    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is run or \
+            isinstance(parent, cst.Call) and parent.func is run:
+        new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return new
+
+
+def whole_line(ctx: FileContext, expr: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
+    """The line whose one statement is ``expr`` (an expression statement or an assignment)."""
+    small = ctx.parent(expr)
+    line = ctx.parent(small)
+    if isinstance(small, (cst.Expr, cst.Assign)) and small.value is expr and isinstance(line, cst.SimpleStatementLine) \
+            and len(line.body) == 1:
+        return line
+    return None
+
+
+def in_comprehension(ctx: FileContext, node: cst.CSTNode, method: cst.FunctionDef) -> bool:
+    while node is not None and node is not method:
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            return True
+        node = ctx.parent(node)
+    return False
+
+
+def set_loop_lines(ctx: FileContext, method: cst.FunctionDef) -> List[cst.SimpleStatementLine]:
+    """``asyncio.set_event_loop(...)`` statements of the method's own body."""
+    lines = []
+    for stmt in method.body.body:
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+        if isinstance(small, cst.Expr) and is_call_to(ctx, small.value, SET_LOOP):
+            lines.append(stmt)
+    return lines
+
+
+def rewritten_method(method: cst.FunctionDef, edits: MethodEdits) -> Optional[cst.FunctionDef]:
+    """The method with its edits applied, made ``async def`` (a hook renamed) when it now awaits;
+    None when nothing is left of its body. ``NoFix`` when a dropped line holds a comment."""
+    if any(count_comments(line) for line in edits.drop):
+        raise NoFix("a comment would be lost")
+    dropped: Set[int] = {id(line) for line in edits.drop}
+
+    class Apply(cst.CSTTransformer):
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+            return edits.awaits.get(original, updated)
+
+        def leave_SimpleStatementLine(self, original, updated):  # type: ignore[override]
+            return cst.RemoveFromParent() if id(original) in dropped else updated
+
+    body = method.body.visit(Apply())
+    if not body.body:
+        return None
+    new = method.with_changes(body=body)
+    if edits.awaits:
+        name = ASYNC_HOOKS.get(method.name.value, method.name.value)
+        new = new.with_changes(asynchronous=cst.Asynchronous(), name=method.name.with_changes(value=name))
+    return new
