@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional, Set
 
@@ -11,7 +12,7 @@ import libcst as cst
 from ..loops import NoFix
 from .names import asyncio_names, is_call_to
 from .syntax import as_operand, count_comments, sole_positional_arg
-from .testcases import ASYNC_HOOKS
+from .testcases import ASYNC_HOOKS, methods
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -97,3 +98,27 @@ def rewritten_method(method: cst.FunctionDef, edits: MethodEdits) -> Optional[cs
         name = ASYNC_HOOKS.get(method.name.value, method.name.value)
         new = new.with_changes(asynchronous=cst.Asynchronous(), name=method.name.with_changes(value=name))
     return new
+
+
+def check_conversions(ctx: FileContext, family: List[cst.ClassDef], edits: Dict[cst.FunctionDef, MethodEdits]) -> None:
+    """``NoFix`` unless every method that will await can become a coroutine: a test that is a
+    plain ``def`` whose decorators take coroutine functions too, or a hook (``setUp``) that no
+    other class of the family also defines."""
+    hooks = Counter(m.name.value for cls in family for m in methods(cls))
+    for method, changes in edits.items():
+        name = method.name.value
+        if not changes.awaits:
+            continue
+        if name in ASYNC_HOOKS and (hooks[name] > 1 or hooks[ASYNC_HOOKS[name]]):
+            raise NoFix("set-up split over several classes")
+        if name not in ASYNC_HOOKS:
+            check_test(ctx, method)
+
+
+def check_test(ctx: FileContext, method: cst.FunctionDef) -> None:
+    if method.asynchronous is not None:
+        raise NoFix(f"`{method.name.value}` is an `async def` test that unittest never ran")
+    for decorator in method.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if not ctx.resolves_to(target, COROUTINE_SAFE_DECORATORS):
+            raise NoFix(f"`{method.name.value}` has a decorator that may not take a coroutine function")

@@ -1,12 +1,10 @@
-from collections import Counter
 from typing import Dict, List
 
 import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.loop_tests import (
-    COROUTINE_SAFE_DECORATORS, SET_LOOP, MethodEdits, awaited, in_comprehension, rewritten_method, set_loop_lines,
-    whole_line,
+    SET_LOOP, MethodEdits, awaited, check_conversions, in_comprehension, rewritten_method, set_loop_lines, whole_line,
 )
 from ..kit.names import asyncio_names, is_call_to
 from ..kit.testcases import ASYNC_HOOKS, methods, self_attributes, stdlib_ref, subclasses_in_module
@@ -90,13 +88,7 @@ class UnittestEventLoop(Rule):
                 if method is None:
                     raise NoFix("the loop is used in a nested function")
                 self._use(attribute, method, edits.setdefault(method, MethodEdits()), creation)
-        hooks = Counter(m.name.value for cls in family for m in methods(cls))
-        for method, changes in edits.items():
-            name = method.name.value
-            if changes.awaits and name in ASYNC_HOOKS and (hooks[name] > 1 or hooks[ASYNC_HOOKS[name]]):
-                raise NoFix("set-up split over several classes")
-            if changes.awaits and name not in ASYNC_HOOKS:
-                self._check_test(method)
+        check_conversions(self.ctx, family, edits)
         return {method: changes for method, changes in edits.items() if changes.drop or changes.awaits}
 
     def _use(self, attribute: cst.Attribute, method: cst.FunctionDef, changes: MethodEdits, creation) -> None:
@@ -121,14 +113,6 @@ class UnittestEventLoop(Rule):
         else:
             use = parent.attr.value if isinstance(parent, cst.Attribute) else None
             raise NoFix(f"the loop is also used for `{use}`" if use else "the loop is passed on or stored")
-
-    def _check_test(self, method: cst.FunctionDef) -> None:
-        if method.asynchronous is not None:
-            raise NoFix(f"`{method.name.value}` is an `async def` test that unittest never ran")
-        for decorator in method.decorators:
-            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            if not self.ctx.resolves_to(target, COROUTINE_SAFE_DECORATORS):
-                raise NoFix(f"`{method.name.value}` has a decorator that may not take a coroutine function")
 
 
 def _creations(ctx, setup: cst.FunctionDef):
