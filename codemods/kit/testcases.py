@@ -144,3 +144,26 @@ def super_hook_calls(func: cst.FunctionDef) -> List[cst.Call]:
 
     func.body.visit(Finder())
     return found
+
+
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest_asyncio.plugin.fixture"})
+
+
+def is_pytest_fixture(ctx: FileContext, func: cst.FunctionDef) -> bool:
+    """Decorated with ``@pytest.fixture`` or ``@pytest_asyncio.fixture`` (called or not)."""
+    return any(
+        ctx.resolves_to(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator, FIXTURE_DECORATORS)
+        for d in func.decorators
+    )
+
+
+def is_test_function(ctx: FileContext, func: cst.FunctionDef) -> bool:
+    """A function pytest collects as a test by its name: ``test*`` at module level, or in a
+    ``Test*`` class at module level."""
+    if not func.name.value.startswith("test"):
+        return False
+    block = ctx.parent(func)
+    if isinstance(block, cst.Module):
+        return True
+    cls = ctx.parent(block) if isinstance(block, cst.IndentedBlock) else None
+    return isinstance(cls, cst.ClassDef) and cls.name.value.startswith("Test") and isinstance(ctx.parent(cls), cst.Module)
