@@ -16,6 +16,7 @@ from .testcases import ASYNC_HOOKS, methods
 
 if TYPE_CHECKING:
     from ..context import FileContext
+    from ..rule import Fix
 
 SET_LOOP = asyncio_names("set_event_loop")
 # Decorators known to take a coroutine function as well as a plain one.
@@ -122,3 +123,23 @@ def check_test(ctx: FileContext, method: cst.FunctionDef) -> None:
         target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
         if not ctx.resolves_to(target, COROUTINE_SAFE_DECORATORS):
             raise NoFix(f"`{method.name.value}` has a decorator that may not take a coroutine function")
+
+
+def replace_methods(fix: "Fix", family: List[cst.ClassDef], new: Dict[cst.FunctionDef, Optional[cst.FunctionDef]]) -> None:
+    """Have ``fix`` put each method of ``new`` in its place (None: remove it). A statement after
+    removed methods takes the blank lines above the first of them (its own comments kept), so
+    no blank line opens a class body."""
+    for cls in family:
+        removed_run: List[cst.CSTNode] = []
+        for stmt in cls.body.body:
+            replacement = new.get(stmt, stmt)
+            if replacement is None:
+                fix.remove(stmt)
+                removed_run.append(stmt)
+                continue
+            if removed_run:
+                kept = [line for line in replacement.leading_lines if line.comment is not None]
+                replacement = replacement.with_changes(leading_lines=[*removed_run[0].leading_lines, *kept])
+                removed_run = []
+            if replacement is not stmt:
+                fix.replace(stmt, replacement)

@@ -4,7 +4,8 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.loop_tests import (
-    SET_LOOP, MethodEdits, awaited, check_conversions, in_comprehension, rewritten_method, set_loop_lines, whole_line,
+    SET_LOOP, MethodEdits, awaited, check_conversions, in_comprehension, replace_methods, rewritten_method,
+    set_loop_lines, whole_line,
 )
 from ..kit.names import asyncio_names, is_call_to
 from ..kit.testcases import ASYNC_HOOKS, methods, self_attributes, stdlib_ref, subclasses_in_module
@@ -65,14 +66,13 @@ class UnittestEventLoop(Rule):
             return
         attr = creation.body[0].targets[0].target.attr.value
         fix = self.fix(node)
+        family = subclasses_in_module(self.ctx.module, node)
         try:
-            edits = self._plan(subclasses_in_module(self.ctx.module, node), attr, creation)
+            edits = self._plan(family, attr, creation)
             base = stdlib_ref(self.ctx, fix, "unittest", "IsolatedAsyncioTestCase", isinstance(bases[0], cst.Name))
             if base is None:
                 raise NoFix("`IsolatedAsyncioTestCase` is taken here")
-            for method, changes in edits.items():
-                new = rewritten_method(method, changes)
-                fix.replace(method, new if new is not None else cst.RemoveFromParent())
+            replace_methods(fix, family, {method: rewritten_method(method, changes) for method, changes in edits.items()})
         except NoFix as reason:
             self.report(bases[0], without_fix(MESSAGE, str(reason)))
             return

@@ -3,7 +3,7 @@ from typing import Dict, Optional
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.loop_tests import MethodEdits, awaited, check_conversions, in_comprehension, rewritten_method
+from ..kit.loop_tests import MethodEdits, awaited, check_conversions, in_comprehension, replace_methods, rewritten_method
 from ..kit.names import asyncio_names
 from ..kit.testcases import ASYNC_HOOKS, methods, stdlib_ref, subclasses_in_module
 from ..lazy import matchers as m
@@ -75,13 +75,13 @@ class RunUntilCompleteTestHelper(Rule):
             base = stdlib_ref(self.ctx, fix, "unittest", "IsolatedAsyncioTestCase", isinstance(bases[0], cst.Name))
             if base is None:
                 raise NoFix("`IsolatedAsyncioTestCase` is taken here")
-            for method, changes in edits.items():
-                fix.replace(method, rewritten_method(method, changes) or cst.RemoveFromParent())
+            new = {method: rewritten_method(method, changes) for method, changes in edits.items()}
             for cls in family:
                 for method in methods(cls):
                     kept = [d for d in method.decorators if _name(d.decorator) not in self.decorators]
                     if len(kept) < len(method.decorators) and method not in edits:
-                        fix.replace(method, method.with_changes(decorators=kept))
+                        new[method] = method.with_changes(decorators=kept)
+            replace_methods(fix, family, new)
         except NoFix as reason:
             if used:
                 self.report(bases[0], without_fix(MESSAGE.format(sorted(used)[0]), str(reason)))
@@ -118,8 +118,10 @@ def _param(func: cst.FunctionDef) -> Optional[str]:
 
 
 def _runs(ctx, func: cst.FunctionDef, arg) -> bool:
-    """The body is ``[loop = <loop source>()]; [return] <loop>.run_until_complete(<arg>)``."""
+    """The body is ``[docstring]; [loop = <loop source>()]; [return] <loop>.run_until_complete(<arg>)``."""
     body = list(func.body.body)
+    if body and m.matches(body[0], m.SimpleStatementLine([m.Expr(m.SimpleString())])):
+        body = body[1:]
     run = m.Call(func=m.Attribute(attr=m.Name("run_until_complete")), args=[m.Arg(arg)])
     if not body or len(body) > 2 or not m.matches(body[-1], m.SimpleStatementLine([m.Return(run) | m.Expr(run)])):
         return False
