@@ -29,6 +29,8 @@ from real_projects import AFTER_PYTHONS, TARGET, Project, check_project
 PY37, PY313 = (3, 7), (3, 13)
 OLD_PYTEST = ("pytest<7", "pytest-asyncio<0.17")
 NEW_PYTEST = ("pytest<8", "pytest-asyncio<0.22")  # the last that still give tests an `event_loop` fixture
+TEST_MIGRATIONS = ("--extend-safe-fixes", "AIO7")
+ENGINEIO_TOOLS = ("mock", "eventlet", "aiohttp", "tornado", "requests", "websocket-client", "websockets<9")
 
 PROJECTS: List[Project] = [
     Project("aiolimiter==1.3.0", "tests",
@@ -64,6 +66,20 @@ PROJECTS: List[Project] = [
                     "reader_connected_check_on_starttls", "writer_connected_check_on_starttls",
                     "connected_check_on_drain_writer", "reader_connected_check_on_connection_made",
                     "reader_connected_check_on_readline", "writer_connected_check_on_readline",
+                )
+            }),
+    # Test suites migrated by the AIO7xx rules, opted in as a team would (their fixes are unsafe).
+    # Its asyncio tests run each coroutine through a module-level `_run(coro)` (AIO703).
+    Project("python-engineio==3.10.0", "tests", (*ENGINEIO_TOOLS, "pytest"), before_python=PY37,
+            before_requirements=(*ENGINEIO_TOOLS, "pytest<7"), fix_options=TEST_MIGRATIONS,
+            changed_by_unsafe_fix={
+                f"tests.asyncio.test_asyncio_client.TestAsyncClient::test_{name}": (
+                    "AIO703: a task the awaited `connect()` starts no longer gets a step before the test's next "
+                    "statement, as it did in the loop's last round of `run_until_complete`"
+                ) for name in (
+                    "polling_connection_not_upgraded", "polling_connection_successful",
+                    "polling_https_noverify_connection_successful", "websocket_connection_successful",
+                    "websocket_https_noverify_connection_successful", "websocket_upgrade_successful",
                 )
             }),
 ]

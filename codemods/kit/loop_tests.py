@@ -33,6 +33,7 @@ class MethodEdits:
 
     drop: List[cst.SimpleStatementLine] = field(default_factory=list)
     awaits: Dict[cst.Call, cst.BaseExpression] = field(default_factory=dict)
+    lines: Dict[cst.SimpleStatementLine, cst.BaseStatement] = field(default_factory=dict)  # rewritten whole
 
 
 def awaited(ctx: FileContext, run: cst.Call) -> cst.BaseExpression:
@@ -89,13 +90,13 @@ def rewritten_method(method: cst.FunctionDef, edits: MethodEdits) -> Optional[cs
             return edits.awaits.get(original, updated)
 
         def leave_SimpleStatementLine(self, original, updated):  # type: ignore[override]
-            return cst.RemoveFromParent() if id(original) in dropped else updated
+            return cst.RemoveFromParent() if id(original) in dropped else edits.lines.get(original, updated)
 
     body = method.body.visit(Apply())
     if not body.body:
         return None
     new = method.with_changes(body=body)
-    if edits.awaits:
+    if edits.awaits or edits.lines:
         name = ASYNC_HOOKS.get(method.name.value, method.name.value)
         new = new.with_changes(asynchronous=cst.Asynchronous(), name=method.name.with_changes(value=name))
     return new
@@ -108,7 +109,7 @@ def check_conversions(ctx: FileContext, family: List[cst.ClassDef], edits: Dict[
     hooks = Counter(m.name.value for cls in family for m in methods(cls))
     for method, changes in edits.items():
         name = method.name.value
-        if not changes.awaits:
+        if not (changes.awaits or changes.lines):
             continue
         if name in ASYNC_HOOKS and (hooks[name] > 1 or hooks[ASYNC_HOOKS[name]]):
             raise NoFix("set-up split over several classes")
@@ -143,3 +144,20 @@ def replace_methods(fix: "Fix", family: List[cst.ClassDef], new: Dict[cst.Functi
                 removed_run = []
             if replacement is not stmt:
                 fix.replace(stmt, replacement)
+
+
+def awaited_in_assert_raises(ctx: FileContext, call: cst.Call, runs) -> Optional[cst.With]:
+    """``with self.assertRaises(E): await x`` for the line ``self.assertRaises(E, <run>, x)``, where
+    ``runs(<run>)`` says the callable runs its argument on a loop; else None."""
+    line = whole_line(ctx, call)
+    func = call.func
+    if line is None or not (isinstance(func, cst.Attribute) and func.attr.value in ("assertRaises", "assertRaisesRegex")):
+        return None
+    count = 3 if func.attr.value == "assertRaises" else 4
+    if len(call.args) != count or any(arg.keyword or arg.star for arg in call.args) or not runs(call.args[-2].value):
+        return None
+    manager = call.with_changes(args=[*call.args[:-3], call.args[-3].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    if count == 4:
+        manager = call.with_changes(args=[call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    body = cst.SimpleStatementLine([cst.Expr(cst.Await(as_operand(call.args[-1].value)))])
+    return cst.With([cst.WithItem(manager)], cst.IndentedBlock([body]), leading_lines=line.leading_lines)

@@ -38,7 +38,9 @@ class UnittestEventLoop(Rule):
     ``run_until_complete`` made a task of its own: ``current_task()`` and context variables
     differ); tasks still pending when the test ends are cancelled, async generators finalized
     and the default executor shut down, where the old loop was closed with them pending. A sync
-    ``setUp`` left in place runs before ``asyncSetUp``. Proven by
+    ``setUp`` left in place runs before ``asyncSetUp``. ``run_until_complete`` ran the loop one
+    more round after its argument finished (a task the argument started got a step before the
+    test went on); after ``await`` it gets none until the test awaits again. Proven by
     `fixtures/aio702_unittest_event_loop/runs_the_same`, run on 3.7 before and 3.9 to 3.13 after.
 
     ## Limitations

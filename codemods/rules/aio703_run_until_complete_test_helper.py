@@ -3,8 +3,12 @@ from typing import Dict, Optional
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.loop_tests import MethodEdits, awaited, check_conversions, in_comprehension, replace_methods, rewritten_method
+from ..kit.loop_tests import (
+    MethodEdits, awaited, awaited_in_assert_raises, check_conversions, in_comprehension, replace_methods,
+    rewritten_method, whole_line,
+)
 from ..kit.names import asyncio_names
+from ..kit.syntax import names_in
 from ..kit.testcases import ASYNC_HOOKS, methods, stdlib_ref, subclasses_in_module
 from ..lazy import matchers as m
 from ..loops import NoFix
@@ -33,7 +37,13 @@ class RunUntilCompleteTestHelper(Rule):
     ## Fix safety
     Unsafe. Each test runs on a loop of its own, in debug mode, where the helper ran every test
     on the one default loop (objects bound to it outlived a test); a test and its set-up are one
-    task; tasks left pending are cancelled at the end of the test. Proven by
+    task; tasks left pending are cancelled at the end of the test. ``run_until_complete`` ran the
+    loop one more round after its argument finished, so a task that argument started got a step
+    before the test went on; after ``await`` it gets none until the test awaits again (six tests of
+    python-engineio 3.10 that assert on such a task right away fail after the fix). After a
+    migrated test no loop is current: a later test elsewhere that still calls
+    ``asyncio.get_event_loop()`` outside a coroutine gets ``RuntimeError``, so migrate a suite
+    whole. ``self.assertRaises(E, run, coro)`` becomes ``with self.assertRaises(E): await coro``. Proven by
     `fixtures/aio703_run_until_complete_test_helper/runs_the_same`, run on 3.7 before and 3.9 to
     3.13 after.
 
@@ -41,8 +51,9 @@ class RunUntilCompleteTestHelper(Rule):
     Only helpers and decorators defined in the same module, in exactly the shapes above (the
     loop from ``get_event_loop()`` or ``new_event_loop()``, inline or bound to a local first).
     Reported without a fix: a helper called outside tests and hooks, in a nested function or a
-    comprehension, a test decorated with something that may not take a coroutine function,
-    set-up split over several classes.
+    comprehension, passed on in any other way, a test that also drives a loop of its own, a test
+    decorated with something that may not take a coroutine function, set-up split over several
+    classes.
     """
 
     code = "AIO703"
@@ -94,15 +105,33 @@ class RunUntilCompleteTestHelper(Rule):
         used |= decorated
         if decorated and method.asynchronous is None:
             raise NoFix(f"`{method.name.value}` is decorated but not `async def`")
-        for call, nested in _calls_to(method, set(self.helpers)):
-            if self.ctx.qualified_names(call.func) != {call.func.value}:
-                continue  # a local name
-            used.add(call.func.value)
-            if not (method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS):
-                raise NoFix(f"`{call.func.value}` in the helper `{method.name.value}`: its callers would have to await it")
-            if nested or in_comprehension(self.ctx, call, method):
-                raise NoFix(f"`{call.func.value}` in a nested function or a comprehension")
-            edits.setdefault(method, MethodEdits()).awaits[call] = awaited(self.ctx, call)
+        changes = MethodEdits()
+        for call, nested in _calls_to(method, {*self.helpers, "run_until_complete", "assertRaises", "assertRaisesRegex"}):
+            name = _name(call.func) or call.func.attr.value
+            if name in ("assertRaises", "assertRaisesRegex"):
+                block = None if nested else awaited_in_assert_raises(self.ctx, call, self._runs_on_loop)
+                if block is not None:
+                    changes.lines[whole_line(self.ctx, call)] = block
+            elif self._runs_on_loop(call.func) and not nested and not in_comprehension(self.ctx, call, method):
+                changes.awaits[call] = awaited(self.ctx, call)
+        if not (changes.awaits or changes.lines):
+            if _mentions(method, set(self.helpers)):
+                used.update(n for n in self.helpers if n in names_in(method.body))
+                raise NoFix(f"`{method.name.value}` passes a loop runner on, or runs it in a nested function")
+            return
+        used.update(n for n in self.helpers if n in names_in(method.body))
+        if not (method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS):
+            raise NoFix(f"a loop runner in the helper `{method.name.value}`: its callers would have to await it")
+        if _mentions(method, {*self.helpers, "run_until_complete"}) > len(changes.awaits) + len(changes.lines):
+            raise NoFix(f"`{method.name.value}` also drives a loop another way, or in a nested function")
+        edits[method] = changes
+
+    def _runs_on_loop(self, func: cst.BaseExpression) -> bool:
+        """``func`` is one of the helpers, or ``asyncio.get_event_loop().run_until_complete``."""
+        if isinstance(func, cst.Name):
+            return func.value in self.helpers and self.ctx.qualified_names(func) == {func.value}
+        loop = func.value if isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete" else None
+        return isinstance(loop, cst.Call) and not loop.args and self.ctx.resolves_to(loop.func, LOOP_SOURCES)
 
 
 def _name(expr: cst.BaseExpression) -> Optional[str]:
@@ -147,7 +176,7 @@ def _wraps(ctx, func: cst.FunctionDef) -> bool:
 
 
 def _calls_to(method: cst.FunctionDef, names: set) -> list:
-    """(call, in a nested function) for each call of one of ``names`` in the method."""
+    """(call, in a nested function) for each call of one of ``names`` (a bare name or a method)."""
     found = []
 
     class Finder(cst.CSTVisitor):
@@ -166,8 +195,23 @@ def _calls_to(method: cst.FunctionDef, names: set) -> list:
             self.depth -= 1
 
         def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Name) and node.func.value in names:
+            func = node.func
+            name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            if name in names:
                 found.append((node, self.depth > 0))
 
     method.body.visit(Finder())
     return found
+
+
+def _mentions(method: cst.FunctionDef, names: set) -> int:
+    """How often the method names one of ``names`` (a bare name or an attribute)."""
+    count = 0
+
+    class Counter(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal count
+            count += node.value in names
+
+    method.body.visit(Counter())
+    return count
