@@ -12,7 +12,7 @@ import libcst as cst
 from ..loops import NoFix
 from .names import asyncio_names, is_call_to
 from .syntax import as_operand, count_comments, sole_positional_arg
-from .testcases import ASYNC_HOOKS, methods
+from .testcases import ASYNC_HOOKS, NestingVisitor, methods
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -161,3 +161,31 @@ def awaited_in_assert_raises(ctx: FileContext, call: cst.Call, runs) -> Optional
         manager = call.with_changes(args=[call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
     body = cst.SimpleStatementLine([cst.Expr(cst.Await(as_operand(call.args[-1].value)))])
     return cst.With([cst.WithItem(manager)], cst.IndentedBlock([body]), leading_lines=line.leading_lines)
+
+
+def calls_in(method: cst.FunctionDef, names: set) -> list:
+    """(call, in a nested function) for each call of one of ``names`` (a bare name or a method)."""
+    found = []
+
+    class Finder(NestingVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            if name in names:
+                found.append((node, self.depth > 0))
+
+    method.body.visit(Finder())
+    return found
+
+
+def mentions(method: cst.FunctionDef, names: set) -> int:
+    """How often the method names one of ``names`` (a bare name or an attribute)."""
+    count = 0
+
+    class Counter(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal count
+            count += node.value in names
+
+    method.body.visit(Counter())
+    return count

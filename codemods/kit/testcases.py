@@ -78,6 +78,24 @@ def receiver(func: cst.FunctionDef) -> Optional[str]:
     return params[0].name.value if params and not static else None
 
 
+class NestingVisitor(cst.CSTVisitor):
+    """A visitor that knows whether it is inside a function or lambda nested in the body it walks."""
+
+    depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth += 1
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.depth += 1
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.depth -= 1
+
+
 def self_attributes(cls: cst.ClassDef, attr: str) -> List[tuple]:
     """Every ``<receiver>.<attr>`` in the class: (the attribute node, the method whose own body
     holds it, or None when it is in a nested function, a class attribute, or another receiver)."""
@@ -85,21 +103,7 @@ def self_attributes(cls: cst.ClassDef, attr: str) -> List[tuple]:
     for func in methods(cls):
         name = receiver(func)
 
-        class Finder(cst.CSTVisitor):
-            depth = 0
-
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-                self.depth += 1
-
-            def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-                self.depth -= 1
-
-            def visit_Lambda(self, node: cst.Lambda) -> None:
-                self.depth += 1
-
-            def leave_Lambda(self, node: cst.Lambda) -> None:
-                self.depth -= 1
-
+        class Finder(NestingVisitor):
             def visit_Attribute(self, node: cst.Attribute) -> None:
                 if node.attr.value == attr and isinstance(node.value, cst.Name) and node.value.value == name:
                     found.append((node, func if self.depth == 0 else None))

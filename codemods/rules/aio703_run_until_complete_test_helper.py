@@ -4,8 +4,8 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.loop_tests import (
-    MethodEdits, awaited, awaited_in_assert_raises, check_conversions, in_comprehension, replace_methods,
-    rewritten_method, whole_line,
+    MethodEdits, awaited, awaited_in_assert_raises, calls_in, check_conversions, in_comprehension, mentions,
+    replace_methods, rewritten_method, whole_line,
 )
 from ..kit.names import asyncio_names
 from ..kit.syntax import names_in
@@ -106,7 +106,7 @@ class RunUntilCompleteTestHelper(Rule):
         if decorated and method.asynchronous is None:
             raise NoFix(f"`{method.name.value}` is decorated but not `async def`")
         changes = MethodEdits()
-        for call, nested in _calls_to(method, {*self.helpers, "run_until_complete", "assertRaises", "assertRaisesRegex"}):
+        for call, nested in calls_in(method, {*self.helpers, "run_until_complete", "assertRaises", "assertRaisesRegex"}):
             name = _name(call.func) or call.func.attr.value
             if name in ("assertRaises", "assertRaisesRegex"):
                 block = None if nested else awaited_in_assert_raises(self.ctx, call, self._runs_on_loop)
@@ -115,14 +115,14 @@ class RunUntilCompleteTestHelper(Rule):
             elif self._runs_on_loop(call.func) and not nested and not in_comprehension(self.ctx, call, method):
                 changes.awaits[call] = awaited(self.ctx, call)
         if not (changes.awaits or changes.lines):
-            if _mentions(method, set(self.helpers)):
+            if mentions(method, set(self.helpers)):
                 used.update(n for n in self.helpers if n in names_in(method.body))
                 raise NoFix(f"`{method.name.value}` passes a loop runner on, or runs it in a nested function")
             return
         used.update(n for n in self.helpers if n in names_in(method.body))
         if not (method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS):
             raise NoFix(f"a loop runner in the helper `{method.name.value}`: its callers would have to await it")
-        if _mentions(method, {*self.helpers, "run_until_complete"}) > len(changes.awaits) + len(changes.lines):
+        if mentions(method, {*self.helpers, "run_until_complete"}) > len(changes.awaits) + len(changes.lines):
             raise NoFix(f"`{method.name.value}` also drives a loop another way, or in a nested function")
         edits[method] = changes
 
@@ -173,45 +173,3 @@ def _wraps(ctx, func: cst.FunctionDef) -> bool:
     wrapper = body[0]
     call = m.Call(func=m.Name(arg), args=[m.Arg(star="*"), m.Arg(star="**")])
     return m.matches(body[1], m.SimpleStatementLine([m.Return(m.Name(wrapper.name.value))])) and _runs(ctx, wrapper, call)
-
-
-def _calls_to(method: cst.FunctionDef, names: set) -> list:
-    """(call, in a nested function) for each call of one of ``names`` (a bare name or a method)."""
-    found = []
-
-    class Finder(cst.CSTVisitor):
-        depth = 0
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self.depth += 1
-
-        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self.depth -= 1
-
-        def visit_Lambda(self, node: cst.Lambda) -> None:
-            self.depth += 1
-
-        def leave_Lambda(self, node: cst.Lambda) -> None:
-            self.depth -= 1
-
-        def visit_Call(self, node: cst.Call) -> None:
-            func = node.func
-            name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-            if name in names:
-                found.append((node, self.depth > 0))
-
-    method.body.visit(Finder())
-    return found
-
-
-def _mentions(method: cst.FunctionDef, names: set) -> int:
-    """How often the method names one of ``names`` (a bare name or an attribute)."""
-    count = 0
-
-    class Counter(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            nonlocal count
-            count += node.value in names
-
-    method.body.visit(Counter())
-    return count
