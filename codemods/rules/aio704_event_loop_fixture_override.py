@@ -15,6 +15,7 @@ ASYNC_FIXTURE = frozenset({"pytest_asyncio.fixture", "pytest_asyncio.plugin.fixt
 NEW_LOOP = asyncio_names("new_event_loop", "get_event_loop")
 SCOPES = ("function", "class", "module", "package", "session")
 MESSAGE = "`event_loop` fixture overridden: pytest-asyncio 1.0 ignores it; use `loop_scope`"
+FACTORIES = "make loops in a `pytest_asyncio_loop_factories` hook in conftest.py (pytest-asyncio 1.5)"
 
 
 class EventLoopFixtureOverride(Rule):
@@ -44,8 +45,10 @@ class EventLoopFixtureOverride(Rule):
 
     ## Limitations
     Only an override whose body is ``loop = <new or current loop>``, ``yield loop``,
-    ``loop.close()`` (a ``request`` parameter allowed) is looked at; one that also sets a policy
-    or a loop class is left alone. Reported without a fix: a function-scoped override (only
+    ``loop.close()`` (a ``request`` parameter allowed) is rewritten; one that also sets a policy
+    or a loop class, and an overridden ``event_loop_policy`` fixture (deprecated in 1.5), are
+    reported with the 1.x way (a ``pytest_asyncio_loop_factories`` hook). Reported without a
+    fix: a function-scoped override (only
     deleting it is left to do), a
     module without tests (a ``conftest.py``), a module that already sets ``pytestmark``, async
     tests with and without marks in one module, an async fixture declared with
@@ -61,10 +64,15 @@ class EventLoopFixtureOverride(Rule):
     anchors = ("pytest",)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if node.name.value != "event_loop" or not isinstance(self.ctx.parent(node), cst.Module):
+        if node.name.value not in ("event_loop", "event_loop_policy") or not is_pytest_fixture(self.ctx, node) \
+                or not isinstance(self.ctx.parent(node), (cst.Module, cst.IndentedBlock)):
+            return
+        if node.name.value == "event_loop_policy":
+            self.report(node.name, f"`event_loop_policy` fixture overridden: deprecated since pytest-asyncio 1.5; {FACTORIES}")
             return
         scope = self._scope(node)
-        if scope is None:
+        if scope is None or not self._plain(node) or not isinstance(self.ctx.parent(node), cst.Module):
+            self.report(node.name, without_fix(MESSAGE, f"it does more than make a loop (a policy, a loop class): {FACTORIES}"))
             return
         try:
             fix = self._fix(node, scope)
@@ -78,23 +86,26 @@ class EventLoopFixtureOverride(Rule):
         self.report(node.name, MESSAGE, fix=fix)
 
     def _scope(self, node: cst.FunctionDef) -> Optional[str]:
-        """The scope of a plain override (``None`` for anything else)."""
-        if len(node.decorators) != 1 or not is_pytest_fixture(self.ctx, node) or node.asynchronous:
-            return None
+        """The scope the fixture's only decorator gives it (None: not a literal)."""
         decorator = node.decorators[0].decorator
         arg = keyword_arg(decorator, "scope") if isinstance(decorator, cst.Call) else None
-        scope = arg.value.evaluated_value if arg is not None and isinstance(arg.value, cst.SimpleString) else "function"
+        if arg is not None and not isinstance(arg.value, cst.SimpleString):
+            return None
+        scope = arg.value.evaluated_value if arg is not None else "function"
+        return scope if scope in SCOPES and len(node.decorators) == 1 else None
+
+    def _plain(self, node: cst.FunctionDef) -> bool:
+        """``loop = <new or current loop>``, ``yield loop``, ``loop.close()`` (a ``request`` parameter allowed)."""
         params = [p.name.value for p in node.params.params]
         body = m.IndentedBlock([
             m.SimpleStatementLine([m.Assign([m.AssignTarget(m.Name("loop"))], m.Call(args=[]))]),
             m.SimpleStatementLine([m.Expr(m.Yield(m.Name("loop")))]),
             m.SimpleStatementLine([m.Expr(m.Call(m.Attribute(m.Name("loop"), m.Name("close")), args=[]))]),
         ])
-        if scope not in SCOPES or params not in ([], ["request"]) or not m.matches(node.body, body):
-            return None
+        if node.asynchronous or params not in ([], ["request"]) or not m.matches(node.body, body):
+            return False
         call = node.body.body[0].body[0].value
-        made = self.ctx.resolves_to(call.func, NEW_LOOP) or self.ctx.call_name(call) == "asyncio.get_event_loop_policy().new_event_loop"
-        return scope if made else None
+        return self.ctx.resolves_to(call.func, NEW_LOOP) or self.ctx.call_name(call) == "asyncio.get_event_loop_policy().new_event_loop"
 
     def _fix(self, node: cst.FunctionDef, scope: str):
         module = self.ctx.module
