@@ -171,3 +171,15 @@ def is_test_function(ctx: FileContext, func: cst.FunctionDef) -> bool:
         return True
     cls = ctx.parent(block) if isinstance(block, cst.IndentedBlock) else None
     return isinstance(cls, cst.ClassDef) and cls.name.value.startswith("Test") and isinstance(ctx.parent(cls), cst.Module)
+
+
+def is_generator(func: cst.FunctionDef) -> bool:
+    """Its own body holds a ``yield`` (not a nested function's or lambda's)."""
+    found = []
+
+    class Finder(NestingVisitor):
+        def visit_Yield(self, node: cst.Yield) -> None:
+            found.append(self.depth == 0)
+
+    func.body.visit(Finder())
+    return any(found)

@@ -6,7 +6,8 @@ from ..kit.findings import without_fix
 from ..kit.imports import import_binding
 from ..kit.syntax import loses_comments
 from ..kit.testcases import (
-    ASYNC_HOOKS, assigned_in_class, methods, self_attributes, stdlib_ref, subclasses_in_module, super_hook_calls,
+    ASYNC_HOOKS, assigned_in_class, is_generator, methods, self_attributes, stdlib_ref, subclasses_in_module,
+    super_hook_calls,
 )
 from ..model import Safety
 from ..rule import Rule
@@ -98,6 +99,9 @@ class AsynctestToUnittest(Rule):
             return f"`{options[0]}` has no standard-library equivalent"
         if names & set(ASYNC_HOOKS.values()):
             return "the class already has `asyncSetUp` or `asyncTearDown`"
+        for func in methods(node):
+            if func.asynchronous is None and (func.decorators and func.name.value in ASYNC_HOOKS or is_generator(func)):
+                return f"`{func.name.value}` is a generator-based coroutine: make it `async def` first (AIO402)"
         for attribute, method in self_attributes(node, "loop"):
             if method is None or method.asynchronous is None:
                 return "`self.loop` outside a coroutine method"
