@@ -165,6 +165,12 @@ def missing_for(program: Path, version: Version, runner: Optional[str] = None) -
     return None
 
 
+def tools_tier(case: Case, version: Version) -> tuple:
+    """A pytest test module's output needs a tool environment per Python, made on first use (about
+    a minute each): the default tier makes the one of 3.11, ``--full`` all of them."""
+    return (pytest.mark.slow,) if case.test_runner == "pytest" and version != (3, 11) else ()
+
+
 def start_case(case: Case, versions: List[Version]) -> None:
     """Start all of a case's runs at once, unless pytest-xdist spreads its tests over workers
     (each worker would run them all)."""
@@ -199,7 +205,8 @@ def printed_by(program: Path, version: Version, runner: Optional[str] = None) ->
 
 @pytest.mark.parametrize(
     ("case", "version"),
-    [pytest.param(c, v, id=f"{c.id}-py{format_python(v)}") for c, pythons in RUNNABLE.values() for v in pythons],
+    [pytest.param(c, v, id=f"{c.id}-py{format_python(v)}", marks=tools_tier(c, v))
+     for c, pythons in RUNNABLE.values() for v in pythons],
 )
 def test_runnable(case: Case, version: Version) -> None:
     """The rewritten program, run on each Python from the case's target up, prints what the
