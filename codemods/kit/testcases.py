@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional
 import libcst as cst
 
 from .imports import absolute_from_module
-from .syntax import names_in
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -38,7 +37,23 @@ def module_bindings(module: cst.Module) -> Dict[str, str]:
 
 @functools.lru_cache(maxsize=8)
 def spelled_names(module: cst.Module) -> frozenset:
-    return frozenset(names_in(module))
+    """Every identifier the module may bind or read: its names but those after a dot."""
+    attributes: set = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            attributes.add(id(node.attr))
+
+    module.visit(Collect())
+    found = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if id(node) not in attributes:
+                found.add(node.value)
+
+    module.visit(Names())
+    return frozenset(found)
 
 
 def stdlib_ref(ctx: FileContext, fix: "Fix", module: str, name: str, bare: bool) -> Optional[cst.BaseExpression]:
@@ -112,14 +127,15 @@ def self_attributes(cls: cst.ClassDef, attr: str) -> List[tuple]:
     return found
 
 
-def assigned_in_class(cls: cst.ClassDef, names: set) -> List[str]:
-    """Which of ``names`` the class body assigns as class attributes (``use_default_loop = True``)."""
+def assigned_in_class(cls: cst.ClassDef, names: set) -> List[tuple]:
+    """(name, line) for each of ``names`` the class body assigns as a class attribute
+    (``use_default_loop = True``)."""
     found = []
     for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
         for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else \
                 [small.target] if isinstance(small, cst.AnnAssign) else []
-            found += [t.value for t in targets if isinstance(t, cst.Name) and t.value in names]
+            found += [(t.value, stmt) for t in targets if isinstance(t, cst.Name) and t.value in names]
     return found
 
 

@@ -26,6 +26,8 @@ NO_EQUIVALENT = {
 }
 NAMES = frozenset(f"{m}.{n}" for m in MODULES for n in (*TARGETS, *NO_EQUIVALENT))
 TEST_CASES = frozenset(f"{m}.TestCase" for m in MODULES)
+FAIL_ON = frozenset({"asynctest.fail_on", "asynctest._fail_on.fail_on"})
+LENIENT = frozenset({"asynctest.lenient", "asynctest._fail_on.lenient"})
 LOOP_OPTIONS = {"use_default_loop", "forbid_get_event_loop"}
 MESSAGE = "asynctest is unmaintained and fails to import on Python 3.11: use `unittest`"
 
@@ -90,13 +92,17 @@ class AsynctestToUnittest(Rule):
                         fix.replace(call.func.attr, cst.Name(ASYNC_HOOKS[call.func.attr.value]))
             for attribute, _ in self_attributes(cls, "loop"):
                 fix.replace(attribute, cst.Call(fix.ref("asyncio.get_running_loop")))
+            for _, line in assigned_in_class(cls, LOOP_OPTIONS):
+                fix.remove(line)  # `False`, the default: the standard test case never does it
+            for decorator in (d for func in methods(cls) for d in func.decorators if self._no_checks(d.decorator)):
+                fix.remove(decorator)
         self.report(bases[0], MESSAGE, fix=fix)
 
     def _why_not(self, node: cst.ClassDef) -> str:
         names = {func.name.value for func in methods(node)}
-        options = assigned_in_class(node, LOOP_OPTIONS)
-        if options:
-            return f"`{options[0]}` has no standard-library equivalent"
+        for option, line in assigned_in_class(node, LOOP_OPTIONS):
+            if not _sets_false(line):
+                return f"`{option} = True` has no standard-library equivalent"
         if names & set(ASYNC_HOOKS.values()):
             return "the class already has `asyncSetUp` or `asyncTearDown`"
         for func in methods(node):
@@ -108,6 +114,13 @@ class AsynctestToUnittest(Rule):
             if isinstance(self.ctx.parent(attribute), (cst.AssignTarget, cst.AugAssign)):
                 return "`self.loop` is assigned"
         return ""
+
+    def _no_checks(self, decorator: cst.BaseExpression) -> bool:
+        """``@fail_on(...)`` turning checks off only, or ``@lenient``: what the default already does."""
+        if isinstance(decorator, cst.Call):
+            return self.ctx.resolves_to(decorator.func, FAIL_ON) and all(
+                arg.keyword is not None and _literal_false(arg.value) for arg in decorator.args)
+        return self.ctx.resolves_to(decorator, LENIENT)
 
     def visit_Name(self, node: cst.Name) -> None:
         parent = self.ctx.parent(node)
@@ -125,7 +138,9 @@ class AsynctestToUnittest(Rule):
         if name == "TestCase" and isinstance(holder, cst.ClassDef) and any(arg.value is node for arg in holder.bases):
             return  # the class's own fix
         if name in NO_EQUIVALENT:
-            self.report(node, without_fix(MESSAGE, NO_EQUIVALENT[name]))
+            decorator = holder if isinstance(holder, cst.Decorator) else self.ctx.parent(node)
+            if not (isinstance(decorator, cst.Decorator) and self._no_checks(decorator.decorator)):
+                self.report(node, without_fix(MESSAGE, NO_EQUIVALENT[name]))
             return
         module, new_name = TARGETS[name]
         binding = import_binding(self.ctx, node) if isinstance(node, cst.Name) else None
@@ -161,3 +176,13 @@ class AsynctestToUnittest(Rule):
             fix.remove(line)
             dropped = loses_comments(line, [])
         self.report(node, MESSAGE if not dropped else without_fix(MESSAGE, "comments"), fix=None if dropped else fix)
+
+
+def _literal_false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _sets_false(line: cst.SimpleStatementLine) -> bool:
+    small = line.body[0]
+    return len(line.body) == 1 and isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None \
+        and _literal_false(small.value)
