@@ -4,7 +4,7 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.imports import import_binding
-from ..kit.syntax import loses_comments
+from ..kit.syntax import count_comments, loses_comments
 from ..kit.testcases import (
     ASYNC_HOOKS, assigned_in_class, is_generator, methods, self_attributes, stdlib_ref, subclasses_in_module,
     super_hook_calls,
@@ -57,8 +57,11 @@ class AsynctestToUnittest(Rule):
     unittest on 3.9 to 3.13.
 
     ## Limitations
-    Reported without a fix: ``ClockedTestCase``, ``fail_on``, ``strict`` and ``lenient`` (no
-    equivalent), a class setting ``use_default_loop`` or ``forbid_get_event_loop``, ``self.loop``
+    Reported without a fix: ``ClockedTestCase``, and ``fail_on`` or ``strict`` turning a check on
+    (no equivalent; ``use_default_loop = False``, ``forbid_get_event_loop = False``, ``@lenient``
+    and ``@fail_on(...=False)`` ask for asynctest's defaults and are dropped), a class setting
+    ``use_default_loop`` or ``forbid_get_event_loop`` to anything else, a generator-based
+    set-up or test (AIO402 turns ``@asyncio.coroutine`` ones into ``async def`` first), ``self.loop``
     outside a coroutine method (a sync test driving it with ``run_until_complete``: make the test
     ``async def`` and ``await``), a class that already has ``asyncSetUp``/``asyncTearDown``, and
     a rewrite that would lose a comment. Subclasses in other modules keep a coroutine ``setUp``
@@ -96,6 +99,9 @@ class AsynctestToUnittest(Rule):
                 fix.remove(line)  # `False`, the default: the standard test case never does it
             for decorator in (d for func in methods(cls) for d in func.decorators if self._no_checks(d.decorator)):
                 fix.remove(decorator)
+        if any(count_comments(old) for old, new in fix.edits.items() if isinstance(new, cst.RemovalSentinel)):
+            self.report(bases[0], without_fix(MESSAGE, "a comment would be lost"))
+            return
         self.report(bases[0], MESSAGE, fix=fix)
 
     def _why_not(self, node: cst.ClassDef) -> str:
