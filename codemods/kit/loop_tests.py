@@ -139,11 +139,29 @@ def replace_methods(fix: "Fix", family: List[cst.ClassDef], new: Dict[cst.Functi
                 removed_run.append(stmt)
                 continue
             if removed_run:
+                replacement = folded(fix, replacement) if replacement is stmt else replacement
                 kept = [line for line in replacement.leading_lines if line.comment is not None]
                 replacement = replacement.with_changes(leading_lines=[*removed_run[0].leading_lines, *kept])
                 removed_run = []
             if replacement is not stmt:
                 fix.replace(stmt, replacement)
+
+
+def folded(fix: "Fix", stmt: cst.CSTNode) -> cst.CSTNode:
+    """``stmt`` with the fix's edits of nodes inside it applied, and those edits taken out of the
+    fix (so that ``stmt`` itself can be replaced)."""
+    inside: Set[int] = set()
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            inside.add(id(node))
+            return True
+
+    stmt.visit(Collect())
+    new = stmt
+    for old in [old for old in fix.edits if id(old) in inside and old is not stmt]:
+        new = new.deep_replace(old, fix.edits.pop(old))
+    return new
 
 
 def awaited_in_assert_raises(ctx: FileContext, call: cst.Call, runs) -> Optional[cst.With]:

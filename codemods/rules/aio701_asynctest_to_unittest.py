@@ -4,6 +4,7 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.imports import import_binding
+from ..kit.loop_tests import replace_methods
 from ..kit.syntax import count_comments, loses_comments
 from ..kit.testcases import (
     ASYNC_HOOKS, assigned_in_class, is_generator, methods, self_attributes, stdlib_ref, subclasses_in_module,
@@ -95,13 +96,15 @@ class AsynctestToUnittest(Rule):
                         fix.replace(call.func.attr, cst.Name(ASYNC_HOOKS[call.func.attr.value]))
             for attribute, _ in self_attributes(cls, "loop"):
                 fix.replace(attribute, cst.Call(fix.ref("asyncio.get_running_loop")))
-            for _, line in assigned_in_class(cls, LOOP_OPTIONS):
-                fix.remove(line)  # `False`, the default: the standard test case never does it
             for decorator in (d for func in methods(cls) for d in func.decorators if self._no_checks(d.decorator)):
                 fix.remove(decorator)
-        if any(count_comments(old) for old, new in fix.edits.items() if isinstance(new, cst.RemovalSentinel)):
+        # `use_default_loop = False`... ask for the default: the standard test case never does it
+        options = {line: None for cls in family for _, line in assigned_in_class(cls, LOOP_OPTIONS)}
+        if any(count_comments(old) for old, new in fix.edits.items() if isinstance(new, cst.RemovalSentinel)) \
+                or any(count_comments(line) for line in options):
             self.report(bases[0], without_fix(MESSAGE, "a comment would be lost"))
             return
+        replace_methods(fix, family, options)
         self.report(bases[0], MESSAGE, fix=fix)
 
     def _why_not(self, node: cst.ClassDef) -> str:
