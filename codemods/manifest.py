@@ -543,5 +543,5 @@ RULES = [{'code': 'AIO101',
   'safety': 'safe',
   'equivalent_codes': (),
   'trigger_words': ('event_loop',),
-  'anchors': (),
+  'anchors': ('pytest', 'pytest_asyncio'),
   'needs_async_def': False}]

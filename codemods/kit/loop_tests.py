@@ -132,8 +132,15 @@ def replace_methods(fix: "Fix", family: List[cst.ClassDef], new: Dict[cst.Functi
     no blank line opens a class body."""
     for cls in family:
         removed_run: List[cst.CSTNode] = []
-        for stmt in cls.body.body:
+        stmts = list(cls.body.body)
+        for stmt in stmts:
             replacement = new.get(stmt, stmt)
+            if replacement is None and all(new.get(s, s) is None for s in stmts):
+                replacement = cst.SimpleStatementLine([cst.Pass()]) if stmt is stmts[-1] else None  # an empty body
+                if replacement is not None:
+                    replacement = replacement.with_changes(leading_lines=stmts[0].leading_lines)
+                    fix.replace(stmt, replacement)
+                    continue
             if replacement is None:
                 fix.remove(stmt)
                 removed_run.append(stmt)

@@ -31,8 +31,9 @@ class EventLoopFixtureRequest(Rule):
     Reported without a fix: a plain ``def`` test or fixture that requests ``event_loop`` (it has
     no running loop: make it ``async def`` first, as the migration guide says). A project that
     overrides ``event_loop`` is AIO704's business. Only functions named ``test_*`` and functions
-    decorated as fixtures (``pytest.fixture``, ``pytest_asyncio.fixture``) are looked at; a
-    parameter named ``event_loop`` anywhere else is an ordinary parameter.
+    decorated as fixtures (``pytest.fixture``, ``pytest_asyncio.fixture``), in a module that
+    imports pytest or pytest_asyncio, are looked at (a test module in auto mode may import neither:
+    it is left alone); a parameter named ``event_loop`` anywhere else is an ordinary parameter.
     """
 
     code = "AIO705"
@@ -40,10 +41,11 @@ class EventLoopFixtureRequest(Rule):
     min_python = (3, 7)
     safety = Safety.SAFE
     trigger_words = ("event_loop",)
+    anchors = ("pytest", "pytest_asyncio")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         param = next((p for p in node.params.params if p.name.value == "event_loop"), None)
-        if param is None or node.name.value == "event_loop":
+        if param is None or node.name.value == "event_loop" or not self.ctx.may_refer_to(self.anchors):
             return
         if not (is_test_function(self.ctx, node) or is_pytest_fixture(self.ctx, node)):
             return
