@@ -75,6 +75,11 @@ RELEASES: Dict[str, Release] = {
         Release("pyee", "9.0.4", "2770c4928abc721f46b705e6a72b0c59480c4a69c9a83ca0b00bb994f1ea4b32"),
         Release("Telethon", "1.10.10", "126b392db57b83526e18779b7c6f4011789c2dd02377f64004afd0e0ce29a37e"),
         Release("websockets", "7.0", "08e3c3e0535befa4f0c4443824496c03ecc25062debbcf895874f8a0b4c97c9f"),
+        # Test suites that drive a loop by hand in unittest, or use asynctest (AIO7xx).
+        Release("hbmqtt", "0.9.6", "6764d3c7cf6d056238c04709c23dbb72e2b0227495efd871c2f1da10a4472cd9"),
+        Release("python-engineio", "3.10.0", "9c9a6035b4b5e5a225f426f846afa14cf627f7571d1ae02167cb703fefd134b7"),
+        Release("aioresponses", "0.6.1", "fab9607d11a2e05050ef766006b8fdd9424e7122c2bd6f34a5376be4c728e242"),
+        Release("pyatv", "0.3.13", "8fc1a903a9d666e4109127410d35a83458559a86bc0de3fe1ffb3f15d2d653b3"),
     ]
     if r.sha256
 }

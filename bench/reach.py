@@ -54,12 +54,20 @@ PATTERNS = {
     "asyncio.gather(": re.compile(r"\basyncio\.gather\("),
     "ensure_future(": re.compile(r"\bensure_future\("),
     "asynctest": re.compile(r"\basynctest\b"),
+    # the package, not a project's own helper named asynctest (asyncssh's decorator)
+    "asynctest (the package)": re.compile(r"\bimport asynctest\b|\bfrom asynctest\b|\basynctest\.[A-Za-z_]"),
+    ".run_until_complete( in tests": re.compile(r"\.run_until_complete\("),
 }
+# Patterns counted only in test files (under a tests folder, test_*.py, *_test.py, conftest.py).
+IN_TESTS_ONLY = {".run_until_complete( in tests"}
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest|tests)\.py$")
 _FACTS = ProjectFactsFinder()  # one per worker process: each module read once
 
 
-def pattern_counts(text: str) -> Counter:
-    return Counter({name: len(pattern.findall(text)) for name, pattern in PATTERNS.items()})
+def pattern_counts(text: str, path: str = "") -> Counter:
+    in_tests = bool(_TEST_PATH.search(path))
+    return Counter({name: len(pattern.findall(text)) for name, pattern in PATTERNS.items()
+                    if in_tests or name not in IN_TESTS_ONLY})
 
 
 def pyflakes_warnings(source: bytes, path: str) -> Counter:
@@ -110,8 +118,8 @@ def one_file(job: Tuple[str, Settings, bool]) -> dict:
         "internal": checked.internal_error or fixed.internal_error,
         "findings": [(f.code, f.fix.value, f.message) for f in checked.findings],
         "rewritten": fixed.new_source is not None,
-        "patterns_before": pattern_counts(text_before),
-        "patterns_after": pattern_counts(after.decode("utf-8", "replace")),
+        "patterns_before": pattern_counts(text_before, path),
+        "patterns_after": pattern_counts(after.decode("utf-8", "replace"), path),
         "problems": [],
         "new_flakes": [],
     }

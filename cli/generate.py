@@ -28,7 +28,7 @@ RUFF_PORTS_OF_FLAKE8_ASYNC = frozenset({
 })
 # The header comments that set a golden case's options (tests/golden.py reads them): harness
 # settings, not part of the example, so the reference leaves them out.
-FIXTURE_OPTIONS = frozenset({"target-version", "unsafe-fixes", "runnable", "input-python", "format"})
+FIXTURE_OPTIONS = frozenset({"target-version", "unsafe-fixes", "runnable", "input-python", "format", "test-module"})
 _OPTION_LINE = re.compile(r"#\s*(?P<key>[a-z-]+)(?::\s*(?P<value>\S+))?\s*")
 # A docstring line that points to a golden case: the reference shows the case in its place.
 CASE_POINTER = re.compile(r"Example: `fixtures/(?P<key>\w+)/(?P<case>\w+)`\.?")

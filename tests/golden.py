@@ -18,10 +18,12 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from asyncio_upgrade.codemods.api import NEWEST_TARGET, Settings, Version, parse_version, rule_infos
 from asyncio_upgrade.codemods.formatting import DEFAULT_BLACK
 
+import suite_runs
 from conftest import FIXTURES
+from suite_runs import TEST_RUNNERS
 
 _HEADER = re.compile(rb"^#\s*(?P<key>[a-z-]+)(?::\s*(?P<value>\S+))?\s*$")
-KNOWN_OPTIONS = {"target-version", "unsafe-fixes", "runnable", "input-python", "format"}
+KNOWN_OPTIONS = {"target-version", "unsafe-fixes", "runnable", "input-python", "format", "test-module"}
 FORMATS = {"black"}  # `# format: black`: run with black formatting on (`fix --format`, black's defaults)
 
 
@@ -86,7 +88,15 @@ class Case:
 
     @property
     def runnable(self) -> bool:
-        return "runnable" in self.options
+        return "runnable" in self.options or self.test_runner is not None
+
+    @property
+    def test_runner(self) -> Optional[str]:
+        """``# test-module: unittest`` (or ``pytest``): the case is a test module, run by that
+        runner; what it "prints" is how many of its tests passed, failed and were skipped."""
+        value = self.options.get("test-module")
+        assert value in (None, *TEST_RUNNERS), f"unknown `# test-module: {value}` (known: {', '.join(TEST_RUNNERS)})"
+        return value
 
     @property
     def input_python(self) -> Version:
@@ -157,16 +167,17 @@ _RUNS: Dict[Tuple[Path, str], "Future[Ran]"] = {}
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="golden-run")
 
 
-def start_program(path: Path, python: str) -> "Future[Ran]":
+def start_program(path: Path, python: str, runner: Optional[str] = None) -> "Future[Ran]":
     """Start running ``path`` on ``python`` in the background, once per session: a case's runs on
-    every Python go at once, and the tests that read them wait only for their own."""
+    every Python go at once, and the tests that read them wait only for their own. ``runner``:
+    run it as a test module (``run_tests``)."""
     if (path, python) not in _RUNS:
-        _RUNS[path, python] = _POOL.submit(_run, path, python)
+        _RUNS[path, python] = _POOL.submit(run_tests if runner else _run, path, python, *([runner] if runner else []))
     return _RUNS[path, python]
 
 
-def run_program(path: Path, python: str) -> Ran:
-    return start_program(path, python).result()
+def run_program(path: Path, python: str, runner: Optional[str] = None) -> Ran:
+    return start_program(path, python, runner).result()
 
 
 def _run(path: Path, python: str) -> Ran:
@@ -176,6 +187,12 @@ def _run(path: Path, python: str) -> Ran:
             [python, "-I", str(path)], capture_output=True, text=True, timeout=60, cwd=cwd
         )
     return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def run_tests(path: Path, python: str, runner: str) -> Ran:
+    """Run the test module ``path`` with ``runner``; what it printed is the tally of outcomes."""
+    done, tally = suite_runs.run_module(path, python, runner)
+    return Ran(0 if tally else done.returncode or 1, tally or done.stdout, done.stderr)
 
 
 def pyenv_root() -> Path:

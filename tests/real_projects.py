@@ -37,12 +37,15 @@ class Project:
     before_python: Version = TARGET  # where the pristine tests run: the newest where they still run
     before_requirements: Optional[Tuple[str, ...]] = None  # test tools there, if not the same
     pytest_options: Tuple[str, ...] = ()  # e.g. leaving out tests that need the network
+    fix_options: Tuple[str, ...] = ()  # more options for `fix`: ("--extend-safe-fixes", "AIO7") opts in to rules
     # Tests that passed before and cannot pass from some new Python up whatever the fixes do:
     # test id -> (the first Python where it cannot, why).
     cannot_pass_after: Mapping[str, Tuple[Version, str]] = field(default_factory=dict)
     # Why the safe fixes alone cannot finish this project's migration (sites the tool rightly
     # leaves unsafe); then the unsafe fixes are applied on top and must make every test pass.
     incomplete: str = ""
+    # Tests whose outcome an opted-in unsafe fix changes in the way its docs say: test id -> how.
+    changed_by_unsafe_fix: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def tools_before(self) -> Tuple[str, ...]:
@@ -69,14 +72,14 @@ class Report:
 
     def broken(self, run: Run) -> Set[str]:
         excused = {test for test, (since, _) in self.project.cannot_pass_after.items() if run.python >= since}
-        return self.before.passed - run.passed - excused
+        return self.before.passed - run.passed - excused - set(self.project.changed_by_unsafe_fix)
 
     def changed_on_target(self) -> Set[str]:
         """Tests that passed unfixed on 3.11 and fail fixed on 3.11: what the fixes alone changed."""
         fixed = next((run for run in self.after if run.python == TARGET), None)
         if self.pristine_on_target is None or fixed is None:
             return set()
-        return self.pristine_on_target.passed - fixed.passed
+        return self.pristine_on_target.passed - fixed.passed - set(self.project.changed_by_unsafe_fix)
 
     def lines(self) -> List[str]:
         spec = self.project.spec
@@ -99,6 +102,9 @@ class Report:
             lines.append(f"  after on {format_python(python)}: skipped, no such Python here")
         for test, (since, reason) in sorted(self.project.cannot_pass_after.items()):
             lines.append(f"  excused from {format_python(since)} up: {test}: {reason}")
+        for test, how in sorted(self.project.changed_by_unsafe_fix.items()):
+            passed = [format_python(run.python) for run in self.after if test in run.passed]
+            lines.append(f"  changed by an opted-in unsafe fix ({how}): {test}; passes after on {passed or 'none'}")
         lines.append(f"  {len(self.rewritten)} files rewritten: {', '.join(sorted(self.rewritten))}")
         for code, counts in sorted(self.findings.items()):
             lines.append(f"  check {code}: " + ", ".join(f"{counts[kind]} {kind}" for kind in FINDING_KINDS))
@@ -191,6 +197,7 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
     for built in ("build", *(p.name for p in tree.glob("*.egg-info"))):
         shutil.rmtree(tree / built, ignore_errors=True)  # left by pip; the fix and the next builds see sources only
 
+    fix_options = (*project.fix_options, *fix_options)
     rewritten = _fix(tree, fix_options)
     present = [v for v in after_pythons if find_python(v)]
     after = [_tests_on(v, project.requirements, project, tree, work) for v in present]
@@ -205,7 +212,8 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
 def _fix(tree: Path, fix_options: Tuple[str, ...]) -> List[str]:
     """Run `fix` over ``tree``; the files it rewrote, relative to it."""
     fixed = _run([sys.executable, "-m", "asyncio_upgrade.cli", "fix", "--isolated", "--no-cache",
-                  "--target-version", f"py{TARGET[0]}{TARGET[1]}", *fix_options, str(tree)], check=False)
+                  "--target-version", f"py{TARGET[0]}{TARGET[1]}", *project.fix_options, *fix_options, str(tree)],
+                 check=False)
     assert fixed.returncode in (0, 1), fixed.stderr
     return [str(Path(line.split(" ", 1)[1]).relative_to(tree))
             for line in fixed.stderr.splitlines() if line.startswith("Rewriting ")]

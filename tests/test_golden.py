@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import pytest
 
@@ -25,6 +25,7 @@ from golden import (
     start_program,
     third_party_imports,
 )
+from suite_runs import environment, requirements
 from sweeps import all_rules, fixed_input
 
 CASES = all_cases()
@@ -150,15 +151,24 @@ def program_of(case: Case) -> Path:
     return case.expected_path if case.changes else case.input_path
 
 
-def missing_for(program: Path, version: Version) -> Optional[str]:
+def missing_for(program: Path, version: Version, runner: Optional[str] = None) -> Optional[str]:
     """Why ``program`` cannot run on Python ``version`` here, or None."""
     python = find_python(version)
     if python is None:
         return f"python{format_python(version)} not found (under {pyenv_root()}/versions or on PATH)"
+    python, why = python_for(program, version, runner)
+    if python is None:
+        return why
     for module in sorted(third_party_imports(program)):
         if not can_import(python, module):
             return f"{program.name} imports {module}, which {python} does not have"
     return None
+
+
+def tools_tier(case: Case, version: Version) -> tuple:
+    """A pytest test module's output needs a tool environment per Python, made on first use (about
+    a minute each): the default tier makes the one of 3.11, ``--full`` all of them."""
+    return (pytest.mark.slow,) if case.test_runner == "pytest" and version != (3, 11) else ()
 
 
 def start_case(case: Case, versions: List[Version]) -> None:
@@ -168,24 +178,35 @@ def start_case(case: Case, versions: List[Version]) -> None:
         return
     runs = [(program_of(case), v) for v in versions] + [(case.input_path, case.input_python)]
     for program, version in runs:
-        if missing_for(program, version) is None:
-            start_program(program, find_python(version))
+        if missing_for(program, version, case.test_runner) is None:
+            start_program(program, python_for(program, version, case.test_runner)[0], case.test_runner)
 
 
-def printed_by(program: Path, version: Version) -> str:
-    """What ``program`` prints on Python ``version``; a skip naming what is missing."""
-    missing = missing_for(program, version)
+def python_for(program: Path, version: Version, runner: Optional[str]) -> Tuple[Optional[str], str]:
+    """The interpreter that runs ``program``: Python ``version``, or for a test module a virtual
+    environment of it with the tools the module needs (``suite_runs``); else (None, why)."""
+    python = find_python(version)
+    if runner is None or python is None:
+        return python, ""
+    return environment(python, requirements(program, runner, third_party_imports(program)))
+
+
+def printed_by(program: Path, version: Version, runner: Optional[str] = None) -> str:
+    """What ``program`` prints on Python ``version`` (a test module: its tally); a skip naming
+    what is missing."""
+    missing = missing_for(program, version, runner)
     if missing:
         pytest.skip(missing)
-    python = find_python(version)
-    ran = run_program(program, python)
+    python = python_for(program, version, runner)[0]
+    ran = run_program(program, python, runner)
     assert ran.returncode == 0, f"{program.name} failed under {python}:\n{ran.stderr}"
     return ran.stdout
 
 
 @pytest.mark.parametrize(
     ("case", "version"),
-    [pytest.param(c, v, id=f"{c.id}-py{format_python(v)}") for c, pythons in RUNNABLE.values() for v in pythons],
+    [pytest.param(c, v, id=f"{c.id}-py{format_python(v)}", marks=tools_tier(c, v))
+     for c, pythons in RUNNABLE.values() for v in pythons],
 )
 def test_runnable(case: Case, version: Version) -> None:
     """The rewritten program, run on each Python from the case's target up, prints what the
@@ -195,13 +216,13 @@ def test_runnable(case: Case, version: Version) -> None:
     assert version <= NEWEST_PYTHON, f"output made for {format_python(version)}: no Python up to {newest} runs it"
     if "input-python" in case.options:
         assert case.stdout_path.exists(), "an input-python case needs a .stdout file"
-    after = printed_by(program_of(case), version)
+    after = printed_by(program_of(case), version, case.test_runner)
     if case.stdout_path.exists():
         assert after == case.stdout_path.read_text()
     if find_python(case.input_python) is None and case.stdout_path.exists():
         missing = format_python(case.input_python)
         pytest.skip(f"the input's python{missing} not found: output checked against .stdout only")
-    before = printed_by(case.input_path, case.input_python)
+    before = printed_by(case.input_path, case.input_python, case.test_runner)
     if case.input_stdout_path.exists():
         assert case.unsafe and case.stdout_path.exists(), "an .input.stdout needs # unsafe-fixes and a .stdout"
         assert before == case.input_stdout_path.read_text() and after != before

@@ -32,6 +32,8 @@ from real_projects import AFTER_PYTHONS, TARGET, Project, check_project
 PY37, PY313 = (3, 7), (3, 13)
 OLD_PYTEST = ("pytest<7", "pytest-asyncio<0.17")
 NEW_PYTEST = ("pytest<8", "pytest-asyncio<0.22")  # the last that still give tests an `event_loop` fixture
+TEST_MIGRATIONS = ("--extend-safe-fixes", "AIO7")
+ENGINEIO_TOOLS = ("mock", "eventlet", "aiohttp", "tornado", "requests", "websocket-client", "websockets<9")
 
 PROJECTS: List[Project] = [
     Project("aiolimiter==1.3.0", "tests",
@@ -69,6 +71,24 @@ PROJECTS: List[Project] = [
                     "reader_connected_check_on_starttls", "writer_connected_check_on_starttls",
                     "connected_check_on_drain_writer", "reader_connected_check_on_connection_made",
                     "reader_connected_check_on_readline", "writer_connected_check_on_readline",
+                )
+            }),
+    # Test suites migrated by the AIO7xx rules, opted in as a team would (their fixes are unsafe).
+    # Its asyncio tests run each coroutine through a module-level `_run(coro)` on the default loop
+    # (AIO703). They still run on 3.11 (429 of the 435 that pass on 3.7: six hit APIs that other
+    # rules leave to --unsafe-fixes or report), where `get_event_loop()` is not yet deprecated.
+    Project("python-engineio==3.10.0", "tests", (*ENGINEIO_TOOLS, "pytest"), fix_options=TEST_MIGRATIONS,
+            changed_by_unsafe_fix={
+                f"tests.asyncio.test_asyncio_{module}::test_{name}": (
+                    "AIO703: a task the awaited call starts no longer gets a step before the test's next "
+                    "statement, as it did in the loop's last round of `run_until_complete`"
+                ) for module, name in (
+                    *(("client.TestAsyncClient", name) for name in (
+                        "polling_connection_not_upgraded", "polling_connection_successful",
+                        "polling_https_noverify_connection_successful", "websocket_connection_successful",
+                        "websocket_https_noverify_connection_successful", "websocket_upgrade_successful",
+                    )),
+                    ("server.TestAsyncServer", "service_task_started"),  # on 3.13
                 )
             }),
 ]

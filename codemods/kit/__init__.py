@@ -3,6 +3,8 @@
 ``names`` (qualified-name sets and matchers), ``syntax`` (call shapes, parentheses, comments),
 ``imports`` (import bindings and their removal), ``statements``, ``scope`` (walking, the enclosing
 function), ``values`` (what a name is bound to), ``threads`` (``await`` / ``to_thread`` builders),
-``findings`` (reporting without a fix) and ``blocking`` (the table-shaped blocking-call rules).
+``findings`` (reporting without a fix), ``blocking`` (the table-shaped blocking-call rules),
+``testcases`` (test classes, pytest tests and fixtures) and ``loop_tests`` (test methods that
+drive a loop, made coroutines).
 A helper used by one rule lives in that rule's module instead.
 """

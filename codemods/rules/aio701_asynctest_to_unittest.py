@@ -1,0 +1,197 @@
+import unittest
+
+import libcst as cst
+
+from ..kit.findings import without_fix
+from ..kit.imports import import_binding
+from ..kit.loop_tests import replace_methods
+from ..kit.syntax import count_comments, loses_comments
+from ..kit.testcases import (
+    ASYNC_HOOKS, assigned_in_class, is_generator, methods, self_attributes, stdlib_ref, subclasses_in_module,
+    super_hook_calls,
+)
+from ..model import Safety
+from ..rule import Rule
+
+MODULES = ("asynctest", "asynctest.case", "asynctest.mock")
+RENAMED = {"TestCase": ("unittest", "IsolatedAsyncioTestCase"), "CoroutineMock": ("unittest.mock", "AsyncMock")}
+MOCKS = ("Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock", "PropertyMock", "patch", "sentinel",
+         "call", "ANY", "DEFAULT", "mock_open", "create_autospec")
+TARGETS = {**{n: ("unittest.mock", n) for n in MOCKS},
+           **{n: ("unittest", n) for n in unittest.__all__ if n not in ("TestCase", "FunctionTestCase")}, **RENAMED}
+NO_EQUIVALENT = {
+    "ClockedTestCase": "its `advance()` has no standard-library equivalent; mock the clock by hand",
+    "fail_on": "checks no standard-library test case makes; drop it, or check the loop in `asyncTearDown`",
+    "strict": "checks no standard-library test case makes; drop it, or check the loop in `asyncTearDown`",
+    "lenient": "drop it: the standard-library test case makes none of its checks",
+}
+NAMES = frozenset(f"{m}.{n}" for m in MODULES for n in (*TARGETS, *NO_EQUIVALENT))
+TEST_CASES = frozenset(f"{m}.TestCase" for m in MODULES)
+FAIL_ON = frozenset({"asynctest.fail_on", "asynctest._fail_on.fail_on"})
+LENIENT = frozenset({"asynctest.lenient", "asynctest._fail_on.lenient"})
+LOOP_OPTIONS = {"use_default_loop", "forbid_get_event_loop"}
+MESSAGE = "asynctest is unmaintained and fails to import on Python 3.11: use `unittest`"
+
+
+class AsynctestToUnittest(Rule):
+    """Replace ``asynctest`` with ``unittest.IsolatedAsyncioTestCase`` and ``unittest.mock``.
+
+    ## Why
+    asynctest's last release (0.13, 2019) uses ``asyncio.coroutine``: on 3.11 every test module
+    that imports it fails at collection. Since 3.8 the standard library has what it offered:
+    ``IsolatedAsyncioTestCase`` (coroutine tests, ``asyncSetUp``/``asyncTearDown``) and
+    ``AsyncMock``. ``asynctest.TestCase`` becomes ``IsolatedAsyncioTestCase`` (a coroutine
+    ``setUp``/``tearDown`` becomes ``asyncSetUp``/``asyncTearDown``, ``self.loop`` in a coroutine
+    method ``asyncio.get_running_loop()``), ``CoroutineMock`` ``AsyncMock``, and the mock and
+    unittest names asynctest re-exports (``Mock``, ``patch``, ``call``, ``skip``, ``main``...) the
+    standard library's. ``import asynctest`` goes when nothing uses it.
+    Example: `fixtures/aio701_asynctest_to_unittest/from_imports`.
+
+    ## Fix safety
+    Unsafe. The tests run on a new loop each, as before, but: in debug mode (slow callbacks and
+    unawaited coroutines are logged); ``setUp``, the test and ``tearDown`` share one context
+    (3.11+), so a context variable set in ``asyncSetUp`` is seen by the test, where asynctest ran
+    each in a task of its own; a sync ``setUp`` runs before ``asyncSetUp``; and an ``AsyncMock``
+    spec'd on a class makes its coroutine methods ``AsyncMock`` where asynctest made
+    ``CoroutineMock`` (the same calls and assertions). Proven by
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same`, run with asynctest on 3.7 and
+    unittest on 3.9 to 3.13.
+
+    ## Limitations
+    Reported without a fix: ``ClockedTestCase``, and ``fail_on`` or ``strict`` turning a check on
+    (no equivalent; ``use_default_loop = False``, ``forbid_get_event_loop = False``, ``@lenient``
+    and ``@fail_on(...=False)`` ask for asynctest's defaults and are dropped), a class setting
+    ``use_default_loop`` or ``forbid_get_event_loop`` to anything else, a generator-based
+    set-up or test (AIO402 turns ``@asyncio.coroutine`` ones into ``async def`` first), ``self.loop``
+    outside a coroutine method (a sync test driving it with ``run_until_complete``: make the test
+    ``async def`` and ``await``), a class that already has ``asyncSetUp``/``asyncTearDown``, and
+    a rewrite that would lose a comment. Subclasses in other modules keep a coroutine ``setUp``
+    that ``IsolatedAsyncioTestCase`` would not await: migrate them in the same run.
+    """
+
+    code = "AIO701"
+    name = "asynctest-use"
+    min_python = (3, 8)
+    safety = Safety.UNSAFE
+    trigger_words = ("asynctest",)
+    anchors = ("asynctest",)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = [arg.value for arg in node.bases if self.ctx.resolves_to(arg.value, TEST_CASES)]
+        if not bases:
+            return
+        fix = self.fix(node)
+        base = stdlib_ref(self.ctx, fix, "unittest", "IsolatedAsyncioTestCase", isinstance(bases[0], cst.Name))
+        family = subclasses_in_module(self.ctx.module, node)
+        why = next(filter(None, map(self._why_not, family)), "")
+        if base is None or why:
+            self.report(bases[0], without_fix(MESSAGE, why or "`IsolatedAsyncioTestCase` is taken here"))
+            return
+        fix.replace(bases[0], base)
+        for cls in family:
+            for func in methods(cls):
+                if func.name.value in ASYNC_HOOKS and func.asynchronous is not None:
+                    fix.replace(func.name, func.name.with_changes(value=ASYNC_HOOKS[func.name.value]))
+                    for call in super_hook_calls(func):
+                        fix.replace(call.func.attr, cst.Name(ASYNC_HOOKS[call.func.attr.value]))
+            for attribute, _ in self_attributes(cls, "loop"):
+                fix.replace(attribute, cst.Call(fix.ref("asyncio.get_running_loop")))
+            for decorator in (d for func in methods(cls) for d in func.decorators if self._no_checks(d.decorator)):
+                fix.remove(decorator)
+        # `use_default_loop = False`... ask for the default: the standard test case never does it
+        options = {line: None for cls in family for _, line in assigned_in_class(cls, LOOP_OPTIONS)}
+        if any(count_comments(old) for old, new in fix.edits.items() if isinstance(new, cst.RemovalSentinel)) \
+                or any(count_comments(line) for line in options):
+            self.report(bases[0], without_fix(MESSAGE, "a comment would be lost"))
+            return
+        replace_methods(fix, family, options)
+        self.report(bases[0], MESSAGE, fix=fix)
+
+    def _why_not(self, node: cst.ClassDef) -> str:
+        names = {func.name.value for func in methods(node)}
+        for option, line in assigned_in_class(node, LOOP_OPTIONS):
+            if not _sets_false(line):
+                return f"`{option} = True` has no standard-library equivalent"
+        if names & set(ASYNC_HOOKS.values()):
+            return "the class already has `asyncSetUp` or `asyncTearDown`"
+        for func in methods(node):
+            if func.asynchronous is None and (func.decorators and func.name.value in ASYNC_HOOKS or is_generator(func)):
+                return f"`{func.name.value}` is a generator-based coroutine: make it `async def` first (AIO402)"
+        for attribute, method in self_attributes(node, "loop"):
+            if method is None or method.asynchronous is None:
+                return "`self.loop` outside a coroutine method"
+            if isinstance(self.ctx.parent(attribute), (cst.AssignTarget, cst.AugAssign)):
+                return "`self.loop` is assigned"
+        return ""
+
+    def _no_checks(self, decorator: cst.BaseExpression) -> bool:
+        """``@fail_on(...)`` turning checks off only, or ``@lenient``: what the default already does."""
+        if isinstance(decorator, cst.Call):
+            return self.ctx.resolves_to(decorator.func, FAIL_ON) and all(
+                arg.keyword is not None and _literal_false(arg.value) for arg in decorator.args)
+        return self.ctx.resolves_to(decorator, LENIENT)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        parent = self.ctx.parent(node)
+        if not isinstance(parent, (cst.ImportAlias, cst.AsName)) and not (isinstance(parent, cst.Attribute) and parent.attr is node):
+            self._reference(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._reference(node)
+
+    def _reference(self, node: cst.BaseExpression) -> None:
+        if not self.ctx.resolves_to(node, NAMES):
+            return
+        name = next(iter(self.ctx.qualified_names(node))).rpartition(".")[2]
+        holder = self.ctx.parent(self.ctx.parent(node))
+        if name == "TestCase" and isinstance(holder, cst.ClassDef) and any(arg.value is node for arg in holder.bases):
+            return  # the class's own fix
+        if name in NO_EQUIVALENT:
+            decorator = holder if isinstance(holder, cst.Decorator) else self.ctx.parent(node)
+            if not (isinstance(decorator, cst.Decorator) and self._no_checks(decorator.decorator)):
+                self.report(node, without_fix(MESSAGE, NO_EQUIVALENT[name]))
+            return
+        module, new_name = TARGETS[name]
+        binding = import_binding(self.ctx, node) if isinstance(node, cst.Name) else None
+        if binding and name != "TestCase" and (binding[2] is not None or new_name == name):
+            return  # the import statement's fix
+        fix = self.fix(node)
+        new = stdlib_ref(self.ctx, fix, module, new_name, isinstance(node, cst.Name))
+        if new is None:
+            self.report(node, without_fix(MESSAGE, f"`{new_name}` is taken here"))
+            return
+        self.report(node, MESSAGE, fix=fix.replace(node, new))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = cst.helpers.get_full_name_for_node(node.module) if node.module and not node.relative else None
+        if module not in MODULES or isinstance(node.names, cst.ImportStar):
+            return
+        moved = [alias for alias in node.names if alias.evaluated_name in TARGETS and alias.evaluated_name != "TestCase"
+                 and (alias.asname is not None or TARGETS[alias.evaluated_name][1] == alias.evaluated_name)]
+        line = self.ctx.parent(node)
+        if not moved or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return
+        kept = [alias for alias in node.names if alias not in moved]
+        fix = self.fix(node)
+        for alias in moved:
+            target_module, target = TARGETS[alias.evaluated_name]
+            fix.add_import(target_module, target, alias.evaluated_alias)
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            new = node.with_changes(names=kept)
+            fix.replace(node, new)
+            dropped = loses_comments(node, [new])
+        else:
+            fix.remove(line)
+            dropped = loses_comments(line, [])
+        self.report(node, MESSAGE if not dropped else without_fix(MESSAGE, "comments"), fix=None if dropped else fix)
+
+
+def _literal_false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _sets_false(line: cst.SimpleStatementLine) -> bool:
+    small = line.body[0]
+    return len(line.body) == 1 and isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None \
+        and _literal_false(small.value)
