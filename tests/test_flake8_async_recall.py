@@ -267,3 +267,57 @@ def test_parity_recall_does_not_regress(eval_files: Path) -> None:
         assert recall[code][1] == total, f"{code}: the eval files changed"
         assert recall[code][0] >= hit, f"{code}: recall fell to {recall[code][0]}/{total}"
     assert set(clean) <= PARITY_CLEAN_LINE_FINDINGS, sorted(set(clean) - PARITY_CLEAN_LINE_FINDINGS)
+
+
+# Part 3: cancellation (ASYNC103/104, covered by AIO501). flake8-async's eval files for them hold
+# plain functions: in trio a cancellation can reach any code, while in asyncio a CancelledError
+# is raised only at an `await` of a coroutine, which AIO501 requires in the `try` body. So the
+# files are measured transplanted into coroutines, line numbers kept: the module wrapped in an
+# `async def` (its header joined to the first line's), every `def` made `async def`, every
+# `...` right after `try:` made `await asyncio.sleep(0)`, `import asyncio` appended. Misses:
+# three ASYNC103 handlers in nested `try`s that re-raise through the outer one (flake8-async's
+# own "weird pattern"; we count them as re-raising) and four ASYNC104 `raise e`/`raise g` of the
+# caught exception in nested handlers, which we count as re-raising it.
+CANCELLATION_FILES = ("async103.py", "async103_104_py311.py", "async103_no_104.py", "async104.py")
+CANCELLATION_REACHED = {"ASYNC103": (29, 32), "ASYNC104": (21, 25)}
+# Lines they consider clean: a loop over a `*`-unpacked iterable we do not prove non-empty
+# (async103.py:246/252), and a handler whose only swallowing path is a `continue`/`break`,
+# which we report on the handler too (async104.py:119/128).
+CANCELLATION_CLEAN_LINE_FINDINGS = {"async103.py:246", "async103.py:252", "async104.py:119", "async104.py:128"}
+
+
+def transplanted(source: str) -> str:
+    """``source`` with its module code inside an ``async def`` and every function a coroutine
+    whose ``try: ...`` awaits; each line stays on its line number."""
+    lines, previous = [], ""
+    for line in source.split("\n"):
+        if previous.strip() == "try:" and line.strip() == "...":
+            line = line.replace("...", "await asyncio.sleep(0)")
+        previous = line
+        line = re.sub(r"^(\s*)def ", r"\1async def ", line)
+        lines.append(f"    {line}" if line.strip() else line)
+    return "async def _transplanted():\n" + "\n".join(lines) + "\nimport asyncio\n"
+
+
+def test_cancellation_recall_does_not_regress(eval_files: Path) -> None:
+    settings = Settings(target_version=(3, 13), select=frozenset({"AIO501"}), unsafe_fixes=True)
+    found: Counter = Counter()
+    total: Counter = Counter()
+    clean = []
+    for name in CANCELLATION_FILES:
+        path = eval_files / name
+        result = process_source(transplanted(path.read_text()).encode(), settings, fix=False)
+        assert result.skipped is None, (name, result.skipped)
+        ours = {f.line - 1 for f in result.findings}  # the wrapper's header is one line more
+        expected = {(line, "ASYNC103" if code.startswith("ASYNC103") else code) for line, code in annotations(path)}
+        for line, code in expected:
+            total[code] += 1
+            found[code] += line in ours
+        clean += [f"{name}:{line}" for line in sorted(ours - {line for line, _ in expected})]
+    recall = {code: (found[code], total[code]) for code in sorted(total)}
+    show("cancellation codes, transplanted into coroutines", recall, clean)
+    assert set(recall) == set(CANCELLATION_REACHED)
+    for code, (hit, annotated) in CANCELLATION_REACHED.items():
+        assert recall[code][1] == annotated, f"{code}: the eval files changed"
+        assert recall[code][0] >= hit, f"{code}: recall fell to {recall[code][0]}/{annotated}"
+    assert set(clean) <= CANCELLATION_CLEAN_LINE_FINDINGS, sorted(set(clean) - CANCELLATION_CLEAN_LINE_FINDINGS)
