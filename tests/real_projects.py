@@ -212,8 +212,7 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
 def _fix(tree: Path, fix_options: Tuple[str, ...]) -> List[str]:
     """Run `fix` over ``tree``; the files it rewrote, relative to it."""
     fixed = _run([sys.executable, "-m", "asyncio_upgrade.cli", "fix", "--isolated", "--no-cache",
-                  "--target-version", f"py{TARGET[0]}{TARGET[1]}", *project.fix_options, *fix_options, str(tree)],
-                 check=False)
+                  "--target-version", f"py{TARGET[0]}{TARGET[1]}", *fix_options, str(tree)], check=False)
     assert fixed.returncode in (0, 1), fixed.stderr
     return [str(Path(line.split(" ", 1)[1]).relative_to(tree))
             for line in fixed.stderr.splitlines() if line.startswith("Rewriting ")]

@@ -459,7 +459,8 @@ def test_check_does_not_import_the_server(tmp_path: Path) -> None:
         "import sys\nfrom asyncio_upgrade.cli.app import main\n"
         "sys.argv = ['asyncio-upgrade', 'check', '--isolated', '--no-cache', 'app.py']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol', 'cattrs') or 'server' in m))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol', 'cattrs')"
+        " or m.startswith('asyncio_upgrade.cli.server')))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
