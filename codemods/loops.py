@@ -10,6 +10,7 @@ import libcst as cst
 
 from .context import FileContext
 from .kit.names import asyncio_names, is_call_to
+from .kit.script_end import is_inert
 from .kit.statements import block_body
 from .lazy import matchers as m
 
@@ -167,7 +168,7 @@ class RunLayout:
     inner: list  # the statements of the block holding the runs
     first: int  # index in `inner` of the first run's statement
     last: int  # ... and of the last one
-    gap: bool  # other statements run between the loop's creation and the first run
+    gap: bool  # code that is not inert runs between the loop's creation and the first run
     closing: list  # the cleanup and close lines, in order
     final: list  # the statements of the `try`'s `finally`
     after_try: bool  # the closing lines follow the `try`
@@ -198,7 +199,8 @@ def run_layout(ctx: FileContext, creation: cst.SimpleStatementLine, uses: LoopUs
     head = stmts.index(trial if trial else runs[0][1])
     if head <= start or not all(start < stmts.index(p) < head for p in prefix):
         raise NoFix("the loop is set up after it runs")
-    gap = head - start - 1 > len(prefix) or (first > 0 and trial is not None)
+    between = [s for s in stmts[start + 1:head] if s not in prefix] + (inner[:first] if trial is not None else [])
+    gap = not all(is_inert(ctx, s) for s in between)
     close = closes[0] if closes else None
     closing = [*cleanups, close] if close else cleanups  # `run_until_complete(shutdown_asyncgens())`
     final = list(trial.finalbody.body.body) if trial is not None and trial.finalbody else []

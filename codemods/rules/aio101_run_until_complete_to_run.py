@@ -1,9 +1,8 @@
 import libcst as cst
-from ..lazy import matchers as m
 
-from ..context import FileContext
 from ..kit.findings import without_fix
 from ..kit.names import asyncio_names, is_call_to
+from ..kit.script_end import only_inert_after
 from ..kit.statements import block_body
 from ..kit.syntax import count_comments, sole_positional_arg
 from ..kit.values import is_coroutine_call
@@ -44,10 +43,12 @@ class RunUntilCompleteToRun(Rule):
     outside a coroutine and, for the default loop, no other ``set_event_loop()`` outside a
     coroutine and no asyncio call outside functions (it may bind an object to that loop, as
     ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
-    runs nothing between its creation and the run; and either the original leaves that current
-    loop closed (``close()`` right after the run, in the ``finally``, or right after the ``try``)
-    or nothing runs after the site (the end of the module, or of a final ``if __name__ ==
-    "__main__":`` block). Otherwise the fix is unsafe, and the finding says which condition
+    runs only inert code between its creation and the run (code that calls only builtins and
+    ``sys.exit``, and undecorated ``def``s); and either the original leaves that current loop
+    closed (``close()`` right after the run, in the ``finally``, or right after the ``try``) or
+    only inert code runs after the site until the script ends (out of ``if`` branches, such as
+    ``if __name__ == "__main__":``, and through the handlers and ``finally`` of a ``try``).
+    Example: `fixtures/aio101_run_until_complete_to_run/try_except_exit_at_end`. Otherwise the fix is unsafe, and the finding says which condition
     failed. A safe fix still differs in the ways listed first, and code elsewhere that later asks
     for the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
     modules bound to the default loop before the run would be on another loop.
@@ -150,7 +151,7 @@ class RunUntilCompleteToRun(Rule):
         except NoFix:
             self.unsafe.append(AFTER_RUN)
         else:
-            self._check_ends_script(self.ctx.parent(line), [line])
+            self._check_ends_script(line)
         fix = self.fix(run)
         edits = {run: self._run_call(fix, run)}
         return self._finish(fix, edits), False
@@ -164,10 +165,11 @@ class RunUntilCompleteToRun(Rule):
             fix.remove_import_if_unused("asyncio", name)
         return fix
 
-    def _check_ends_script(self, block, tail) -> None:
+    def _check_ends_script(self, last, removed=()) -> None:
         """Afterwards, ``asyncio.run`` leaves no current loop (``get_event_loop()`` raises) where
-        the original left the current loop alone or open: unsafe unless nothing runs after it."""
-        if not ends_script(self.ctx, block, tail):
+        the original left the current loop alone or open: unsafe unless only inert code runs
+        after the ``last`` run (the ``removed`` statements aside)."""
+        if not only_inert_after(self.ctx, last, removed):
             self.unsafe.append(AFTER_RUN)
 
     def _variable(self, make, refs, default, only):
@@ -185,8 +187,7 @@ class RunUntilCompleteToRun(Rule):
         runs, prefix, closing, trial, inner = uses.runs, uses.prefix, layout.closing, layout.trial, layout.inner
         first, last, final, after_try = layout.first, layout.last, layout.final, layout.after_try
         if not (uses.closes and (default or uses.made_current)):
-            tail = [*closing, trial] if trial else [*closing, *(line for _, line in runs)]
-            self._check_ends_script(block, tail)
+            self._check_ends_script(runs[-1][1], closing)
 
         fix = self.fix(runs[0][0])
         runner = len(runs) > 1
@@ -260,11 +261,14 @@ def replacement_loses_comments(edits: dict) -> bool:
 
 def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
     """Blank lines and comments above the ``removed`` statements move to the next kept one
-    (in ``edits``, which maps statements of ``stmts`` to their replacements)."""
+    (in ``edits``, which maps statements of ``stmts`` to their replacements); blank lines
+    alone only where it has none of its own."""
     carried = [line for s in stmts if s in removed for line in s.leading_lines]
     last = max(stmts.index(s) for s in removed)
     following = next((s for s in stmts[last + 1:] if s not in removed), None)
     target = edits.get(following, following)
+    if following is not None and following.leading_lines and all(line.comment is None for line in carried):
+        return
     if not carried or following is None or isinstance(target, cst.RemovalSentinel):
         return
     if isinstance(target, cst.FlattenSentinel):
@@ -273,22 +277,3 @@ def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
         edits[following] = cst.FlattenSentinel(nodes)
     else:
         edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
-
-
-def is_main_guard(test: cst.BaseExpression) -> bool:
-    """``__name__ == "__main__"`` (any string)."""
-    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))
-
-
-def ends_script(ctx: FileContext, block: cst.CSTNode, tail: list) -> bool:
-    """Nothing runs after ``tail`` (statements of ``block``): its last statement ends the module,
-    or a final ``if __name__ == "__main__":`` block without ``else``."""
-    stmts = block_body(block)
-    main = ctx.parent(block)
-    if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
-            and is_main_guard(main.test):
-        module = ctx.parent(main)
-    else:
-        main, module = None, block
-    return bool(stmts and stmts[-1] in tail and isinstance(module, cst.Module)
-                and module.body[-1] is (main or stmts[-1]))
