@@ -49,7 +49,11 @@ class RunUntilCompleteToRun(Rule):
     only inert code runs after the site until the script ends (out of ``if`` branches, such as
     ``if __name__ == "__main__":``, and through the handlers and ``finally`` of a ``try``).
     Example: `fixtures/aio101_run_until_complete_to_run/try_except_exit_at_end`. Otherwise the fix is unsafe, and the finding says which condition
-    failed. A safe fix still differs in the ways listed first, and code elsewhere that later asks
+    failed. Several runs on one loop become one ``asyncio.Runner`` (3.11), always unsafe:
+    ``Runner.run`` runs every coroutine in the runner's one context (copied at its first run),
+    where each ``run_until_complete`` ran in a fresh copy of the caller's, so a context variable
+    one run sets is seen by the next, and one set between the runs is not.
+    Example: `fixtures/aio101_run_until_complete_to_run/runner_shares_context`. A safe fix still differs in the ways listed first, and code elsewhere that later asks
     for the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
     modules bound to the default loop before the run would be on another loop.
 
@@ -123,6 +127,7 @@ class RunUntilCompleteToRun(Rule):
             fix, runner = result
             if runner:
                 message = "several `run_until_complete` on one loop: use `asyncio.Runner`"
+                unsafe.append("the runs would share one context, so a context variable one run sets is seen by the next")
             if unsafe:
                 message += f" (unsafe: {'; '.join(dict.fromkeys(unsafe))})"
             self.report(anchor, message, fix=fix, unsafe=bool(unsafe), min_python=(3, 11) if runner else None)
