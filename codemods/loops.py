@@ -17,6 +17,10 @@ from .lazy import matchers as m
 LOOP_GETTERS = asyncio_names("get_event_loop")
 LOOP_MAKERS = asyncio_names("new_event_loop")
 SET_LOOP = asyncio_names("set_event_loop")
+# Loop methods defined with ``async def`` (3.7+) that start serving or connect.
+LOOP_COROUTINE_METHODS = frozenset({
+    "create_server", "create_unix_server", "create_connection", "create_unix_connection", "create_datagram_endpoint",
+})
 
 
 class NoFix(Exception):
@@ -91,6 +95,14 @@ def shuts_down_asyncgens(run: Optional[cst.CSTNode], refs: Sequence[cst.CSTNode]
     return run.func.value in refs and run.args[0].value.func.value in refs  # type: ignore[attr-defined]
 
 
+def run_on_the_spot_of(ctx: FileContext, call: cst.Call, refs: Sequence[cst.CSTNode]) -> bool:
+    """``call`` is the argument of ``loop.run_until_complete(...)`` on the loop of ``refs``."""
+    arg = ctx.parent(call)
+    run = ctx.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None else None
+    return isinstance(run, cst.Call) and m.matches(run.func, m.Attribute(attr=m.Name("run_until_complete"))) \
+        and run.func.value in refs  # type: ignore[attr-defined]
+
+
 def line_of(ctx: FileContext, call: cst.Call, kinds: tuple = (cst.Expr,)) -> cst.SimpleStatementLine:
     """The line whose one small statement (of ``kinds``) has ``call`` as its whole value."""
     small = ctx.parent(call)
@@ -121,6 +133,8 @@ class LoopUses:
     prefix: list = field(default_factory=list)  # `loop.set_debug(x)` and `set_event_loop(loop)` lines
     closes: list = field(default_factory=list)  # `loop.close()` lines
     cleanups: list = field(default_factory=list)  # `loop.run_until_complete(loop.shutdown_asyncgens())` lines
+    forever: list = field(default_factory=list)  # `loop.run_forever()` lines
+    methods: list = field(default_factory=list)  # `loop.create_server` (...) run on the spot: `run(loop.create_server(...))`
     debug: Optional[cst.BaseExpression] = None
     made_current: bool = False
 
@@ -142,6 +156,10 @@ def loop_uses(
             continue  # the argument of a cleanup run
         elif use and use[0] == "run_until_complete":
             uses.runs.append((use[1], statement_of(ctx, use[1], unsafe)))
+        elif use and use[0] == "run_forever" and not use[1].args:
+            uses.forever.append(line_of(ctx, use[1]))
+        elif use and use[0] in LOOP_COROUTINE_METHODS and run_on_the_spot_of(ctx, use[1], refs):
+            uses.methods.append(use[1].func)
         elif use and use[0] == "close" and not use[1].args:
             uses.closes.append(line_of(ctx, use[1]))
         elif use and use[0] == "set_debug" and len(use[1].args) == 1 and uses.debug is None:

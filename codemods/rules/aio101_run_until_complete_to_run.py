@@ -1,7 +1,8 @@
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.names import asyncio_names, is_call_to
+from ..kit.forever import forever_layout, main_and_run
+from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, is_call_to
 from ..kit.script_end import only_inert_after
 from ..kit.statements import block_body
 from ..kit.syntax import count_comments, sole_positional_arg
@@ -17,7 +18,8 @@ NOT_COROUTINES = asyncio_names(
     "gather", "ensure_future", "shield", "create_task", "Task", "Future", "wrap_future", "as_completed",
     "run_coroutine_threadsafe",
 )
-_LOOP_SETUP = LOOP_GETTERS | LOOP_MAKERS | SET_LOOP
+# Calls that bind nothing to a loop: setting one up, or making a coroutine object.
+_LOOP_SETUP = LOOP_GETTERS | LOOP_MAKERS | SET_LOOP | ASYNCIO_COROUTINE_FUNCTIONS
 _NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 AFTER_RUN = "code after it may use the current event loop, which `asyncio.run` unsets"
 
@@ -42,27 +44,52 @@ class RunUntilCompleteToRun(Rule):
     of this file or to an asyncio coroutine function; this file has no other ``get_event_loop()``
     outside a coroutine and, for the default loop, no other ``set_event_loop()`` outside a
     coroutine and no asyncio call outside functions (it may bind an object to that loop, as
-    ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
-    runs only inert code between its creation and the run (code that calls only builtins and
-    ``sys.exit``, and undecorated ``def``s); and either the original leaves that current loop
-    closed (``close()`` right after the run, in the ``finally``, or right after the ``try``) or
-    only inert code runs after the site until the script ends (out of ``if`` branches, such as
-    ``if __name__ == "__main__":``, and through the handlers and ``finally`` of a ``try``).
-    Example: `fixtures/aio101_run_until_complete_to_run/try_except_exit_at_end`. Otherwise the fix is unsafe, and the finding says which condition
-    failed. Several runs on one loop become one ``asyncio.Runner`` (3.11), always unsafe:
-    ``Runner.run`` runs every coroutine in the runner's one context (copied at its first run),
-    where each ``run_until_complete`` ran in a fresh copy of the caller's, so a context variable
-    one run sets is seen by the next, and one set between the runs is not.
-    Example: `fixtures/aio101_run_until_complete_to_run/runner_shares_context`. A safe fix still differs in the ways listed first, and code elsewhere that later asks
-    for the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
+    ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``,
+    ``set_event_loop(loop)``) runs only inert code between its creation and the run (code that
+    calls only builtins and ``sys.exit``, and undecorated ``def``s); and either the original
+    leaves that current loop closed (``close()`` right after the run, in the ``finally``, or right
+    after the ``try``) or only inert code runs after the site until the script ends (out of ``if``
+    branches, such as ``if __name__ == "__main__":``, and through the handlers and ``finally`` of
+    a ``try``). Otherwise the fix is unsafe, and the finding says which condition failed.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/try_except_exit_at_end`.
+
+    A loop started, then run forever (a server) becomes ``async def main()``: it awaits the start
+    and then ``asyncio.Event().wait()``, which, like ``run_forever``, waits until interrupted; a
+    ``finally`` that closes the server (``close()``, ``wait_closed()``) moves with it, and
+    ``asyncio.run(main())`` takes the place of ``run_forever`` under its ``except
+    KeyboardInterrupt``. The start's handlers move into ``main()`` and must be inert and name
+    exceptions that are neither an interrupt nor a cancellation; the ``except KeyboardInterrupt``
+    body and the lines between the start and ``run_forever`` must be inert; nothing in this file
+    may stop a loop (``asyncio.run`` would raise where ``run_forever`` returned). On Ctrl-C while
+    serving, the same lines print in the same order and the program exits the same way, from 3.7
+    (``KeyboardInterrupt`` raised in the loop) and from 3.11 (the main task cancelled, then
+    ``KeyboardInterrupt``): ``tests/test_aio101_interrupt.py`` interrupts both programs on each
+    Python. What differs: the server closes before the ``except KeyboardInterrupt`` body runs
+    instead of after, tasks still pending (open connections) are cancelled, and an interrupt
+    during the start is caught by that ``except`` too.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/run_forever_server_closed_on_interrupt`.
+
+    Several runs on one loop become one ``asyncio.Runner`` (3.11), always unsafe: ``Runner.run``
+    runs every coroutine in the runner's one context (copied at its first run), where each
+    ``run_until_complete`` ran in a fresh copy of the caller's, so a context variable one run
+    sets is seen by the next, and one set between the runs is not.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/runner_shares_context`.
+
+    A safe fix still differs in the ways listed first, and code elsewhere that later asks for
+    the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
     modules bound to the default loop before the run would be on another loop.
 
     ## Limitations
-    Report only: a loop used for anything else (``run_forever``, ``call_soon``, passed to a
-    function, used in another function, bound twice), ``gather(...)``/``ensure_future(...)``
-    arguments, several entry points on the default loop, runs in different blocks, a rewrite
-    that would lose a comment, and several runs below a 3.11 target. Module-level loops another
-    module imports are not seen. Runs inside a coroutine are another rule's business.
+    Report only: a loop used for anything else (``call_soon``, passed to a function, used in
+    another function or thread, bound twice), ``gather(...)``/``ensure_future(...)`` arguments,
+    several entry points on the default loop, runs in different blocks, a rewrite that would
+    lose a comment, several runs below a 3.11 target, and ``run_forever`` after more than one
+    start or with a ``finally`` that does more than close the server and the loop. Module-level
+    loops another module imports are not seen, nor code in other modules that stops the loop.
+    Runs inside a coroutine are another rule's business.
     """
 
     code = "AIO101"
@@ -186,6 +213,10 @@ class RunUntilCompleteToRun(Rule):
         if not stmts:
             raise NoFix("the loop is not created in a block")
         uses = loop_uses(self.ctx, make, refs, self.unsafe, self._made_current)
+        if uses.forever:
+            return self._forever(creation, uses, default), False
+        if uses.methods:
+            raise NoFix(f"the loop is also used for `{uses.methods[0].attr.value}`")
         layout = run_layout(self.ctx, creation, uses)
         if layout.gap and (default or uses.made_current):
             self.unsafe.append("other statements run between the loop's creation and the run")
@@ -247,6 +278,23 @@ class RunUntilCompleteToRun(Rule):
         if closing and (trial is None or after_try):
             carry_leading_lines(edits, stmts, closing)
         return self._finish(fix, edits), runner
+
+    def _forever(self, creation, uses, default):
+        """Started, then run forever: ``async def main()`` run by ``asyncio.run``."""
+        found = forever_layout(self.ctx, creation, uses)
+        arg = found.run.args[0].value if sole_positional_arg(found.run) is not None else None
+        if arg is None:
+            raise NoFix("`run_until_complete` takes one argument")
+        if not (is_coroutine_call(self.ctx, arg) or is_call_to(self.ctx, arg, NOT_COROUTINES)
+                or any(arg.func is method for method in uses.methods)):  # type: ignore[attr-defined]
+            self.unsafe.append("the argument may not be awaitable")
+        if not (uses.closes and (default or uses.made_current)):
+            self._check_ends_script(found.removed[-1], found.removed)
+        fix = self.fix(found.run)
+        debug = [] if uses.debug is None else [cst.Arg(uses.debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
+        edits = {creation: main_and_run(self.ctx, fix, creation, found, uses, debug)}
+        edits.update({line: cst.RemoveFromParent() for line in [*uses.prefix, *found.removed]})
+        return self._finish(fix, edits)
 
     def _made_current(self) -> None:
         self.set_loop_calls[1] += 1

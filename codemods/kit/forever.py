@@ -1,0 +1,232 @@
+"""A script that starts serving on a loop, then runs it forever (AIO101): the layout it must
+have, and the ``async def main()`` that ``asyncio.run`` runs in its place.
+
+    loop = asyncio.get_event_loop()
+    [try:] [server =] loop.run_until_complete(start(...)) [except E: <inert>]
+    <inert statements>
+    [try:] loop.run_forever() [except KeyboardInterrupt: <inert>] [finally: <close the server and the loop>]
+
+``main()`` awaits the start, then ``asyncio.Event().wait()`` (what ``run_forever`` does:
+nothing, until interrupted) in the ``finally`` that closes the server; ``asyncio.run(main())``
+stands under the ``except KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, List, Optional
+
+import libcst as cst
+
+from ..lazy import matchers as m
+from ..loops import NoFix, name_bound_to
+from .names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names, is_call_to
+from .script_end import is_inert, suite_statements
+from .statements import block_body
+from .syntax import fresh_name, names_in
+from .threads import awaited
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+    from ..loops import LoopUses
+    from ..rule import Fix
+
+# What an interrupt raises (or, under ``asyncio.run``, a cancellation): a handler for one of
+# them around the start would catch it in one program and not in the other.
+_INTERRUPTS = frozenset({
+    "builtins.BaseException", "builtins.KeyboardInterrupt", "builtins.SystemExit", "builtins.GeneratorExit",
+    "concurrent.futures.CancelledError", "concurrent.futures._base.CancelledError",
+    *asyncio_names("CancelledError"),
+})
+
+
+@dataclass
+class Forever:
+    start: cst.BaseStatement  # the line of the start run, or the `try` around it
+    run: cst.Call  # the start's `loop.run_until_complete(...)`
+    between: List[cst.BaseStatement]  # inert statements between the start and `run_forever`
+    forever: cst.SimpleStatementLine  # the `loop.run_forever()` line
+    trial: Optional[cst.Try]  # the `try` around `run_forever`
+    server: Optional[cst.Name]  # what the start is assigned to
+    cleanup: list = field(default_factory=list)  # the finally's lines kept: `server.close()`, its `wait_closed()` run
+    removed: list = field(default_factory=list)  # the driver's statements, start to end
+
+
+def forever_layout(ctx: FileContext, creation: cst.BaseStatement, uses: LoopUses) -> Forever:
+    """The layout above, after the loop's creation and set-up lines; else ``NoFix``."""
+    stmts = list(block_body(ctx.parent(creation)))
+    rest = [s for s in stmts[stmts.index(creation) + 1:] if s not in uses.prefix]
+    forever = uses.forever[0]
+    trial = _around(ctx, forever)
+    driver = trial or forever
+    if len(uses.forever) > 1 or driver not in rest:
+        raise NoFix("the loop runs forever more than once, or in another block")
+    start, between = rest[0], rest[1:rest.index(driver)]
+    starts = [(call, line) for call, line in uses.runs if start in (line, _around(ctx, line))]
+    if len(starts) != 1 or not all(is_inert(ctx, s) for s in between):
+        raise NoFix("the loop runs more than a start before `run_forever`")
+    if start is not starts[0][1]:
+        _check_handlers(ctx, start, "the start")  # type: ignore[arg-type]
+    found = Forever(start, starts[0][0], between, forever, trial, _assigned_name(ctx, starts[0][0]))
+    closing = [*uses.closes, *uses.cleanups]
+    final = suite_statements(trial.finalbody.body) if trial and trial.finalbody else []
+    if trial is not None:
+        _check_handlers(ctx, trial, "`run_forever`")
+    for line in final:
+        if line not in closing and not closes_server(line, found.server) and not waits_server_closed(line, found.server):
+            raise NoFix("the `finally` does more than close the server and the loop")
+    found.cleanup = [line for line in final if line not in closing]
+    tail = [s for s in rest[rest.index(driver) + 1:][:len(closing)] if s in closing]
+    if any(line not in final and line not in tail for line in closing):
+        raise NoFix("the loop is closed elsewhere")
+    if len(uses.runs) != 1 + sum(waits_server_closed(line, found.server) for line in found.cleanup):
+        raise NoFix("the loop runs more than a start before `run_forever`")
+    if stops_a_loop(ctx):
+        raise NoFix("this file may stop the loop, which `asyncio.run` would take for an error")
+    found.removed = [*rest[:rest.index(driver) + 1], *tail]
+    return found
+
+
+def _around(ctx: FileContext, line: cst.CSTNode) -> Optional[cst.Try]:
+    """The ``try`` whose body is ``line`` alone."""
+    block = ctx.parent(line)
+    trial = ctx.parent(block) if block is not None else None
+    if isinstance(trial, cst.Try) and trial.body is block and list(block_body(block)) == [line]:
+        return trial
+    return None
+
+
+def _check_handlers(ctx: FileContext, trial: cst.Try, what: str) -> None:
+    """Around the start (its handlers move into ``main()``), each handler names exceptions, none
+    an interrupt or a cancellation; around ``run_forever``, the one handler is ``except
+    KeyboardInterrupt``. Every handler is inert, and there is no ``else``."""
+    forever = what == "`run_forever`"
+    if trial.orelse or (trial.finalbody and not forever) or (forever and len(trial.handlers) > 1):
+        raise NoFix(f"the `try` around {what} has other parts")
+    for handler in trial.handlers:
+        types = handler.type
+        names = [] if types is None else [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+        meanings = [ctx.qualified_names(name) for name in names]
+        if forever and meanings != [{"builtins.KeyboardInterrupt"}]:
+            raise NoFix("the `try` around `run_forever` handles more than `KeyboardInterrupt`")
+        if not forever and (not names or any(not found or found & _INTERRUPTS for found in meanings)):
+            raise NoFix("a handler around the start may catch an interrupt")
+        if not all(is_inert(ctx, s) for s in suite_statements(handler.body)):
+            raise NoFix(f"a handler around {what} does more than print or exit")
+
+
+def _assigned_name(ctx: FileContext, run: cst.Call) -> Optional[cst.Name]:
+    assign = ctx.parent(run)
+    if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name):
+        return assign.targets[0].target
+    return None
+
+
+def _server_call(server: Optional[cst.Name], method: str) -> m.Call:
+    name = server.value if server is not None else ""
+    return m.Call(func=m.Attribute(value=m.Name(name), attr=m.Name(method)), args=[])
+
+
+def closes_server(line: cst.CSTNode, server: Optional[cst.Name]) -> bool:
+    """``server.close()``."""
+    return server is not None and m.matches(line, m.SimpleStatementLine(body=[m.Expr(_server_call(server, "close"))]))
+
+
+def waits_server_closed(line: cst.CSTNode, server: Optional[cst.Name]) -> bool:
+    """``<loop>.run_until_complete(server.wait_closed())``."""
+    run = m.Call(func=m.Attribute(attr=m.Name("run_until_complete")), args=[m.Arg(_server_call(server, "wait_closed"))])
+    return server is not None and m.matches(line, m.SimpleStatementLine(body=[m.Expr(run)]))
+
+
+def stops_a_loop(ctx: FileContext) -> bool:
+    """Anything here spelled ``<loop>.stop`` (``loop``, ``self._loop``, ``get_event_loop()``...)."""
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if node.attr.value == "stop" and _is_loopish(ctx, node.value):
+                found.append(node)
+
+    ctx.module.visit(Finder())
+    return bool(found)
+
+
+def _is_loopish(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Call):
+        return is_call_to(ctx, expr, GET_EVENT_LOOP | GET_RUNNING_LOOP)
+    name = expr.attr.value if isinstance(expr, cst.Attribute) else getattr(expr, "value", "")
+    return isinstance(name, str) and name.lower().endswith("loop")
+
+
+def main_and_run(ctx: FileContext, fix: Fix, creation: cst.BaseStatement, found: Forever, uses: LoopUses,
+                 run_keywords: list) -> cst.FlattenSentinel:
+    """``async def main(): ...`` and the ``asyncio.run(main())`` that replace the loop's
+    creation (the rest of the driver is removed)."""
+    name = fresh_name("main", names_in(ctx.module))
+    running = cst.Call(fix.ref("asyncio.get_running_loop"))
+    arg = found.run.args[0].value
+    for method in uses.methods:  # `loop.create_server` -> `asyncio.get_running_loop().create_server`
+        arg = arg.deep_replace(method, method.with_changes(value=running))  # type: ignore[assignment]
+    assign = ctx.parent(found.run)
+    start_await = awaited(ctx, found.run, arg)
+    if found.server is not None and not _read_in(ctx, found.run, found.server, found.removed):
+        start = found.start.deep_replace(assign, cst.Expr(start_await))  # `server` is never read
+    else:
+        start = found.start.deep_replace(found.run, start_await)
+    event = cst.Call(fix.ref("asyncio.Event"))
+    forever = found.forever.with_changes(body=[cst.Expr(cst.Await(cst.Call(cst.Attribute(event, cst.Name("wait")))))])
+    trial = found.trial
+    if trial is not None and found.cleanup:
+        cleanup = [_awaiting_run(ctx, line) if waits_server_closed(line, found.server) else line for line in found.cleanup]
+        final = trial.finalbody.with_changes(body=trial.finalbody.body.with_changes(body=cleanup))  # type: ignore[union-attr]
+        forever = trial.with_changes(body=trial.body.with_changes(body=[forever]), handlers=[], finalbody=final)
+    elif trial is not None:
+        forever = forever.with_changes(leading_lines=[*trial.leading_lines, *forever.leading_lines])
+    body = [_unindented_blanks(s) for s in (start, *found.between, forever)]
+    body[0] = body[0].with_changes(leading_lines=[line for line in body[0].leading_lines if line.comment])
+    module_level = isinstance(ctx.parent(creation), cst.Module)
+    blank = [cst.EmptyLine(indent=False)] * (2 if module_level else 1)
+    main = cst.FunctionDef(
+        cst.Name(name), cst.Parameters(), cst.IndentedBlock(body), asynchronous=cst.Asynchronous(),
+        leading_lines=_at_least(creation.leading_lines, len(blank)) if module_level else creation.leading_lines,
+    )
+    run = cst.SimpleStatementLine([cst.Expr(cst.Call(fix.ref("asyncio.run"), [cst.Arg(cst.Call(cst.Name(name))), *run_keywords]))])
+    if trial is not None and trial.handlers:
+        outer = trial.with_changes(body=trial.body.with_changes(body=[run]), finalbody=None, leading_lines=blank)
+    else:
+        outer = run.with_changes(leading_lines=blank)
+    return cst.FlattenSentinel([main, outer])
+
+
+def _awaiting_run(ctx: FileContext, line: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+    """``loop.run_until_complete(x)`` -> ``await x``."""
+    run = line.body[0].value  # type: ignore[union-attr]
+    return line.deep_replace(run, awaited(ctx, run, run.args[0].value))  # type: ignore[return-value]
+
+
+def _read_in(ctx: FileContext, value: cst.Call, target: cst.Name, stmts: list) -> bool:
+    """``target = value`` is read somewhere; ``NoFix`` if anywhere but in ``stmts`` (it
+    becomes local to ``main``)."""
+    bound = name_bound_to(ctx, value)
+    if bound is None or not bound[2]:
+        raise NoFix(f"`{target.value}` is bound more than once")
+    for ref in bound[1]:
+        node = ref
+        while node is not None and node not in stmts:
+            node = ctx.parent(node)
+        if node is None:
+            raise NoFix(f"`{target.value}` is used after the loop stops")
+    return bool(bound[1])
+
+
+def _unindented_blanks(stmt: cst.BaseStatement) -> cst.BaseStatement:
+    """Blank lines above ``stmt`` that stay blank when it moves into a block (no indentation)."""
+    lines = [line.with_changes(indent=False) if line.comment is None else line for line in stmt.leading_lines]
+    return stmt.with_changes(leading_lines=lines)
+
+
+def _at_least(lines, blank: int) -> list:
+    """``lines`` with blank lines added in front to make ``blank`` of them before any comment."""
+    lines = list(lines)
+    leading = next((i for i, line in enumerate(lines) if line.comment), len(lines))
+    return [cst.EmptyLine()] * max(0, blank - leading) + lines
