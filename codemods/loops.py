@@ -10,6 +10,7 @@ import libcst as cst
 
 from .context import FileContext
 from .kit.names import asyncio_names, is_call_to
+from .kit.loop_param import passed_loop
 from .kit.script_end import is_inert
 from .kit.statements import block_body
 from .lazy import matchers as m
@@ -134,6 +135,7 @@ class LoopUses:
     closes: list = field(default_factory=list)  # `loop.close()` lines
     cleanups: list = field(default_factory=list)  # `loop.run_until_complete(loop.shutdown_asyncgens())` lines
     forever: list = field(default_factory=list)  # `loop.run_forever()` lines
+    passed: list = field(default_factory=list)  # `PassedLoop`s: `run(main(loop))`, `main` an `async def` here
     methods: list = field(default_factory=list)  # `loop.create_server` (...) run on the spot: `run(loop.create_server(...))`
     debug: Optional[cst.BaseExpression] = None
     made_current: bool = False
@@ -148,6 +150,7 @@ def loop_uses(
     for ref in refs:
         use = method_call_on(ctx, ref) if isinstance(ref, cst.Name) else None
         arg = ctx.parent(ref)
+        passed = passed_loop(ctx, ref, lambda call: run_on_the_spot_of(ctx, call, refs)) if isinstance(arg, cst.Arg) else None
         if ctx.scope(ref) is not ctx.scope(make):
             raise NoFix("the loop is used in another function")
         if use and use[0] == "run_until_complete" and shuts_down_asyncgens(use[1], refs):
@@ -158,6 +161,8 @@ def loop_uses(
             uses.runs.append((use[1], statement_of(ctx, use[1], unsafe)))
         elif use and use[0] == "run_forever" and not use[1].args:
             uses.forever.append(line_of(ctx, use[1]))
+        elif passed is not None:
+            uses.passed.append(passed)
         elif use and use[0] in LOOP_COROUTINE_METHODS and run_on_the_spot_of(ctx, use[1], refs):
             uses.methods.append(use[1].func)
         elif use and use[0] == "close" and not use[1].args:
@@ -170,11 +175,20 @@ def loop_uses(
             made_current()
             uses.prefix.append(line_of(ctx, ctx.parent(arg)))  # type: ignore[arg-type]
             uses.made_current = True
+        elif use:
+            raise NoFix(f"the loop is also used for `{use[0]}`")
         else:
-            passed = isinstance(arg, cst.Arg)
-            raise NoFix(f"the loop is also used for `{use[0]}`" if use else
-                        "the loop is passed to a function" if passed else "the loop is used elsewhere")
+            raise NoFix(passed_to(ctx, arg) if isinstance(arg, cst.Arg) else "the loop is used elsewhere")
     return uses
+
+
+def passed_to(ctx: FileContext, arg: cst.Arg) -> str:
+    """Why a loop passed as ``arg`` stops the fix."""
+    call = ctx.parent(arg)
+    callee = ctx.code_for(call.func) if isinstance(call, cst.Call) and arg.star == "" else ""
+    if not callee or len(callee) > 40:
+        return "the loop is passed to a function"
+    return f"the loop is passed to `{callee}`, not to a coroutine function of this file that it runs and only it calls"
 
 
 @dataclass

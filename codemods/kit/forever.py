@@ -20,6 +20,7 @@ import libcst as cst
 
 from ..lazy import matchers as m
 from ..loops import NoFix, name_bound_to
+from .loop_param import without_loop_args
 from .names import GET_EVENT_LOOP, GET_RUNNING_LOOP, asyncio_names, is_call_to
 from .script_end import is_inert, suite_statements
 from .statements import block_body
@@ -164,7 +165,7 @@ def main_and_run(ctx: FileContext, fix: Fix, creation: cst.BaseStatement, found:
     creation (the rest of the driver is removed)."""
     name = fresh_name("main", names_in(ctx.module))
     running = cst.Call(fix.ref("asyncio.get_running_loop"))
-    arg = found.run.args[0].value
+    arg = without_loop_args(found.run.args[0].value, uses.passed)
     for method in uses.methods:  # `loop.create_server` -> `asyncio.get_running_loop().create_server`
         arg = arg.deep_replace(method, method.with_changes(value=running))  # type: ignore[assignment]
     assign = ctx.parent(found.run)

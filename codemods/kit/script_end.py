@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Collection
 
 import libcst as cst
 
+from ..lazy import matchers as m
 from .statements import block_body
 
 if TYPE_CHECKING:
@@ -40,6 +41,11 @@ def is_inert(ctx: FileContext, stmt: cst.CSTNode) -> bool:
     if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
         return False
     return all(isinstance(small, _INERT_SMALL) and _inert_expression(ctx, small) for small in stmt.body)
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (any string)."""
+    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))
 
 
 def suite_statements(suite: cst.BaseSuite) -> list:

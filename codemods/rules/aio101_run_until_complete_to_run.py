@@ -2,6 +2,7 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.forever import forever_layout, main_and_run
+from ..kit.loop_param import callee_edits, without_loop_args
 from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, is_call_to
 from ..kit.script_end import only_inert_after
 from ..kit.statements import block_body
@@ -71,6 +72,15 @@ class RunUntilCompleteToRun(Rule):
 
     Example: `fixtures/aio101_run_until_complete_to_run/run_forever_server_closed_on_interrupt`.
 
+    A loop passed to the coroutine it runs (``loop.run_until_complete(main(loop))``, ``main`` an
+    undecorated ``async def`` of this file named nowhere else) is dropped from the call and from
+    ``main``'s parameters, and ``main`` starts with ``loop = asyncio.get_running_loop()``: inside
+    ``main`` the parameter was the running loop, the very object that call returns, whatever
+    ``main`` does with it. Unsafe when another module could import ``main`` (it is a module
+    attribute, outside ``if __name__ == "__main__":``), as it would now refuse a loop argument.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/loop_passed_in_main_block`.
+
     Several runs on one loop become one ``asyncio.Runner`` (3.11), always unsafe: ``Runner.run``
     runs every coroutine in the runner's one context (copied at its first run), where each
     ``run_until_complete`` ran in a fresh copy of the caller's, so a context variable one run
@@ -83,8 +93,8 @@ class RunUntilCompleteToRun(Rule):
     modules bound to the default loop before the run would be on another loop.
 
     ## Limitations
-    Report only: a loop used for anything else (``call_soon``, passed to a function, used in
-    another function or thread, bound twice), ``gather(...)``/``ensure_future(...)`` arguments,
+    Report only: a loop used for anything else (``call_soon``, passed to any other function,
+    used in another function or thread, bound twice), ``gather(...)``/``ensure_future(...)`` arguments,
     several entry points on the default loop, runs in different blocks, a rewrite that would
     lose a comment, several runs below a 3.11 target, and ``run_forever`` after more than one
     start or with a ``finally`` that does more than close the server and the loop. Module-level
@@ -160,8 +170,9 @@ class RunUntilCompleteToRun(Rule):
             self.report(anchor, message, fix=fix, unsafe=bool(unsafe), min_python=(3, 11) if runner else None)
 
     # -- building the fix ----------------------------------------------------------------
-    def _run_call(self, fix, run, debug=None, runner=False):
-        """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``."""
+    def _run_call(self, fix, run, debug=None, runner=False, passed=()):
+        """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``
+        (``main(loop)``, ``passed`` a loop: ``main()``)."""
         if sole_positional_arg(run) is None:
             raise NoFix("`run_until_complete` takes one argument")
         arg = run.args[0]
@@ -169,8 +180,9 @@ class RunUntilCompleteToRun(Rule):
             raise NoFix("the argument is a future, and `asyncio.run` needs a coroutine")
         if not is_coroutine_call(self.ctx, arg.value):
             self.unsafe.append("the argument may not be a coroutine")
+        arg = arg.with_changes(value=without_loop_args(arg.value, passed))
         if runner:
-            return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")))
+            return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")), args=[arg])
         args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
         if debug is not None:
             args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
@@ -230,7 +242,7 @@ class RunUntilCompleteToRun(Rule):
         scope = self.ctx.scope(creation)
         if runner and ("runner" in scope or scope.accesses["runner"]):
             raise NoFix("the name `runner` is taken")
-        calls = {line: (call, self._run_call(fix, call, uses.debug, runner)) for call, line in runs}
+        calls = {line: (call, self._run_call(fix, call, uses.debug, runner, uses.passed)) for call, line in runs}
 
         def rewritten(line):
             call, new = calls[line]
@@ -274,6 +286,7 @@ class RunUntilCompleteToRun(Rule):
                 edits.update({line: cst.RemoveFromParent() for line in closing})
         for line in [creation, *prefix]:
             edits[line] = cst.RemoveFromParent()
+        edits.update(self._callee_edits(fix, uses.passed))
         carry_leading_lines(edits, stmts, [creation, *prefix])
         if closing and (trial is None or after_try):
             carry_leading_lines(edits, stmts, closing)
@@ -294,7 +307,21 @@ class RunUntilCompleteToRun(Rule):
         debug = [] if uses.debug is None else [cst.Arg(uses.debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
         edits = {creation: main_and_run(self.ctx, fix, creation, found, uses, debug)}
         edits.update({line: cst.RemoveFromParent() for line in [*uses.prefix, *found.removed]})
+        edits.update(self._callee_edits(fix, uses.passed))
         return self._finish(fix, edits)
+
+    def _callee_edits(self, fix, passed) -> dict:
+        """``async def main(loop)`` run as ``main(loop)`` becomes ``async def main()`` binding
+        ``loop = asyncio.get_running_loop()``."""
+        edits: dict = {}
+        for loop in passed:
+            callee = callee_edits(fix, loop)
+            if callee is None:
+                raise NoFix(f"`{loop.function.name.value}` has its body on the `def` line")
+            if loop.importable:
+                self.unsafe.append(f"another module may call `{loop.function.name.value}` with a loop")
+            edits.update(callee)
+        return edits
 
     def _made_current(self) -> None:
         self.set_loop_calls[1] += 1
