@@ -1,12 +1,14 @@
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.forever import forever_layout, main_and_run
+from ..kit.block_edits import carry_leading_lines, replacement_loses_comments
+from ..kit.forever import forever_layout
+from ..kit.forever_main import main_and_run
 from ..kit.loop_param import callee_edits, without_loop_args
 from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, is_call_to
 from ..kit.script_end import only_inert_after
 from ..kit.statements import block_body
-from ..kit.syntax import count_comments, sole_positional_arg
+from ..kit.syntax import sole_positional_arg
 from ..kit.values import is_coroutine_call
 from ..loops import (
     LOOP_GETTERS, LOOP_MAKERS, SET_LOOP, NoFix, line_of, loop_uses, name_bound_to, run_calls, run_layout,
@@ -326,34 +328,3 @@ class RunUntilCompleteToRun(Rule):
     def _made_current(self) -> None:
         self.set_loop_calls[1] += 1
 
-
-def replacement_loses_comments(edits: dict) -> bool:
-    """Do the replacements of an edit map hold fewer comments than the nodes they replace?"""
-    before = sum(count_comments(old) for old in edits)
-    after = 0
-    for new in edits.values():
-        if isinstance(new, cst.FlattenSentinel):
-            after += sum(count_comments(n) for n in new.nodes)
-        elif isinstance(new, cst.CSTNode):
-            after += count_comments(new)
-    return after < before
-
-
-def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
-    """Blank lines and comments above the ``removed`` statements move to the next kept one
-    (in ``edits``, which maps statements of ``stmts`` to their replacements); blank lines
-    alone only where it has none of its own."""
-    carried = [line for s in stmts if s in removed for line in s.leading_lines]
-    last = max(stmts.index(s) for s in removed)
-    following = next((s for s in stmts[last + 1:] if s not in removed), None)
-    target = edits.get(following, following)
-    if following is not None and following.leading_lines and all(line.comment is None for line in carried):
-        return
-    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
-        return
-    if isinstance(target, cst.FlattenSentinel):
-        nodes = list(target.nodes)
-        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
-        edits[following] = cst.FlattenSentinel(nodes)
-    else:
-        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
