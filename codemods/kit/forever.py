@@ -60,8 +60,13 @@ def forever_layout(ctx: FileContext, creation: cst.BaseStatement, uses: LoopUses
         raise NoFix("the loop runs forever more than once, or in another block")
     start, between = rest[0], rest[1:rest.index(driver)]
     starts = [(call, line) for call, line in uses.runs if start in (line, _around(ctx, line))]
-    if len(starts) != 1 or not all(is_inert(ctx, s) for s in between):
+    if len(starts) != 1 or any(line in between or _around(ctx, line) in between for _, line in uses.runs):
         raise NoFix("the loop runs more than a start before `run_forever`")
+    if not all(_moves_into_main(ctx, s) for s in between):
+        raise NoFix("a statement between the start and `run_forever` binds a name or calls more than builtins")
+    if any(stmts.index(line) > stmts.index(start) for line in uses.prefix if line in stmts) \
+            or not all(line in stmts for line in uses.prefix):
+        raise NoFix("the loop is set up after it starts, or in another block")
     if start is not starts[0][1]:
         _check_handlers(ctx, start, "the start")  # type: ignore[arg-type]
     found = Forever(start, starts[0][0], between, forever, trial, _assigned_name(ctx, starts[0][0]))
@@ -108,8 +113,14 @@ def _check_handlers(ctx: FileContext, trial: cst.Try, what: str) -> None:
             raise NoFix("the `try` around `run_forever` handles more than `KeyboardInterrupt`")
         if not forever and (not names or any(not found or found & _INTERRUPTS for found in meanings)):
             raise NoFix("a handler around the start may catch an interrupt")
-        if not all(is_inert(ctx, s) for s in suite_statements(handler.body)):
+        if not all(_moves_into_main(ctx, s) if not forever else is_inert(ctx, s) for s in suite_statements(handler.body)):
             raise NoFix(f"a handler around {what} does more than print or exit")
+
+
+def _moves_into_main(ctx: FileContext, stmt: cst.CSTNode) -> bool:
+    """Inert and binding no name (in ``main()`` a name would be local, no longer global)."""
+    return isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and is_inert(ctx, stmt) \
+        and all(isinstance(small, (cst.Expr, cst.Pass, cst.Raise)) for small in stmt.body)
 
 
 def _assigned_name(ctx: FileContext, run: cst.Call) -> Optional[cst.Name]:
