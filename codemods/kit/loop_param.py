@@ -81,9 +81,10 @@ def without_loop_args(value: cst.BaseExpression, passed) -> cst.BaseExpression:
     return value
 
 
-def callee_edits(fix: Fix, passed: PassedLoop) -> Optional[dict]:
+def callee_edits(ctx: FileContext, fix: Fix, passed: PassedLoop) -> Optional[dict]:
     """``async def main(loop, x):`` -> ``async def main(x):`` + ``loop = asyncio.get_running_loop()``
-    as its first statement (after a docstring); None for a body on the ``def`` line."""
+    as its first statement (after a docstring) where ``main`` reads ``loop``; None for a body on
+    the ``def`` line."""
     function = passed.function
     params = function.params
     kept = [p for p in params.params if p is not passed.param]
@@ -97,8 +98,12 @@ def callee_edits(fix: Fix, passed: PassedLoop) -> Optional[dict]:
     body = block_body(function.body)
     if not body:
         return None
+    scope = ctx.scope(body[0])
+    name = passed.param.name.value
+    if scope is None or not any(a.node is passed.param and a.references for a in scope[name]):
+        return {params: new_params}
     first = 1 if _is_docstring(body[0]) and len(body) > 1 else 0
-    binding = fix.parse_statement(f"{passed.param.name.value} = {{running}}()", running=fix.ref("asyncio.get_running_loop"))
+    binding = fix.parse_statement(f"{name} = {{running}}()", running=fix.ref("asyncio.get_running_loop"))
     anchor = body[first]
     return {
         params: new_params,

@@ -61,10 +61,12 @@ class RunUntilCompleteToRun(Rule):
     and then ``asyncio.Event().wait()``, which, like ``run_forever``, waits until interrupted; a
     ``finally`` that closes the server (``close()``, ``wait_closed()``) moves with it, and
     ``asyncio.run(main())`` takes the place of ``run_forever`` under its ``except
-    KeyboardInterrupt``. The start's handlers move into ``main()`` and must be inert and name
-    exceptions that are neither an interrupt nor a cancellation; the ``except KeyboardInterrupt``
-    body and the lines between the start and ``run_forever`` must be inert; nothing in this file
-    may stop a loop (``asyncio.run`` would raise where ``run_forever`` returned). On Ctrl-C while
+    KeyboardInterrupt``; a start ``loop.create_server(...)`` is awaited as
+    ``asyncio.get_running_loop().create_server(...)``. The start's handlers move into ``main()``
+    and must name exceptions that are neither an interrupt nor a cancellation; they, the lines
+    between the start and ``run_forever`` (which move too, and may bind no name) and the ``except
+    KeyboardInterrupt`` body must be inert; nothing in this file may stop a loop (``asyncio.run``
+    would raise where ``run_forever`` returned). On Ctrl-C while
     serving, the same lines print in the same order and the program exits the same way, from 3.7
     (``KeyboardInterrupt`` raised in the loop) and from 3.11 (the main task cancelled, then
     ``KeyboardInterrupt``): ``tests/test_aio101_interrupt.py`` interrupts both programs on each
@@ -317,7 +319,7 @@ class RunUntilCompleteToRun(Rule):
         ``loop = asyncio.get_running_loop()``."""
         edits: dict = {}
         for loop in passed:
-            callee = callee_edits(fix, loop)
+            callee = callee_edits(self.ctx, fix, loop)
             if callee is None:
                 raise NoFix(f"`{loop.function.name.value}` has its body on the `def` line")
             if loop.importable:
