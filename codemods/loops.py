@@ -10,12 +10,18 @@ import libcst as cst
 
 from .context import FileContext
 from .kit.names import asyncio_names, is_call_to
+from .kit.loop_param import passed_loop
+from .kit.script_end import is_inert
 from .kit.statements import block_body
 from .lazy import matchers as m
 
 LOOP_GETTERS = asyncio_names("get_event_loop")
 LOOP_MAKERS = asyncio_names("new_event_loop")
 SET_LOOP = asyncio_names("set_event_loop")
+# Loop methods defined with ``async def`` (3.7+) that start serving or connect.
+LOOP_COROUTINE_METHODS = frozenset({
+    "create_server", "create_unix_server", "create_connection", "create_unix_connection", "create_datagram_endpoint",
+})
 
 
 class NoFix(Exception):
@@ -90,6 +96,14 @@ def shuts_down_asyncgens(run: Optional[cst.CSTNode], refs: Sequence[cst.CSTNode]
     return run.func.value in refs and run.args[0].value.func.value in refs  # type: ignore[attr-defined]
 
 
+def run_on_the_spot_of(ctx: FileContext, call: cst.Call, refs: Sequence[cst.CSTNode]) -> bool:
+    """``call`` is the argument of ``loop.run_until_complete(...)`` on the loop of ``refs``."""
+    arg = ctx.parent(call)
+    run = ctx.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None else None
+    return isinstance(run, cst.Call) and m.matches(run.func, m.Attribute(attr=m.Name("run_until_complete"))) \
+        and run.func.value in refs  # type: ignore[attr-defined]
+
+
 def line_of(ctx: FileContext, call: cst.Call, kinds: tuple = (cst.Expr,)) -> cst.SimpleStatementLine:
     """The line whose one small statement (of ``kinds``) has ``call`` as its whole value."""
     small = ctx.parent(call)
@@ -120,6 +134,9 @@ class LoopUses:
     prefix: list = field(default_factory=list)  # `loop.set_debug(x)` and `set_event_loop(loop)` lines
     closes: list = field(default_factory=list)  # `loop.close()` lines
     cleanups: list = field(default_factory=list)  # `loop.run_until_complete(loop.shutdown_asyncgens())` lines
+    forever: list = field(default_factory=list)  # `loop.run_forever()` lines
+    passed: list = field(default_factory=list)  # `PassedLoop`s: `run(main(loop))`, `main` an `async def` here
+    methods: list = field(default_factory=list)  # `loop.create_server` (...) run on the spot: `run(loop.create_server(...))`
     debug: Optional[cst.BaseExpression] = None
     made_current: bool = False
 
@@ -133,6 +150,7 @@ def loop_uses(
     for ref in refs:
         use = method_call_on(ctx, ref) if isinstance(ref, cst.Name) else None
         arg = ctx.parent(ref)
+        passed = passed_loop(ctx, ref, lambda call: run_on_the_spot_of(ctx, call, refs)) if isinstance(arg, cst.Arg) else None
         if ctx.scope(ref) is not ctx.scope(make):
             raise NoFix("the loop is used in another function")
         if use and use[0] == "run_until_complete" and shuts_down_asyncgens(use[1], refs):
@@ -141,6 +159,12 @@ def loop_uses(
             continue  # the argument of a cleanup run
         elif use and use[0] == "run_until_complete":
             uses.runs.append((use[1], statement_of(ctx, use[1], unsafe)))
+        elif use and use[0] == "run_forever" and not use[1].args:
+            uses.forever.append(line_of(ctx, use[1]))
+        elif passed is not None:
+            uses.passed.append(passed)
+        elif use and use[0] in LOOP_COROUTINE_METHODS and run_on_the_spot_of(ctx, use[1], refs):
+            uses.methods.append(use[1].func)
         elif use and use[0] == "close" and not use[1].args:
             uses.closes.append(line_of(ctx, use[1]))
         elif use and use[0] == "set_debug" and len(use[1].args) == 1 and uses.debug is None:
@@ -151,11 +175,20 @@ def loop_uses(
             made_current()
             uses.prefix.append(line_of(ctx, ctx.parent(arg)))  # type: ignore[arg-type]
             uses.made_current = True
+        elif use:
+            raise NoFix(f"the loop is also used for `{use[0]}`")
         else:
-            passed = isinstance(arg, cst.Arg)
-            raise NoFix(f"the loop is also used for `{use[0]}`" if use else
-                        "the loop is passed to a function" if passed else "the loop is used elsewhere")
+            raise NoFix(passed_to(ctx, arg) if isinstance(arg, cst.Arg) else "the loop is used elsewhere")
     return uses
+
+
+def passed_to(ctx: FileContext, arg: cst.Arg) -> str:
+    """Why a loop passed as ``arg`` stops the fix."""
+    call = ctx.parent(arg)
+    callee = ctx.code_for(call.func) if isinstance(call, cst.Call) and arg.star == "" else ""
+    if not callee or len(callee) > 40:
+        return "the loop is passed to a function"
+    return f"the loop is passed to `{callee}`, not to a coroutine function of this file that it runs and only it calls"
 
 
 @dataclass
@@ -167,7 +200,7 @@ class RunLayout:
     inner: list  # the statements of the block holding the runs
     first: int  # index in `inner` of the first run's statement
     last: int  # ... and of the last one
-    gap: bool  # other statements run between the loop's creation and the first run
+    gap: bool  # code that is not inert runs between the loop's creation and the first run
     closing: list  # the cleanup and close lines, in order
     final: list  # the statements of the `try`'s `finally`
     after_try: bool  # the closing lines follow the `try`
@@ -198,7 +231,8 @@ def run_layout(ctx: FileContext, creation: cst.SimpleStatementLine, uses: LoopUs
     head = stmts.index(trial if trial else runs[0][1])
     if head <= start or not all(start < stmts.index(p) < head for p in prefix):
         raise NoFix("the loop is set up after it runs")
-    gap = head - start - 1 > len(prefix) or (first > 0 and trial is not None)
+    between = [s for s in stmts[start + 1:head] if s not in prefix] + (inner[:first] if trial is not None else [])
+    gap = not all(is_inert(ctx, s) for s in between)
     close = closes[0] if closes else None
     closing = [*cleanups, close] if close else cleanups  # `run_until_complete(shutdown_asyncgens())`
     final = list(trial.finalbody.body.body) if trial is not None and trial.finalbody else []

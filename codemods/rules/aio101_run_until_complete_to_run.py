@@ -1,11 +1,14 @@
 import libcst as cst
-from ..lazy import matchers as m
 
-from ..context import FileContext
 from ..kit.findings import without_fix
-from ..kit.names import asyncio_names, is_call_to
+from ..kit.block_edits import carry_leading_lines, replacement_loses_comments
+from ..kit.forever import forever_layout
+from ..kit.forever_main import main_and_run
+from ..kit.loop_param import callee_edits, without_loop_args
+from ..kit.names import ASYNCIO_COROUTINE_FUNCTIONS, asyncio_names, is_call_to
+from ..kit.script_end import only_inert_after
 from ..kit.statements import block_body
-from ..kit.syntax import count_comments, sole_positional_arg
+from ..kit.syntax import sole_positional_arg
 from ..kit.values import is_coroutine_call
 from ..loops import (
     LOOP_GETTERS, LOOP_MAKERS, SET_LOOP, NoFix, line_of, loop_uses, name_bound_to, run_calls, run_layout,
@@ -18,7 +21,8 @@ NOT_COROUTINES = asyncio_names(
     "gather", "ensure_future", "shield", "create_task", "Task", "Future", "wrap_future", "as_completed",
     "run_coroutine_threadsafe",
 )
-_LOOP_SETUP = LOOP_GETTERS | LOOP_MAKERS | SET_LOOP
+# Calls that bind nothing to a loop: setting one up, or making a coroutine object.
+_LOOP_SETUP = LOOP_GETTERS | LOOP_MAKERS | SET_LOOP | ASYNCIO_COROUTINE_FUNCTIONS
 _NO_SPACE = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 AFTER_RUN = "code after it may use the current event loop, which `asyncio.run` unsets"
 
@@ -43,21 +47,63 @@ class RunUntilCompleteToRun(Rule):
     of this file or to an asyncio coroutine function; this file has no other ``get_event_loop()``
     outside a coroutine and, for the default loop, no other ``set_event_loop()`` outside a
     coroutine and no asyncio call outside functions (it may bind an object to that loop, as
-    ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``, ``set_event_loop(loop)``)
-    runs nothing between its creation and the run; and either the original leaves that current
-    loop closed (``close()`` right after the run, in the ``finally``, or right after the ``try``)
-    or nothing runs after the site (the end of the module, or of a final ``if __name__ ==
-    "__main__":`` block). Otherwise the fix is unsafe, and the finding says which condition
-    failed. A safe fix still differs in the ways listed first, and code elsewhere that later asks
-    for the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
+    ``asyncio.Event()`` does before 3.10); a loop that is current (``get_event_loop()``,
+    ``set_event_loop(loop)``) runs only inert code between its creation and the run (code that
+    calls only builtins and ``sys.exit``, and undecorated ``def``s); and either the original
+    leaves that current loop closed (``close()`` right after the run, in the ``finally``, or right
+    after the ``try``) or only inert code runs after the site until the script ends (out of ``if``
+    branches, such as ``if __name__ == "__main__":``, and through the handlers and ``finally`` of
+    a ``try``). Otherwise the fix is unsafe, and the finding says which condition failed.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/try_except_exit_at_end`.
+
+    A loop started, then run forever (a server) becomes ``async def main()``: it awaits the start
+    and then ``asyncio.Event().wait()``, which, like ``run_forever``, waits until interrupted; a
+    ``finally`` that closes the server (``close()``, ``wait_closed()``) moves with it, and
+    ``asyncio.run(main())`` takes the place of ``run_forever`` under its ``except
+    KeyboardInterrupt``; a start ``loop.create_server(...)`` is awaited as
+    ``asyncio.get_running_loop().create_server(...)``. The start's handlers move into ``main()``
+    and must name exceptions that are neither an interrupt nor a cancellation; they, the lines
+    between the start and ``run_forever`` (which move too, and may bind no name) and the ``except
+    KeyboardInterrupt`` body must be inert; nothing in this file may stop a loop (``asyncio.run``
+    would raise where ``run_forever`` returned). On Ctrl-C while
+    serving, the same lines print in the same order and the program exits the same way, from 3.7
+    (``KeyboardInterrupt`` raised in the loop) and from 3.11 (the main task cancelled, then
+    ``KeyboardInterrupt``): ``tests/test_aio101_interrupt.py`` interrupts both programs on each
+    Python. What differs: the server closes before the ``except KeyboardInterrupt`` body runs
+    instead of after, tasks still pending (open connections) are cancelled, and an interrupt
+    during the start is caught by that ``except`` too.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/run_forever_server_closed_on_interrupt`.
+
+    A loop passed to the coroutine it runs (``loop.run_until_complete(main(loop))``, ``main`` an
+    undecorated ``async def`` of this file named nowhere else) is dropped from the call and from
+    ``main``'s parameters, and ``main`` starts with ``loop = asyncio.get_running_loop()``: inside
+    ``main`` the parameter was the running loop, the very object that call returns, whatever
+    ``main`` does with it. Unsafe when another module could import ``main`` (it is a module
+    attribute, outside ``if __name__ == "__main__":``), as it would now refuse a loop argument.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/loop_passed_in_main_block`.
+
+    Several runs on one loop become one ``asyncio.Runner`` (3.11), always unsafe: ``Runner.run``
+    runs every coroutine in the runner's one context (copied at its first run), where each
+    ``run_until_complete`` ran in a fresh copy of the caller's, so a context variable one run
+    sets is seen by the next, and one set between the runs is not.
+
+    Example: `fixtures/aio101_run_until_complete_to_run/runner_shares_context`.
+
+    A safe fix still differs in the ways listed first, and code elsewhere that later asks for
+    the current loop gets ``RuntimeError`` instead of the closed loop; objects that imported
     modules bound to the default loop before the run would be on another loop.
 
     ## Limitations
-    Report only: a loop used for anything else (``run_forever``, ``call_soon``, passed to a
-    function, used in another function, bound twice), ``gather(...)``/``ensure_future(...)``
-    arguments, several entry points on the default loop, runs in different blocks, a rewrite
-    that would lose a comment, and several runs below a 3.11 target. Module-level loops another
-    module imports are not seen. Runs inside a coroutine are another rule's business.
+    Report only: a loop used for anything else (``call_soon``, passed to any other function,
+    used in another function or thread, bound twice), ``gather(...)``/``ensure_future(...)`` arguments,
+    several entry points on the default loop, runs in different blocks, a rewrite that would
+    lose a comment, several runs below a 3.11 target, and ``run_forever`` after more than one
+    start or with a ``finally`` that does more than close the server and the loop. Module-level
+    loops another module imports are not seen, nor code in other modules that stops the loop.
+    Runs inside a coroutine are another rule's business.
     """
 
     code = "AIO101"
@@ -122,13 +168,15 @@ class RunUntilCompleteToRun(Rule):
             fix, runner = result
             if runner:
                 message = "several `run_until_complete` on one loop: use `asyncio.Runner`"
+                unsafe.append("the runs would share one context, so a context variable one run sets is seen by the next")
             if unsafe:
                 message += f" (unsafe: {'; '.join(dict.fromkeys(unsafe))})"
             self.report(anchor, message, fix=fix, unsafe=bool(unsafe), min_python=(3, 11) if runner else None)
 
     # -- building the fix ----------------------------------------------------------------
-    def _run_call(self, fix, run, debug=None, runner=False):
-        """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``."""
+    def _run_call(self, fix, run, debug=None, runner=False, passed=()):
+        """``asyncio.run(arg, debug=...)`` / ``runner.run(arg)`` from ``loop.run_until_complete(arg)``
+        (``main(loop)``, ``passed`` a loop: ``main()``)."""
         if sole_positional_arg(run) is None:
             raise NoFix("`run_until_complete` takes one argument")
         arg = run.args[0]
@@ -136,8 +184,9 @@ class RunUntilCompleteToRun(Rule):
             raise NoFix("the argument is a future, and `asyncio.run` needs a coroutine")
         if not is_coroutine_call(self.ctx, arg.value):
             self.unsafe.append("the argument may not be a coroutine")
+        arg = arg.with_changes(value=without_loop_args(arg.value, passed))
         if runner:
-            return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")))
+            return run.with_changes(func=cst.Attribute(cst.Name("runner"), cst.Name("run")), args=[arg])
         args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
         if debug is not None:
             args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
@@ -150,7 +199,7 @@ class RunUntilCompleteToRun(Rule):
         except NoFix:
             self.unsafe.append(AFTER_RUN)
         else:
-            self._check_ends_script(self.ctx.parent(line), [line])
+            self._check_ends_script(line)
         fix = self.fix(run)
         edits = {run: self._run_call(fix, run)}
         return self._finish(fix, edits), False
@@ -164,10 +213,11 @@ class RunUntilCompleteToRun(Rule):
             fix.remove_import_if_unused("asyncio", name)
         return fix
 
-    def _check_ends_script(self, block, tail) -> None:
+    def _check_ends_script(self, last, removed=()) -> None:
         """Afterwards, ``asyncio.run`` leaves no current loop (``get_event_loop()`` raises) where
-        the original left the current loop alone or open: unsafe unless nothing runs after it."""
-        if not ends_script(self.ctx, block, tail):
+        the original left the current loop alone or open: unsafe unless only inert code runs
+        after the ``last`` run (the ``removed`` statements aside)."""
+        if not only_inert_after(self.ctx, last, removed):
             self.unsafe.append(AFTER_RUN)
 
     def _variable(self, make, refs, default, only):
@@ -179,21 +229,24 @@ class RunUntilCompleteToRun(Rule):
         if not stmts:
             raise NoFix("the loop is not created in a block")
         uses = loop_uses(self.ctx, make, refs, self.unsafe, self._made_current)
+        if uses.forever:
+            return self._forever(creation, uses, default), False
+        if uses.methods:
+            raise NoFix(f"the loop is also used for `{uses.methods[0].attr.value}`")
         layout = run_layout(self.ctx, creation, uses)
         if layout.gap and (default or uses.made_current):
             self.unsafe.append("other statements run between the loop's creation and the run")
         runs, prefix, closing, trial, inner = uses.runs, uses.prefix, layout.closing, layout.trial, layout.inner
         first, last, final, after_try = layout.first, layout.last, layout.final, layout.after_try
         if not (uses.closes and (default or uses.made_current)):
-            tail = [*closing, trial] if trial else [*closing, *(line for _, line in runs)]
-            self._check_ends_script(block, tail)
+            self._check_ends_script(runs[-1][1], closing)
 
         fix = self.fix(runs[0][0])
         runner = len(runs) > 1
         scope = self.ctx.scope(creation)
         if runner and ("runner" in scope or scope.accesses["runner"]):
             raise NoFix("the name `runner` is taken")
-        calls = {line: (call, self._run_call(fix, call, uses.debug, runner)) for call, line in runs}
+        calls = {line: (call, self._run_call(fix, call, uses.debug, runner, uses.passed)) for call, line in runs}
 
         def rewritten(line):
             call, new = calls[line]
@@ -237,58 +290,43 @@ class RunUntilCompleteToRun(Rule):
                 edits.update({line: cst.RemoveFromParent() for line in closing})
         for line in [creation, *prefix]:
             edits[line] = cst.RemoveFromParent()
+        edits.update(self._callee_edits(fix, uses.passed))
         carry_leading_lines(edits, stmts, [creation, *prefix])
         if closing and (trial is None or after_try):
             carry_leading_lines(edits, stmts, closing)
         return self._finish(fix, edits), runner
 
+    def _forever(self, creation, uses, default):
+        """Started, then run forever: ``async def main()`` run by ``asyncio.run``."""
+        found = forever_layout(self.ctx, creation, uses)
+        arg = found.run.args[0].value if sole_positional_arg(found.run) is not None else None
+        if arg is None:
+            raise NoFix("`run_until_complete` takes one argument")
+        if not (is_coroutine_call(self.ctx, arg) or is_call_to(self.ctx, arg, NOT_COROUTINES)
+                or any(arg.func is method for method in uses.methods)):  # type: ignore[attr-defined]
+            self.unsafe.append("the argument may not be awaitable")
+        if not (uses.closes and (default or uses.made_current)):
+            self._check_ends_script(found.removed[-1], found.removed)
+        fix = self.fix(found.run)
+        debug = [] if uses.debug is None else [cst.Arg(uses.debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
+        edits = {creation: main_and_run(self.ctx, fix, creation, found, uses, debug)}
+        edits.update({line: cst.RemoveFromParent() for line in [*uses.prefix, *found.removed]})
+        edits.update(self._callee_edits(fix, uses.passed))
+        return self._finish(fix, edits)
+
+    def _callee_edits(self, fix, passed) -> dict:
+        """``async def main(loop)`` run as ``main(loop)`` becomes ``async def main()`` binding
+        ``loop = asyncio.get_running_loop()``."""
+        edits: dict = {}
+        for loop in passed:
+            callee = callee_edits(self.ctx, fix, loop)
+            if callee is None:
+                raise NoFix(f"`{loop.function.name.value}` has its body on the `def` line")
+            if loop.importable:
+                self.unsafe.append(f"another module may call `{loop.function.name.value}` with a loop")
+            edits.update(callee)
+        return edits
+
     def _made_current(self) -> None:
         self.set_loop_calls[1] += 1
 
-
-def replacement_loses_comments(edits: dict) -> bool:
-    """Do the replacements of an edit map hold fewer comments than the nodes they replace?"""
-    before = sum(count_comments(old) for old in edits)
-    after = 0
-    for new in edits.values():
-        if isinstance(new, cst.FlattenSentinel):
-            after += sum(count_comments(n) for n in new.nodes)
-        elif isinstance(new, cst.CSTNode):
-            after += count_comments(new)
-    return after < before
-
-
-def carry_leading_lines(edits: dict, stmts: list, removed: list) -> None:
-    """Blank lines and comments above the ``removed`` statements move to the next kept one
-    (in ``edits``, which maps statements of ``stmts`` to their replacements)."""
-    carried = [line for s in stmts if s in removed for line in s.leading_lines]
-    last = max(stmts.index(s) for s in removed)
-    following = next((s for s in stmts[last + 1:] if s not in removed), None)
-    target = edits.get(following, following)
-    if not carried or following is None or isinstance(target, cst.RemovalSentinel):
-        return
-    if isinstance(target, cst.FlattenSentinel):
-        nodes = list(target.nodes)
-        nodes[0] = nodes[0].with_changes(leading_lines=[*carried, *nodes[0].leading_lines])
-        edits[following] = cst.FlattenSentinel(nodes)
-    else:
-        edits[following] = target.with_changes(leading_lines=[*carried, *target.leading_lines])
-
-
-def is_main_guard(test: cst.BaseExpression) -> bool:
-    """``__name__ == "__main__"`` (any string)."""
-    return m.matches(test, m.Comparison(m.Name("__name__"), [m.ComparisonTarget(m.Equal(), m.SimpleString())]))
-
-
-def ends_script(ctx: FileContext, block: cst.CSTNode, tail: list) -> bool:
-    """Nothing runs after ``tail`` (statements of ``block``): its last statement ends the module,
-    or a final ``if __name__ == "__main__":`` block without ``else``."""
-    stmts = block_body(block)
-    main = ctx.parent(block)
-    if isinstance(block, cst.IndentedBlock) and isinstance(main, cst.If) and not main.orelse \
-            and is_main_guard(main.test):
-        module = ctx.parent(main)
-    else:
-        main, module = None, block
-    return bool(stmts and stmts[-1] in tail and isinstance(module, cst.Module)
-                and module.body[-1] is (main or stmts[-1]))
