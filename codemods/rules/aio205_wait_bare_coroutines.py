@@ -49,7 +49,8 @@ class WaitWithBareCoroutines(Rule):
     results and the ``(done, pending)`` sets are the same (code that looks the coroutine
     objects up in them never found them before either). An iterable passed by name is
     wrapped through ``set(...)`` exactly as ``wait`` did, so an object in it twice still makes
-    one task, and its tasks are created in the same order. Wrapped elements of a literal or
+    one task (fixture ``named_set_keeps_one_task_per_object``), and its tasks are created in
+    the same order (``named_list_keeps_wait_order``). Wrapped elements of a literal or
     comprehension start in the order written; ``wait`` started them in the order of a set of
     coroutine objects, which hash by memory address, so that order was one the original could
     take (and a custom task factory now runs between the calls of a literal, not after them).
