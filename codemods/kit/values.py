@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Callable, Collection, List, Optional, Tuple, U
 
 import libcst as cst
 
+from ..facts import GENERATOR
 from .names import (
     ASYNCIO_COROUTINE_FUNCTIONS, ASYNCIO_LOCKS, GET_EVENT_LOOP, GET_RUNNING_LOOP, PATHLIB_PATHS, is_call_to,
 )
@@ -23,23 +24,39 @@ def _is_coroutine_function_def(node: cst.CSTNode) -> bool:
     return not own_nodes(node.body, cst.Yield)
 
 
+def _is_generator_function_def(node: cst.CSTNode) -> bool:
+    """An undecorated plain ``def`` that ``yield``s."""
+    if not isinstance(node, cst.FunctionDef) or node.asynchronous is not None or node.decorators:
+        return False
+    return bool(own_nodes(node.body, cst.Yield))
+
+
+def _calls_only(ctx: FileContext, node: cst.CSTNode, is_def: Callable[[cst.CSTNode], bool]) -> bool:
+    """``node`` calls a plain name every binding of which is a def that ``is_def`` accepts."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name):
+        return False
+    scope = ctx.scope(node.func)
+    assignments = scope[node.func.value] if scope is not None else ()
+    return bool(assignments) and all(
+        isinstance(a, cst.metadata.Assignment) and is_def(a.node) for a in assignments
+    )
+
+
 def is_coroutine_call(ctx: FileContext, node: cst.CSTNode) -> bool:
     """``node`` is a call that provably returns a coroutine object: a call of a plain name
     bound only to undecorated, non-generator ``async def``s of this file, or of a known
     asyncio coroutine function. Methods, imports and anything else are not proven."""
-    if not isinstance(node, cst.Call):
-        return False
-    if ctx.resolves_to(node.func, ASYNCIO_COROUTINE_FUNCTIONS):
+    if isinstance(node, cst.Call) and ctx.resolves_to(node.func, ASYNCIO_COROUTINE_FUNCTIONS):
         return True
-    if not isinstance(node.func, cst.Name):
-        return False
-    scope = ctx.scope(node.func)
-    if scope is None:
-        return False
-    assignments = scope[node.func.value]
-    return bool(assignments) and all(
-        isinstance(a, cst.metadata.Assignment) and _is_coroutine_function_def(a.node) for a in assignments
-    )
+    return _calls_only(ctx, node, _is_coroutine_function_def)
+
+
+def is_generator_call(ctx: FileContext, node: cst.CSTNode) -> bool:
+    """``node`` calls a plain generator function: a name bound only to undecorated ``def``s of
+    this file that ``yield``, or one the project facts call a generator (another module's)."""
+    if _calls_only(ctx, node, _is_generator_function_def):
+        return True
+    return isinstance(node, cst.Call) and ctx.function_kind(node.func) == GENERATOR
 
 
 def is_loop_from(ctx: FileContext, expr: cst.BaseExpression, getters: Collection[str]) -> bool:

@@ -1,10 +1,12 @@
+from typing import List
+
 import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.names import GENERATOR_COROUTINE_DECORATORS, asyncio_names
 from ..kit.scope import innermost_def
 from ..kit.syntax import fresh_name, keyword_arg, names_in
-from ..kit.values import collection_items, is_coroutine_call
+from ..kit.values import collection_items, is_coroutine_call, is_generator_call
 from ..model import Safety
 from ..rule import Rule
 
@@ -59,7 +61,11 @@ class WaitWithBareCoroutines(Rule):
     different loop``; after the fix, ``ValueError``), so in working code it is the running
     loop, the one ``create_task`` and ``ensure_future`` use. One more difference: up to 3.10
     ``wait`` raised ``ValueError`` for a future of another loop than the running one; since
-    3.11 ``wait`` itself no longer checks.
+    3.11 ``wait`` itself no longer checks. A plain (undecorated) generator ran as a legacy
+    coroutine up to 3.11 and is refused since 3.12 however it is wrapped: a call of such a
+    function of this file (or, with the CLI's project facts, of the project) leaves the site
+    report-only; a method or function not known to return one would behave as before up to
+    3.11 and fail on 3.12 (as the original fails on 3.11).
 
     ## Limitations
     Reported without a fix: ``asyncio.wait`` not awaited on the spot (wrapping would start
@@ -100,7 +106,7 @@ class WaitWithBareCoroutines(Rule):
         if not bare and not maybe:
             return
         message = _MAYBE if maybe else _BARE
-        why = self._cannot_fix(node)
+        why = self._cannot_fix(node, maybe)
         if not why and isinstance(value, cst.GeneratorExp):
             why = "a generator expression, which `asyncio.wait()` rejected before Python 3.12"
         if why:
@@ -118,7 +124,7 @@ class WaitWithBareCoroutines(Rule):
         if not items or not any(is_coroutine_call(self.ctx, i) or self._may_be_coroutine(i) for i in items):
             return
         message = _NAMED.format(name.value)
-        why = self._cannot_fix(node)
+        why = self._cannot_fix(node, items)
         if why:
             self.report(node, without_fix(message, why))
             return
@@ -131,8 +137,10 @@ class WaitWithBareCoroutines(Rule):
         fix.replace(name, wrapped)
         self.report(node, message, fix=fix)
 
-    def _cannot_fix(self, node: cst.Call) -> str:
-        """Why wrapping here would not happen when ``wait`` did it, or ""."""
+    def _cannot_fix(self, node: cst.Call, wrapped: List[cst.BaseExpression]) -> str:
+        """Why wrapping ``wrapped`` here would not do what ``wait`` did, or ""."""
+        if any(is_generator_call(self.ctx, e) for e in wrapped):
+            return "a plain generator, which asyncio runs as a coroutine only up to Python 3.11"
         parent = self.ctx.parent(node)
         if isinstance(parent, cst.Await) and self.ctx.in_coroutine():
             return ""
