@@ -8,11 +8,12 @@ from ..kit.scope import innermost_def
 from ..kit.syntax import fresh_name, keyword_arg, names_in
 from ..kit.values import collection_items, is_coroutine_call, is_generator_call
 from ..model import Safety
-from ..rule import Rule
+from ..rule import Fix, Rule
 
 WAIT = asyncio_names("wait")
 # Calls known to return a task or future, which asyncio.wait takes as they are.
 _FUTURE_MAKERS = asyncio_names("create_task", "ensure_future", "shield", "gather", "wrap_future")
+_INERT = (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)
 _FUTURE_METHODS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "create_future", "run_in_executor")
 _BARE = "bare coroutine in `asyncio.wait()` (a TypeError since Python 3.11): wrap it in `asyncio.create_task()`"
 _MAYBE = (
@@ -31,48 +32,49 @@ class WaitWithBareCoroutines(Rule):
     ## Why
     ``asyncio.wait()`` takes tasks and futures. Passing coroutine objects was deprecated in
     Python 3.8 and raises ``TypeError: Passing coroutines is forbidden, use tasks
-    explicitly`` since 3.11. In ``await asyncio.wait([fetch(a), fetch(b)])`` (a list, set
-    or tuple literal, or a list or set comprehension) each element that is a call of an
-    ``async def`` of this file or of an asyncio coroutine function becomes
-    ``asyncio.create_task(fetch(a))``, and any other call (a method, an imported function:
-    it may return a coroutine or a future) becomes ``asyncio.ensure_future(conn.close())``,
-    which keeps a future as it is and wraps anything else in a task. An iterable passed by
-    name, a local list, set or tuple seen holding such calls, is replaced by
-    ``{asyncio.ensure_future(aw) for aw in set(pending)}``.
+    explicitly`` since 3.11. Up to 3.10 ``wait(fs)`` began with
+    ``fs = {ensure_future(f) for f in set(fs)}``, and the fix writes that out where ``fs`` is
+    a list, set or tuple literal or comprehension holding a call that may return a coroutine
+    (a method, an imported function: ``ensure_future`` keeps a future as it is), or a local
+    list, set or tuple seen holding one: ``asyncio.wait(pending)`` becomes
+    ``asyncio.wait({asyncio.ensure_future(aw) for aw in set(pending)})``, and a literal or
+    comprehension becomes the set iterated
+    (``{asyncio.ensure_future(aw) for aw in {conn.close(), fut}}``), with ``create_task``
+    where every item is a call of an ``async def`` of this file or an asyncio coroutine
+    function. Where every element of a literal is such a call with only names and literals
+    as arguments, each is wrapped in place:
+    ``asyncio.wait([asyncio.create_task(job(1)), asyncio.create_task(job(2))])``.
     Example: `fixtures/aio205_wait_bare_coroutines/may_be_coroutines`.
     Example: `fixtures/aio205_wait_bare_coroutines/appended_list`.
 
     ## Fix safety
-    Safe. Up to Python 3.10 ``asyncio.wait(fs)`` ran ``{ensure_future(f) for f in set(fs)}``
-    before anything else could run: for a coroutine that is ``loop.create_task``, for a future
-    the future itself, for another awaitable a task awaiting it. The fix makes those calls at
-    the same moment, in the call's own arguments (``asyncio.wait`` is awaited on the spot, by
-    ``await`` or by ``yield from`` in an ``@asyncio.coroutine`` function), so the tasks, their
-    results and the ``(done, pending)`` sets are the same (code that looks the coroutine
-    objects up in them never found them before either). An iterable passed by name is
-    wrapped through ``set(...)`` exactly as ``wait`` did, so an object in it twice still makes
-    one task (fixture ``named_set_keeps_one_task_per_object``), and its tasks are created in
-    the same order (``named_list_keeps_wait_order``). Wrapped elements of a literal or
-    comprehension start in the order written; ``wait`` started them in the order of a set of
-    coroutine objects, which hash by memory address, so that order was one the original could
-    take (and a custom task factory now runs between the calls of a literal, not after them).
-    A ``loop=`` argument is kept (AIO401 removes it): ``wait`` awaited on the spot in a
-    task with another loop than the task's always failed (``RuntimeError: ... attached to a
-    different loop``; after the fix, ``ValueError``), so in working code it is the running
-    loop, the one ``create_task`` and ``ensure_future`` use. One more difference: up to 3.10
-    ``wait`` raised ``ValueError`` for a future of another loop than the running one; since
-    3.11 ``wait`` itself no longer checks. A plain (undecorated) generator ran as a legacy
-    coroutine up to 3.11 and is refused since 3.12 however it is wrapped: a call of such a
-    function of this file (or, with the CLI's project facts, of the project) leaves the site
-    report-only; a method or function not known to return one would behave as before up to
-    3.11 and fail on 3.12 (as the original fails on 3.11).
+    Safe. The wrapping happens where ``wait`` did it: after every item is evaluated, before
+    anything else can run (``wait`` is awaited on the spot, by ``await`` or by ``yield from``
+    in an ``@asyncio.coroutine`` function), once per distinct object, a future kept as it is;
+    so the tasks, their results and the ``(done, pending)`` sets are the same. An item that
+    raises while the set is built starts no task (``element_raises_starts_nothing``), an
+    object twice makes one task (``named_set_keeps_one_task_per_object``), a name holding a
+    coroutine is wrapped too (``name_in_the_literal_is_wrapped_too``), and a name's tasks
+    start in the order ``wait`` started them (``named_list_keeps_wait_order``). Wrapped in
+    place, ``job(1)``'s task starts first; ``wait`` started its tasks in the order of a set
+    of coroutine objects, which hash by memory address, so the written order was one the
+    original could take, and making such a coroutine runs no code. ``loop=`` is kept (AIO401
+    removes it): ``wait`` awaited on the spot in a task of another loop always failed
+    (``RuntimeError: ... attached to a different loop``; after the fix, ``ValueError``), so
+    in working code it is the running loop, the one ``create_task`` and ``ensure_future``
+    use. Up to 3.10 ``wait`` also raised ``ValueError`` for a future of another loop than the
+    running one; since 3.11 it no longer checks. A plain (undecorated) generator ran as a
+    legacy coroutine up to 3.11 and is refused since 3.12 however it is wrapped: a call of
+    such a function of this file (or, by the CLI's project facts, of the project) leaves the
+    site report-only; one from a call not known to return it fails on 3.12 after the fix,
+    as the original does on 3.11.
 
     ## Limitations
     Reported without a fix: ``asyncio.wait`` not awaited on the spot (wrapping would start
     the tasks earlier) and a generator expression (every ``asyncio.wait`` before 3.12 rejects
     a generator: it takes it for a legacy coroutine). Names, attributes, starred elements and
-    ``create_task`` / ``ensure_future`` / ``shield`` / ``gather`` calls are taken to be tasks
-    or futures and left alone, as is an iterable passed by name that is a parameter, an
+    ``create_task`` / ``ensure_future`` / ``shield`` / ``gather`` calls alone are taken to be
+    tasks or futures (no finding), as is an iterable passed by name that is a parameter, an
     attribute, or a local list also handed on or filled otherwise than by ``.append()`` /
     ``.add()``: it may hold anything, and only a list, set or tuple is certain to behave the
     same through ``set(...)``.
@@ -89,23 +91,20 @@ class WaitWithBareCoroutines(Rule):
         if not self.ctx.resolves_to(node.func, WAIT):
             return
         first = next((a for a in node.args if a.keyword is None and not a.star), None) or keyword_arg(node, "fs")
-        if first is None:
-            return
-        value = first.value
+        value = first.value if first is not None else None
         if isinstance(value, cst.Name):
-            self._wait_for_name(node, value)
-            return
-        if isinstance(value, (cst.List, cst.Set, cst.Tuple)):
-            elements = [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+            items = collection_items(self.ctx, value) or []
+        elif isinstance(value, (cst.List, cst.Set, cst.Tuple)):
+            items = [e.value for e in value.elements]
         elif isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            elements = [value.elt]
+            items = [value.elt]
         else:
             return
-        bare = [e for e in elements if is_coroutine_call(self.ctx, e)]
-        maybe = [e for e in elements if self._may_be_coroutine(e) and e not in bare]
+        bare = [i for i in items if is_coroutine_call(self.ctx, i)]
+        maybe = [i for i in items if i not in bare and self._may_be_coroutine(i)]
         if not bare and not maybe:
             return
-        message = _MAYBE if maybe else _BARE
+        message = _NAMED.format(value.value) if isinstance(value, cst.Name) else _MAYBE if maybe else _BARE
         why = self._cannot_fix(node, maybe)
         if not why and isinstance(value, cst.GeneratorExp):
             why = "a generator expression, which `asyncio.wait()` rejected before Python 3.12"
@@ -113,29 +112,19 @@ class WaitWithBareCoroutines(Rule):
             self.report(node, without_fix(message, why))
             return
         fix = self.fix(node)
-        for element in bare:
-            fix.replace(element, cst.Call(fix.ref("asyncio.create_task"), [cst.Arg(element)]))
-        for element in maybe:
-            fix.replace(element, cst.Call(fix.ref("asyncio.ensure_future"), [cst.Arg(element)]))
+        if isinstance(value, (cst.List, cst.Set, cst.Tuple)) and all(self._fresh_coroutine(e) for e in items):
+            for element in bare:
+                fix.replace(element, cst.Call(fix.ref("asyncio.create_task"), [cst.Arg(element)]))
+        else:
+            fix.replace(value, self._each_wrapped(fix, value, coroutines=len(bare) == len(items)))
         self.report(node, message, fix=fix)
 
-    def _wait_for_name(self, node: cst.Call, name: cst.Name) -> None:
-        items = collection_items(self.ctx, name)
-        if not items or not any(is_coroutine_call(self.ctx, i) or self._may_be_coroutine(i) for i in items):
-            return
-        message = _NAMED.format(name.value)
-        why = self._cannot_fix(node, items)
-        if why:
-            self.report(node, without_fix(message, why))
-            return
-        fix = self.fix(node)
-        each = cst.Name(fresh_name("aw", names_in(self.ctx.enclosing_function())))
-        wrapped = cst.SetComp(
-            elt=cst.Call(fix.ref("asyncio.ensure_future"), [cst.Arg(each)]),
-            for_in=cst.CompFor(target=each, iter=cst.Call(fix.ref("set"), [cst.Arg(name)])),
-        )
-        fix.replace(name, wrapped)
-        self.report(node, message, fix=fix)
+    def _each_wrapped(self, fix: Fix, value: cst.BaseExpression, coroutines: bool) -> cst.SetComp:
+        """What ``wait`` did with ``value`` up to 3.10: ``{ensure_future(aw) for aw in set(value)}``
+        (``create_task`` when every item is a coroutine), a display or comprehension made a set."""
+        wrap = fix.ref("asyncio.create_task" if coroutines else "asyncio.ensure_future")
+        name = cst.Name(fresh_name("coro" if coroutines else "aw", names_in(wrap)))  # the target is the comprehension's own
+        return cst.SetComp(elt=cst.Call(wrap, [cst.Arg(name)]), for_in=cst.CompFor(target=name, iter=_as_set(fix, value)))
 
     def _cannot_fix(self, node: cst.Call, wrapped: List[cst.BaseExpression]) -> str:
         """Why wrapping ``wrapped`` here would not do what ``wait`` did, or ""."""
@@ -157,3 +146,30 @@ class WaitWithBareCoroutines(Rule):
         if not isinstance(expr, cst.Call) or self.ctx.resolves_to(expr.func, _FUTURE_MAKERS):
             return False
         return not (isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _FUTURE_METHODS)
+
+    def _fresh_coroutine(self, expr: cst.BaseExpression) -> bool:
+        """A coroutine function called with names and literals: a new coroutine object, and no
+        code run to make it (nothing that could raise or start a task on the way)."""
+        args = expr.args if isinstance(expr, cst.Call) else ()
+        return is_coroutine_call(self.ctx, expr) and all(not a.star and isinstance(a.value, _INERT) for a in args)
+
+
+def _as_set(fix: Fix, value: cst.BaseExpression) -> cst.BaseExpression:
+    """The set ``wait`` made of ``value``: a list or tuple display becomes a set display, a list
+    comprehension a set comprehension (same items, added in the same order), else ``set(value)``."""
+    if isinstance(value, (cst.Set, cst.SetComp)):
+        return value
+    if isinstance(value, (cst.List, cst.ListComp)):
+        braces = {
+            "lbrace": cst.LeftCurlyBrace(value.lbracket.whitespace_after),
+            "rbrace": cst.RightCurlyBrace(value.rbracket.whitespace_before),
+            "lpar": value.lpar,
+            "rpar": value.rpar,
+        }
+        if isinstance(value, cst.List):
+            return cst.Set(value.elements, **braces)
+        return cst.SetComp(value.elt, value.for_in, **braces)
+    if isinstance(value, cst.Tuple) and len(value.lpar) == 1:
+        brace = cst.LeftCurlyBrace(value.lpar[0].whitespace_after)
+        return cst.Set(value.elements, brace, cst.RightCurlyBrace(value.rpar[0].whitespace_before))
+    return cst.Call(fix.ref("set"), [cst.Arg(value)])
