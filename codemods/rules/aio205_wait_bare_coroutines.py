@@ -5,7 +5,7 @@ import libcst as cst
 from ..kit.findings import without_fix
 from ..kit.names import GENERATOR_COROUTINE_DECORATORS, asyncio_names
 from ..kit.scope import innermost_def
-from ..kit.syntax import fresh_name, keyword_arg, names_in
+from ..kit.syntax import fresh_name, keyword_arg, names_in, shift_aligned_lines
 from ..kit.values import collection_items, is_coroutine_call, is_generator_call
 from ..model import Safety
 from ..rule import Fix, Rule
@@ -124,7 +124,21 @@ class WaitWithBareCoroutines(Rule):
         (``create_task`` when every item is a coroutine), a display or comprehension made a set."""
         wrap = fix.ref("asyncio.create_task" if coroutines else "asyncio.ensure_future")
         name = cst.Name(fresh_name("coro" if coroutines else "aw", names_in(wrap)))  # the target is the comprehension's own
-        return cst.SetComp(elt=cst.Call(wrap, [cst.Arg(name)]), for_in=cst.CompFor(target=name, iter=_as_set(fix, value)))
+        head = cst.SetComp(cst.Call(wrap, [cst.Arg(name)]), cst.CompFor(target=name, iter=cst.Name("_")))
+        items = self._realigned(value, _as_set(fix, value), len(cst.Module([]).code_for_node(head)) - len("_}"))
+        return head.with_changes(for_in=head.for_in.with_changes(iter=items))
+
+    def _realigned(self, value: cst.BaseExpression, items: cst.BaseExpression, delta: int) -> cst.BaseExpression:
+        """``items`` with the lines aligned under ``value``'s bracket moved ``delta`` right, as
+        that bracket is (a hanging indent stays)."""
+        code = self.ctx.code_for(value)
+        line = self.ctx.parent(value)
+        while line is not None and not isinstance(line, cst.SimpleStatementLine):
+            line = self.ctx.parent(line)
+        if "\n" not in code or "\t" in code or getattr(value, "lpar", None) or line is None:
+            return items
+        bracket = self.ctx.position(value).start.column
+        return shift_aligned_lines(items, bracket, self.ctx.position(line).start.column, delta)
 
     def _cannot_fix(self, node: cst.Call, wrapped: List[cst.BaseExpression]) -> str:
         """Why wrapping ``wrapped`` here would not do what ``wait`` did, or ""."""
