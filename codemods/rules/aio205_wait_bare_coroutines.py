@@ -5,7 +5,7 @@ import libcst as cst
 from ..kit.findings import without_fix
 from ..kit.names import GENERATOR_COROUTINE_DECORATORS, asyncio_names
 from ..kit.scope import innermost_def
-from ..kit.syntax import fresh_name, keyword_arg, names_in, shift_aligned_lines
+from ..kit.syntax import as_set_display, fresh_name, keyword_arg, names_in, shift_aligned_lines
 from ..kit.values import collection_items, is_coroutine_call, is_generator_call
 from ..model import Safety
 from ..rule import Fix, Rule
@@ -125,7 +125,7 @@ class WaitWithBareCoroutines(Rule):
         wrap = fix.ref("asyncio.create_task" if coroutines else "asyncio.ensure_future")
         name = cst.Name(fresh_name("coro" if coroutines else "aw", names_in(wrap)))  # the target is the comprehension's own
         head = cst.SetComp(cst.Call(wrap, [cst.Arg(name)]), cst.CompFor(target=name, iter=cst.Name("_")))
-        items = self._realigned(value, _as_set(fix, value), len(cst.Module([]).code_for_node(head)) - len("_}"))
+        items = self._realigned(value, as_set_display(value) or cst.Call(fix.ref("set"), [cst.Arg(value)]), len(cst.Module([]).code_for_node(head)) - len("_}"))
         return head.with_changes(for_in=head.for_in.with_changes(iter=items))
 
     def _realigned(self, value: cst.BaseExpression, items: cst.BaseExpression, delta: int) -> cst.BaseExpression:
@@ -166,24 +166,3 @@ class WaitWithBareCoroutines(Rule):
         code run to make it (nothing that could raise or start a task on the way)."""
         args = expr.args if isinstance(expr, cst.Call) else ()
         return is_coroutine_call(self.ctx, expr) and all(not a.star and isinstance(a.value, _INERT) for a in args)
-
-
-def _as_set(fix: Fix, value: cst.BaseExpression) -> cst.BaseExpression:
-    """The set ``wait`` made of ``value``: a list or tuple display becomes a set display, a list
-    comprehension a set comprehension (same items, added in the same order), else ``set(value)``."""
-    if isinstance(value, (cst.Set, cst.SetComp)):
-        return value
-    if isinstance(value, (cst.List, cst.ListComp)):
-        braces = {
-            "lbrace": cst.LeftCurlyBrace(value.lbracket.whitespace_after),
-            "rbrace": cst.RightCurlyBrace(value.rbracket.whitespace_before),
-            "lpar": value.lpar,
-            "rpar": value.rpar,
-        }
-        if isinstance(value, cst.List):
-            return cst.Set(value.elements, **braces)
-        return cst.SetComp(value.elt, value.for_in, **braces)
-    if isinstance(value, cst.Tuple) and len(value.lpar) == 1:
-        brace = cst.LeftCurlyBrace(value.lpar[0].whitespace_after)
-        return cst.Set(value.elements, brace, cst.RightCurlyBrace(value.rpar[0].whitespace_before))
-    return cst.Call(fix.ref("set"), [cst.Arg(value)])
