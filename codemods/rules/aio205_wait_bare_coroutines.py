@@ -135,7 +135,9 @@ class WaitWithBareCoroutines(Rule):
         line = self.ctx.parent(value)
         while line is not None and not isinstance(line, cst.SimpleStatementLine):
             line = self.ctx.parent(line)
-        if "\n" not in code or "\t" in code or getattr(value, "lpar", None) or line is None:
+        opening = getattr(value, "lbracket", None) or getattr(value, "lbrace", None)
+        hanging = isinstance(getattr(opening, "whitespace_after", None), cst.ParenthesizedWhitespace)
+        if "\n" not in code or "\t" in code or hanging or getattr(value, "lpar", None) or line is None:
             return items
         bracket = self.ctx.position(value).start.column
         return shift_aligned_lines(items, bracket, self.ctx.position(line).start.column, delta)
