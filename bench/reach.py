@@ -34,7 +34,20 @@ PATTERNS = {
     "get_event_loop()": re.compile(r"\bget_event_loop\(\)"),
     "@asyncio.coroutine": re.compile(r"@(?:asyncio\.)?coroutine\b"),
     "with await/yield from lock": re.compile(r"\bwith\s+\(?\s*(?:await|yield from)\b"),
+    # ... over a name, attribute or subscript: `with (yield from self.connect()) as conn:`
+    # awaits a call that returns a plain context manager, which is correct code
+    "  of which not over a call": re.compile(
+        r"\bwith\s+\(?\s*(?:await|yield from)\s+[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*\)?\s*(?:as\b|:)"
+    ),
     "loop= argument": re.compile(r"\basyncio\.\w+\([^()]*\bloop\s*=", re.S),
+    # ... to the APIs that lost it in 3.10 (Future, ensure_future, run_coroutine_threadsafe,
+    # current_task and the stream classes keep it)
+    "  of which removed in 3.10": re.compile(
+        r"\basyncio\.(?:sleep|wait_for|wait|gather|shield|as_completed|open_connection|open_unix_connection"
+        r"|start_server|start_unix_server|create_subprocess_exec|create_subprocess_shell|Queue|PriorityQueue"
+        r"|LifoQueue|Lock|Event|Condition|Semaphore|BoundedSemaphore)\([^()]*\bloop\s*=",
+        re.S,
+    ),
     ".run_until_complete(": re.compile(r"\.run_until_complete\("),
     "asyncio.wait(": re.compile(r"\basyncio\.wait\("),
     "asyncio.gather(": re.compile(r"\basyncio\.gather\("),

@@ -2,29 +2,42 @@
 names it imports (``codemods/facts.py``).
 
 Hazard: a file's result may now depend on other files. Each file gets only the facts of the
-first-party modules it imports (and the modules those re-export from), and they are part of its
-settings, so of its cache key: editing one module re-checks the files that import it, and no
-others. Facts are read with ``ast`` (about a millisecond a module), once per module per run.
+first-party modules it imports (and the modules those import, for
+re-exports and base classes), and they are part of its settings, so of its cache key: editing
+one module re-checks the files that import it, and no others. Facts are read with ``ast``
+(about a millisecond a module), once per module per run, and kept by content in the cache
+folder, so a second run over an unchanged tree parses nothing.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import ModuleFacts, ProjectFacts, module_facts
 
+from .files import SKIPPED_DIRS
 from .first_party import project_root
 
-# Only AIO402 asks for facts today (is a `yield from` operand a coroutine of another module?):
-# a file without this text is handed none, and pays nothing.
-_ASKED_BY = b"yield from"
-_REEXPORT_DEPTH = 2
+if TYPE_CHECKING:
+    from .facts_cache import FactsCache
+
+# Only AIO402 asks for facts today (is a `yield from` operand a coroutine of another module,
+# does another module call this coroutine without awaiting it?): a file without one of these
+# words is handed none, and pays nothing.
+_ASKED_BY = (b"yield from", b"coroutine")
+# How many imports away a module may be and still be read: a name re-exported twice, or a
+# base class of a base class in a third module.
+_IMPORT_DEPTH = 4
 
 
 class ProjectFactsFinder:
-    def __init__(self) -> None:
+    def __init__(self, cache: Optional["FactsCache"] = None) -> None:
         self._facts: Dict[Path, Optional[ModuleFacts]] = {}
+        self._indexes: Dict[Path, ProjectFacts] = {}
+        self._cache = cache
 
     def for_file(self, path: Path, data: Optional[bytes] = None) -> Optional[ProjectFacts]:
         """The facts ``path`` may use, or None when it asks for none or is in no project."""
@@ -37,7 +50,7 @@ class ProjectFactsFinder:
                 data = path.read_bytes()
             except OSError:
                 return None
-        if _ASKED_BY not in data:
+        if not any(word in data for word in _ASKED_BY):
             return None
         located = _module_name(path, root)
         if located is None:
@@ -46,9 +59,9 @@ class ProjectFactsFinder:
         own = self._module(path, name, is_package, data)
         if own is None:
             return None
-        chosen: Dict[str, ModuleFacts] = {}
+        chosen: Dict[str, ModuleFacts] = {}  # the engine reads the file's own from the text it is given
         wanted = set(own.imported_modules())
-        for _ in range(_REEXPORT_DEPTH):
+        for _ in range(_IMPORT_DEPTH):
             found = {}
             for module in sorted(wanted - chosen.keys()):
                 file = _file_of(module, root)
@@ -58,16 +71,51 @@ class ProjectFactsFinder:
                         found[module] = facts
             chosen.update(found)
             wanted = {m for facts in found.values() for m in facts.imported_modules()}
-        return ProjectFacts.of(chosen, name, is_package) if chosen else None
+        facts = ProjectFacts.of(chosen, name, is_package)
+        return replace(facts, callers=self._callers(root, name))
+
+    def _callers(self, root: Path, module: str) -> Tuple[Tuple[str, str], ...]:
+        """How the project's other modules call ``module``'s functions without running them."""
+        index = self._index(root)
+        prefix = f"{module}."
+        found = set()
+        for other, facts in index.modules:
+            if other == module:
+                continue
+            for callee, use in facts.calls:
+                defined = index.defined_as(callee)
+                if defined is not None and defined.startswith(prefix):
+                    found.add((defined, use))
+        return tuple(sorted(found))
+
+    def _index(self, root: Path) -> ProjectFacts:
+        """The facts of every module of the project under ``root`` (read once per run; each
+        module's from the cache when its content is unchanged)."""
+        if root not in self._indexes:
+            modules: Dict[str, ModuleFacts] = {}
+            for path in _python_files(root):
+                located = _module_name(path, root)
+                if located is not None:
+                    facts = self._module(path, *located)
+                    if facts is not None:
+                        modules[located[0]] = facts
+            self._indexes[root] = ProjectFacts.of(modules)
+        return self._indexes[root]
 
     def _module(self, path: Path, name: str, is_package: bool, data: Optional[bytes] = None) -> Optional[ModuleFacts]:
         if path not in self._facts:
             try:
-                text = (data if data is not None else path.read_bytes()).decode("utf-8")
+                data = data if data is not None else path.read_bytes()
+                text = data.decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 self._facts[path] = None
             else:
-                self._facts[path] = module_facts(text, name, is_package)
+                cached = self._cache.get(data, name, is_package) if self._cache is not None else None
+                if cached is None:
+                    cached = module_facts(text, name, is_package)
+                    if self._cache is not None and cached is not None:
+                        self._cache.put(data, name, is_package, cached)
+                self._facts[path] = cached
         return self._facts[path]
 
 
@@ -93,3 +141,13 @@ def _file_of(module: str, root: Path) -> Optional[Path]:
             if candidate.is_file():
                 return candidate.resolve()
     return None
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    """Every ``.py`` file under ``root``, in the folders a run would walk (no virtual
+    environments, build output or hidden folders); resolved, as ``for_file`` resolves paths."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield (Path(dirpath) / name).resolve()

@@ -25,6 +25,7 @@ from .output import Tally, error
 from .runner import Outcome, Runner
 
 if TYPE_CHECKING:
+    from .cache import Cache
     import pathspec
 
 class Run:
@@ -52,7 +53,6 @@ class Run:
         base = replace(base, **fix_safety_overrides(
             self.rules, self.config, options.extend_safe_fixes, options.extend_unsafe_fixes
         ))
-        self.settings = FileSettings(base, self.rules, self.config)
         exclude = [*self.config.exclude, *self.config.extend_exclude]
         self.exclude = gitignore_spec(exclude) if exclude else None
         if options.jobs is not None and options.jobs < 1:
@@ -64,6 +64,7 @@ class Run:
             config_folder = self.config.path.parent if self.config.path else None
             folder = Path(options.cache_dir) if options.cache_dir else default_cache_dir(config_folder)
             self.cache = Cache(folder, code_fingerprint())
+        self.settings = FileSettings(base, self.rules, self.config, self.cache)
         self.runner = Runner(jobs=options.jobs, cache=self.cache)
         if self.verbose:
             print(f"target {format_version(self.target)} ({self.target_source}); "
@@ -78,7 +79,7 @@ class Run:
         if "-" in self.paths:
             data = sys.stdin.buffer.read()
             path = Path(self.stdin_name)
-            yield Outcome(path, data, process_source(data, self.settings.for_path(path), fix=fix), stdin=True)
+            yield Outcome(path, data, process_source(data, self.settings.for_path(path, data), fix=fix), stdin=True)
         # Listed first (cheap: nothing is read) so that the progress bar knows the total.
         sources = list(discover([p for p in self.paths if p != "-"], self.exclude, self.config.root))
         work = ((source, self.settings.for_path(source.path)) for source in sources)
@@ -203,7 +204,7 @@ class FileSettings:
     """The engine's settings for each file: the run's, with the rules that `per-file-ignores`
     turns off for that file left out. Equal selections share one ``Settings``."""
 
-    def __init__(self, base: Settings, rules: List[RuleInfo], config: Config) -> None:
+    def __init__(self, base: Settings, rules: List[RuleInfo], config: Config, cache: Optional["Cache"] = None) -> None:
         self.base = base
         self._root = config.root
         every = _matching(rules, ["ALL"], "")
@@ -214,9 +215,15 @@ class FileSettings:
         assert base.select is not None
         self._by_codes: Dict[tuple, Settings] = {}
         self._matched = matched_packages()
-        self._facts = ProjectFactsFinder()
+        facts_cache = None
+        if cache is not None:
+            from .facts_cache import FactsCache
 
-    def for_path(self, path: Path) -> Settings:
+            facts_cache = FactsCache(cache.folder, cache.fingerprint)
+        self._facts = ProjectFactsFinder(facts_cache)
+
+    def for_path(self, path: Path, data: Optional[bytes] = None) -> Settings:
+        """``data``: the file's bytes when they are not what is on disk (stdin)."""
         codes = self.base.select
         assert codes is not None
         if self._per_file:
@@ -224,7 +231,7 @@ class FileSettings:
             for spec, allowed in self._per_file:
                 if spec.match_file(relative):
                     codes = codes & allowed
-        facts = self._facts.for_file(path) if "AIO402" in codes else None
+        facts = self._facts.for_file(path, data) if "AIO402" in codes else None
         key = (codes, first_party(path, self._matched), facts)
         if key not in self._by_codes:
             self._by_codes[key] = replace(self.base, select=codes, first_party=key[1], facts=facts)

@@ -23,7 +23,7 @@ from .model import (  # noqa: F401  (re-exported)
     parse_version,
 )
 from .formatting import DEFAULT_BLACK, BlackOptions, black_options_from_pyproject  # noqa: F401  (re-exported)
-from .facts import ModuleFacts, ProjectFacts, module_facts  # noqa: F401  (re-exported)
+from .facts import ClassFacts, ModuleFacts, ProjectFacts, module_facts  # noqa: F401  (re-exported)
 from .prefilter import T, rules_by_names, rules_by_text
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ __all__ = [
     "NEWEST_TARGET", "OLDEST_TARGET", "BlackOptions", "DEFAULT_BLACK", "Edit", "FileResult", "Finding",
     "FixStatus", "Prepared", "RuleInfo", "Safety", "Settings", "Version", "black_options_from_pyproject",
     "decode_text", "format_version", "matched_packages", "parse_version", "prepare", "process_prepared",
-    "process_source", "rule_infos", "ModuleFacts", "ProjectFacts", "module_facts",
+    "process_source", "rule_infos", "ClassFacts", "ModuleFacts", "ProjectFacts", "module_facts",
 ]
 
 

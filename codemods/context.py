@@ -19,6 +19,7 @@ from libcst.metadata import (
 )
 from libcst._nodes.internal import CodegenState
 
+from .facts import ModuleFacts, ProjectFacts, module_facts
 from .model import ImportRequest, Settings
 from .module_names import ModuleNames
 from .positions import StatementPositions
@@ -55,6 +56,7 @@ class FileContext:
         self._module_names = ModuleNames(self.module, self.text)
         # Resolved providers a rule declared in METADATA_DEPENDENCIES.
         self.extra_metadata: Dict[type, object] = {}
+        self._facts: Optional[ProjectFacts] = None
 
     # -- names -------------------------------------------------------------------------
     def _scope_map(self) -> Mapping[cst.CSTNode, Optional[Scope]]:
@@ -89,16 +91,25 @@ class FileContext:
             found = {name for name in found if _top_package(name) not in self.settings.first_party}
         return found
 
+    def facts(self) -> "ProjectFacts":
+        """What the project says about names this file uses, with this file's own module
+        (its functions, classes and their bases, read with ``ast`` from its text)."""
+        if self._facts is None:
+            given = self.settings.facts or ProjectFacts()
+            own = dict(given.modules).get(given.module) if given.modules else None
+            if own is None:
+                own = module_facts(self.text(), given.module, given.is_package) or ModuleFacts()
+                given = given.with_own(own)
+            self._facts = given
+        return self._facts
+
     def function_kind(self, node: cst.CSTNode) -> Optional[str]:
-        """What the project's facts say the function ``node`` names is (``facts.ASYNC``,
-        ``COROUTINE``, ``GENERATOR``, ``PLAIN``), when every meaning it may have agrees; else None."""
-        facts = self.settings.facts
-        if facts is None:
-            return None
-        names = self.qualified_names(node)
+        """What the facts say the function ``node`` names is (``facts.ASYNC``, ``COROUTINE``,
+        ``GENERATOR``, ``PLAIN``...), when every meaning it may have agrees; else None."""
+        facts = self.facts()
         kinds = set()
-        for name in names:
-            absolute = facts.absolute(name)
+        for name in self.qualified_names(node) or {None}:
+            absolute = facts.absolute(name) if name else None
             kinds.add(facts.kind_of(absolute) if absolute else None)
         return kinds.pop() if len(kinds) == 1 else None
 

@@ -15,88 +15,281 @@ None, never a guess.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 # What a function is, as far as callers care.
 ASYNC = "async"  # async def
 COROUTINE = "coroutine"  # @asyncio.coroutine / @types.coroutine generator
 GENERATOR = "generator"  # a plain generator function
 PLAIN = "plain"
+BARE = "bare"  # a call whose result is thrown away or kept, never awaited
+ITERATED = "iterated"  # a call iterated, sent to or delegated to from a plain generator
+ASYNC_GENERATOR = "async generator"
+DECORATED = "decorated"  # by something that may hand back another function: nothing is known
 
 _COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "types.coroutine", "asyncio.coroutines.coroutine"})
+# Decorators that hand back the function they are given (marked or annotated): its kind stays.
+# Any other decorator may replace it, and the function then has no kind.
+_TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "abc.abstractmethod", "functools.wraps"})
+_TRANSPARENT_PREFIXES = ("pytest.mark.",)
+# An instance of a class that defines one of these may be awaited or taken for a future.
+_AWAITABLE_MEMBERS = frozenset({"__await__", "_asyncio_future_blocking"})
+# Bases from outside the project whose instances are not awaitable and not futures (every
+# builtin class too). What methods they have is not recorded: a method lookup that reaches one
+# finds nothing, so says nothing.
+_INERT_BASES = frozenset({
+    "abc.ABC", "asyncio.Protocol", "asyncio.BaseProtocol", "asyncio.DatagramProtocol",
+    "asyncio.SubprocessProtocol", "asyncio.protocols.Protocol", "asyncio.protocols.BaseProtocol",
+})
+_AWAITABLE_BASES = frozenset({"asyncio.Future", "asyncio.futures.Future", "asyncio.Task", "asyncio.tasks.Task"})
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """``bases``: each base's qualified name ("" for an expression that is no dotted name);
+    ``members``: every name the class body binds; ``opaque``: a metaclass, a class
+    decorator, ``__new__``, ``__getattr__`` or ``__getattribute__``, so instances or their
+    attributes may not be what the body says."""
+
+    bases: Tuple[str, ...] = ()
+    members: Tuple[str, ...] = ()  # sorted: facts are part of cache keys, spelled alike in every process
+    opaque: bool = False
 
 
 @dataclass(frozen=True)
 class ModuleFacts:
     """``functions``: (name, kind) for each module-level function and each method
     (``Class.method``) bound exactly once; ``imports``: (local name, qualified name) of the
-    module-level imports bound exactly once."""
+    module-level imports bound exactly once; ``classes``: (name, facts) of the module-level
+    classes bound exactly once; ``star_imports``: the modules ``from m import *`` reads, with
+    the names ``__all__`` lists when it is a literal (else None: every public name)."""
 
     functions: Tuple[Tuple[str, str], ...] = ()
     imports: Tuple[Tuple[str, str], ...] = ()
+    classes: Tuple[Tuple[str, ClassFacts], ...] = ()
+    star_imports: Tuple[str, ...] = ()
+    exports: Optional[Tuple[str, ...]] = None  # sorted
+    # (qualified callee, BARE or ITERATED) for calls of imported names that neither await the
+    # call, nor ``yield from`` it in a coroutine, nor hand it to a scheduler
+    calls: Tuple[Tuple[str, str], ...] = ()
 
     def imported_modules(self) -> FrozenSet[str]:
         """Every module whose facts may answer for a name imported here (``a.b.c`` may be the
         module ``a.b.c`` or the name ``c`` of ``a.b``)."""
-        found: Set[str] = set()
+        found: Set[str] = set(self.star_imports)
         for _, qualified in self.imports:
             found.add(qualified)
             found.add(qualified.rpartition(".")[0])
         return frozenset(name for name in found if name)
 
+    def binds(self, name: str) -> bool:
+        return name in self._kinds() or name in self._classes() or any(local == name for local, _ in self.imports)
+
+    def _kinds(self) -> Dict[str, str]:
+        return _memo(self, "_kind_table", lambda: dict(self.functions))
+
+    def _classes(self) -> Dict[str, ClassFacts]:
+        return _memo(self, "_class_table", lambda: dict(self.classes))
+
+
+def _memo(owner: object, slot: str, build):  # type: ignore[no-untyped-def]
+    value = owner.__dict__.get(slot)
+    if value is None:
+        value = build()
+        object.__setattr__(owner, slot, value)
+    return value
+
 
 @dataclass(frozen=True)
 class ProjectFacts:
     """Facts of some modules of a project, by dotted module name, for the file ``module``
-    (its dotted name, to resolve its relative imports; ``is_package``: an ``__init__``)."""
+    (its dotted name, to resolve its relative imports; ``is_package``: an ``__init__``).
+
+    The file's own module may be among them (``with_own``): then a name libcst qualifies
+    without a module (``Conn.close`` for a class of the file) is looked up there."""
 
     modules: Tuple[Tuple[str, ModuleFacts], ...] = ()
     module: str = ""
     is_package: bool = False
+    # How other modules of the project use this module's functions: (qualified function,
+    # BARE or ITERATED), from the ``calls`` of the modules that import it.
+    callers: Tuple[Tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, modules: Dict[str, ModuleFacts], module: str = "", is_package: bool = False) -> "ProjectFacts":
         return cls(tuple(sorted(modules.items())), module, is_package)
 
+    def with_own(self, own: ModuleFacts) -> "ProjectFacts":
+        """These facts and the file's own, under its module name."""
+        table = {**dict(self.modules), self.module: own}
+        return ProjectFacts(tuple(sorted(table.items())), self.module, self.is_package, self.callers)
+
+    def used_elsewhere_as(self, function: str) -> FrozenSet[str]:
+        """How other modules call the function ``function`` (a name of this module, as
+        ``Class.method`` or ``func``) other than by awaiting or scheduling it."""
+        qualified = f"{self.module}.{function}" if self.module else function
+        return frozenset(use for name, use in self.callers if name == qualified)
+
     def absolute(self, qualified: str) -> Optional[str]:
         """``qualified`` with a relative head (``.conn.make``, as libcst names it) made absolute
-        from this file's module; None when it climbs above the top package."""
+        from this file's module, and a name of the file's own module (``Conn.close``)
+        prefixed with it; None when it climbs above the top package."""
         level = len(qualified) - len(qualified.lstrip("."))
         if not level:
-            return qualified
+            own = self._table().get(self.module)
+            if own is not None and self.module and own.binds(qualified.partition(".")[0]):
+                return f"{self.module}.{qualified}"
+            return qualified  # with no module name, the file's own names are under ""
         package = self.module if self.is_package else self.module.rpartition(".")[0]
         return _absolute(qualified[level:] or None, level, package)
 
-    def kind_of(self, qualified: str, _depth: int = 0) -> Optional[str]:
+    def kind_of(self, qualified: str) -> Optional[str]:
         """ASYNC, COROUTINE, GENERATOR or PLAIN for the function ``qualified`` names
-        (``pkg.mod.func``, ``pkg.mod.Class.method``), following re-exports
-        (``pkg/__init__.py`` saying ``from .mod import func``); None when no fact says."""
-        if _depth > 4:
+        (``pkg.mod.func``, ``pkg.mod.Class.method``, a method a class inherits from a
+        project base), following re-exports; None when no fact says."""
+        found = self._locate(qualified)
+        if found is None:
+            return None
+        module, rest = found
+        head, _, method = rest.partition(".")
+        if not method or "." in method:
+            return self._table()[module]._kinds().get(rest)
+        return self.method_kind(f"{module}.{head}", method)
+
+    def method_kind(self, cls: str, method: str) -> Optional[str]:
+        """The kind of ``method`` as instances of the class ``cls`` find it: in the first class
+        of its method resolution order that binds the name; None when that class binds it
+        otherwise than by a ``def``, when a class before it is not known, or no class has it."""
+        for qualified, facts in self.mro(cls) or ():
+            if facts is None:
+                return None
+            if method in facts.members:
+                module, _, name = qualified.rpartition(".")
+                known = self._table().get(module)
+                return known._kinds().get(f"{name}.{method}") if known is not None else None
+        return None
+
+    def instances_awaitable(self, cls: str) -> Optional[bool]:
+        """Whether an instance of ``cls`` may be awaited or taken for a future (a class of its
+        method resolution order defines ``__await__`` or ``_asyncio_future_blocking``, or is
+        a future); None when some class is not known."""
+        mro = self.mro(cls)
+        if mro is None:
+            return None
+        if any(_awaitable_step(step) for step in mro):
+            return True
+        return None if any(facts is None for _, facts in mro) else False
+
+    def imported_names(self, module: str) -> FrozenSet[str]:
+        """The names ``module`` binds by a module-level import, and by nothing else."""
+        facts = self._table().get(module)
+        return frozenset(local for local, _ in facts.imports) if facts is not None else frozenset()
+
+    def home_module(self, qualified: str) -> Optional[str]:
+        """The module of these facts that defines what ``qualified`` names, following
+        imports; None when none of them does."""
+        found = self._locate(qualified)
+        return found[0] if found is not None else None
+
+    def defined_as(self, qualified: str) -> Optional[str]:
+        """``qualified`` as the module that defines it spells it (``pkg.lock.noop`` for
+        ``pkg.noop`` re-exported by ``pkg/__init__.py``); None when no module here does."""
+        found = self._locate(qualified)
+        return f"{found[0]}.{found[1]}" if found is not None and found[0] else None
+
+    def is_class(self, qualified: str) -> bool:
+        return self._class(qualified) is not None
+
+    def mro(self, cls: str) -> Optional[List[Tuple[str, Optional[ClassFacts]]]]:
+        """The method resolution order of ``cls`` (C3, as ``type.mro`` computes it): (qualified
+        name, facts) per class; a base from outside the project known to be inert or a future
+        has empty facts, any other has None (nothing is known of it or its own bases). None
+        when ``cls`` is not a class of these modules, it or a class of these modules above it
+        is opaque, or it has no consistent order."""
+        cache = _memo(self, "_mros", dict)
+        if cls not in cache:
+            cache[cls] = None  # a class among its own bases has no order
+            cache[cls] = self._linearize(cls)
+        return cache[cls]
+
+    def _linearize(self, cls: str) -> Optional[List[Tuple[str, Optional[ClassFacts]]]]:
+        located = self._class(cls)
+        if located is None or located[1].opaque:
+            return None
+        chains = []
+        for base in located[1].bases:
+            if base in _INERT_BASES or base in _AWAITABLE_BASES or base.startswith("builtins."):
+                chains.append([(base, ClassFacts())])
+            elif self._class(base) is not None:  # a class of these modules: known, or opaque
+                known = self.mro(base)
+                if known is None:
+                    return None
+                chains.append(known)
+            else:
+                chains.append([(f"?{base}", None)])
+        merged = _c3_merge([*chains, [chain[0] for chain in chains]])
+        return None if merged is None else [located, *merged]
+
+    def _class(self, qualified: str) -> Optional[Tuple[str, ClassFacts]]:
+        found = self._locate(qualified)
+        if found is None:
+            return None
+        module, rest = found
+        facts = self._table()[module]._classes().get(rest)
+        return (f"{module}.{rest}", facts) if facts is not None else None
+
+    def _locate(self, qualified: str, depth: int = 0) -> Optional[Tuple[str, str]]:
+        """(module, name in it) where ``qualified`` is defined, following imports and star
+        imports; None when no module here defines it."""
+        if depth > 6:
             return None
         table = self._table()
         parts = qualified.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
+        for cut in range(len(parts) - 1, -1, -1):
             module, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
             facts = table.get(module)
             if facts is None:
                 continue
-            kinds = dict(facts.functions)
-            if rest in kinds:
-                return kinds[rest]
             head, _, tail = rest.partition(".")
+            if head in facts._kinds() or head in facts._classes():
+                return module, rest
             for local, target in facts.imports:
                 if local == head:
-                    return self.kind_of(f"{target}.{tail}" if tail else target, _depth + 1)
+                    onward = f"{target}.{tail}" if tail else target
+                    return self._locate(onward, depth + 1) if onward != qualified else None
+            for star in facts.star_imports:
+                exported = table.get(star)
+                if exported is not None and (exported.exports is None and not head.startswith("_") or head in (exported.exports or ())):
+                    found = self._locate(f"{star}.{rest}", depth + 1)
+                    if found is not None:
+                        return found
             return None
         return None
 
     def _table(self) -> Dict[str, ModuleFacts]:
-        table = self.__dict__.get("_by_name")
-        if table is None:
-            table = dict(self.modules)
-            object.__setattr__(self, "_by_name", table)
-        return table
+        return _memo(self, "_by_name", lambda: dict(self.modules))
+
+
+def _awaitable_step(step: Tuple[str, Optional[ClassFacts]]) -> bool:
+    name, facts = step
+    return name in _AWAITABLE_BASES or facts is not None and not _AWAITABLE_MEMBERS.isdisjoint(facts.members)
+
+
+def _c3_merge(sequences: List[list]) -> Optional[list]:
+    """C3: repeatedly take the first head that is in no other sequence's tail."""
+    result = []
+    sequences = [list(seq) for seq in sequences if seq]
+    while sequences:
+        tails = {step[0] for seq in sequences for step in seq[1:]}
+        head = next((seq[0] for seq in sequences if seq[0][0] not in tails), None)
+        if head is None:
+            return None
+        result.append(head)
+        sequences = [[step for step in seq if step[0] != head[0]] for seq in sequences]
+        sequences = [seq for seq in sequences if seq]
+    return result
 
 
 def module_facts(source: str, module: str = "", is_package: bool = False) -> Optional[ModuleFacts]:
@@ -104,29 +297,176 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
     imports; ``is_package``: it is an ``__init__``). None when ``ast`` cannot parse it."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     package = module if is_package else module.rpartition(".")[0]
     imports = _imports(tree.body, package)
     aliases = dict(imports)
     functions: Dict[str, str] = {}
+    classes: Dict[str, ClassFacts] = {}
     counts: Dict[str, int] = {}
+    top = {name for node in tree.body for name in _bound_names(node)}
     for node in tree.body:
         for name in _bound_names(node):
             counts[name] = counts.get(name, 0) + 1
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = _kind(node, aliases)
         elif isinstance(node, ast.ClassDef):
+            classes[node.name] = _class_facts(node, aliases, module, top)
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     key = f"{node.name}.{item.name}"
-                    functions[key] = PLAIN if key in functions else _kind(item, aliases)
+                    functions[key] = _kind(item, aliases)
                     counts[key] = counts.get(key, 0) + 1
     once = {name for name, n in counts.items() if n == 1}
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),
         imports=tuple(sorted((k, v) for k, v in imports if k in once)),
+        classes=tuple(sorted((k, v) for k, v in classes.items() if k in once)),
+        star_imports=tuple(_star_imports(tree.body, package)),
+        exports=_exports(tree.body),
+        calls=_imported_calls(tree, dict(imports)),
     )
+
+
+# Callees that take a coroutine and run it, by the name called; and calls that iterate theirs.
+SCHEDULERS = frozenset({
+    "ensure_future", "create_task", "Task", "gather", "wait", "wait_for", "shield", "as_completed",
+    "run", "run_until_complete", "run_coroutine_threadsafe",
+})
+ITERATORS = frozenset({"next", "iter", "list", "tuple", "set", "sorted", "enumerate", "zip", "map"})
+GENERATOR_METHODS = frozenset({"send", "throw", "close", "__next__", "__iter__", "gi_frame", "gi_running"})
+
+
+def _imported_calls(tree: ast.Module, imports: Dict[str, str]) -> Tuple[Tuple[str, str], ...]:
+    """How the module calls imported names (``noop()`` after ``from .lock import noop``,
+    ``lock.noop()`` after ``from . import lock``) other than by running them: (qualified, use)."""
+    parents: Dict[ast.AST, ast.AST] = {}
+    found: Set[Tuple[str, str]] = set()
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = _imported_name(node.func, imports)
+        if callee is None:
+            continue
+        use = _use_of(node, parents)
+        if use is not None:
+            found.add((callee, use))
+    return tuple(sorted(found))
+
+
+def _imported_name(func: ast.expr, imports: Dict[str, str]) -> Optional[str]:
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id not in imports:
+        return None
+    return ".".join([imports[func.id], *reversed(parts)])
+
+
+def _use_of(call: ast.Call, parents: Dict[ast.AST, ast.AST]) -> Optional[str]:
+    """BARE, ITERATED, or None when the call's value is awaited or run."""
+    parent = parents.get(call)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is call:
+        return ITERATED
+    if isinstance(parent, ast.Attribute) and parent.attr in GENERATOR_METHODS:
+        return ITERATED
+    if isinstance(parent, ast.Call) and call in parent.args and _called(parent) in ITERATORS:
+        return ITERATED
+    if isinstance(parent, ast.YieldFrom):
+        function = parent
+        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = parents.get(function)
+        decorated = isinstance(function, ast.FunctionDef) and any(
+            _called_name_of(d).endswith("coroutine") for d in function.decorator_list
+        )
+        return None if decorated else ITERATED
+    if isinstance(parent, ast.Await):
+        return None
+    holder = parent
+    while isinstance(holder, (ast.List, ast.Tuple, ast.Set, ast.Starred, ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        holder = parents.get(holder)
+    if isinstance(holder, ast.keyword):
+        holder = parents.get(holder)
+    if isinstance(holder, ast.Call) and _called(holder) in SCHEDULERS:
+        return None
+    return BARE
+
+
+def _called(call: ast.Call) -> str:
+    return _called_name_of(call.func).rpartition(".")[2]
+
+
+def _called_name_of(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Call):
+        expr = expr.func
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
+def _class_facts(node: ast.ClassDef, aliases: Dict[str, str], module: str, top: Set[str]) -> ClassFacts:
+    members = set()
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            members.add(item.name)
+        else:
+            members.update(_bound_names(item))
+    bases = tuple(_dotted(base, aliases, module, top) for base in node.bases)
+    opaque = bool(node.keywords or node.decorator_list or members & {"__new__", "__getattr__", "__getattribute__"})
+    return ClassFacts(bases=bases, members=tuple(sorted(members)), opaque=opaque)
+
+
+def _dotted(expr: ast.expr, aliases: Dict[str, str], module: str, top: Set[str]) -> str:
+    """The qualified name a base class expression spells: through the module's imports, a
+    name the module binds (``top``) as ``module.Name``, a builtin as ``builtins.Name``; ""
+    for anything but a dotted name."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return ""
+    if expr.id in aliases:
+        head = aliases[expr.id]
+    elif expr.id in top or not hasattr(builtins, expr.id):
+        head = f"{module}.{expr.id}" if module else expr.id
+    else:
+        head = f"builtins.{expr.id}"
+    return ".".join([head, *reversed(parts)])
+
+
+def _star_imports(body: Iterable[ast.stmt], package: str) -> List[str]:
+    found = []
+    for node in body:
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            base = _absolute(node.module, node.level, package)
+            if base is not None:
+                found.append(base)
+    return found
+
+
+def _exports(body: Iterable[ast.stmt]) -> Optional[Tuple[str, ...]]:
+    """The names a literal ``__all__`` lists; None when there is none or it is computed."""
+    found = None
+    for node in body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            if found is not None or not isinstance(node.value, (ast.List, ast.Tuple)):
+                return None
+            if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.value.elts):
+                return None
+            found = tuple(sorted({e.value for e in node.value.elts}))  # type: ignore[attr-defined]
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == "__all__":
+            return None
+    return found
 
 
 def _imports(body: Iterable[ast.stmt], package: str) -> Tuple[Tuple[str, str], ...]:
@@ -175,15 +515,19 @@ def _bound_names(node: ast.stmt) -> Iterable[str]:
 
 
 def _kind(node: ast.AST, aliases: Dict[str, str]) -> str:
+    names = [_decorator_name(d, aliases) for d in node.decorator_list]  # type: ignore[attr-defined]
+    if not all(n in _TRANSPARENT_DECORATORS or n in _COROUTINE_DECORATORS or n.startswith(_TRANSPARENT_PREFIXES) for n in names):
+        return DECORATED
     if isinstance(node, ast.AsyncFunctionDef):
-        return ASYNC
-    decorated = any(_decorator_name(d, aliases) in _COROUTINE_DECORATORS for d in node.decorator_list)  # type: ignore[attr-defined]
-    if decorated:
+        return ASYNC_GENERATOR if _yields(node) else ASYNC
+    if any(n in _COROUTINE_DECORATORS for n in names):
         return COROUTINE
     return GENERATOR if _yields(node) else PLAIN
 
 
 def _decorator_name(decorator: ast.expr, aliases: Dict[str, str]) -> str:
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func  # `@functools.wraps(f)`, `@pytest.mark.skipif(...)`
     parts = []
     while isinstance(decorator, ast.Attribute):
         parts.append(decorator.attr)

@@ -40,6 +40,9 @@ class Project:
     # Tests that passed before and cannot pass from some new Python up whatever the fixes do:
     # test id -> (the first Python where it cannot, why).
     cannot_pass_after: Mapping[str, Tuple[Version, str]] = field(default_factory=dict)
+    # Why the safe fixes alone cannot finish this project's migration (sites the tool rightly
+    # leaves unsafe); then the unsafe fixes are applied on top and must make every test pass.
+    incomplete: str = ""
 
     @property
     def tools_before(self) -> Tuple[str, ...]:
@@ -59,6 +62,7 @@ class Report:
     before: Run
     pristine_on_target: Optional[Run]  # an old project's untouched tests on 3.11: what the fixes start from
     after: List[Run]
+    after_unsafe: List[Run]  # for an incomplete project: with the unsafe fixes applied too
     rewritten: List[str]
     findings: Dict[str, Counter]  # rule code -> Counter of "safe" / "unsafe" / "report-only"
     missing_pythons: List[Version]
@@ -81,13 +85,16 @@ class Report:
             changed = sorted(self.changed_on_target())
             lines.append(f"  unfixed on {format_python(TARGET)}: {len(self.pristine_on_target.passed)} pass, "
                          f"{len(changed)} of them fail fixed: {changed or 'none'}")
-        for run in self.after:
-            kept = len(self.before.passed & run.passed)
-            broken = sorted(self.broken(run))
-            lines.append(f"  after on {format_python(run.python)}: {kept} of them pass "
-                         f"({len(run.passed)} in all), {len(broken)} broken: {broken[:8] or 'none'}")
-            reasons = Counter(run.failures[test] for test in broken if test in run.failures)
-            lines.extend(f"    {count} x {reason}" for reason, count in reasons.most_common(6))
+        for runs, what in ((self.after, ""), (self.after_unsafe, " with the unsafe fixes too")):
+            for run in runs:
+                kept = len(self.before.passed & run.passed)
+                broken = sorted(self.broken(run))
+                lines.append(f"  after{what} on {format_python(run.python)}: {kept} of them pass "
+                             f"({len(run.passed)} in all), {len(broken)} broken: {broken[:8] or 'none'}")
+                reasons = Counter(run.failures[test] for test in broken if test in run.failures)
+                lines.extend(f"    {count} x {reason}" for reason, count in reasons.most_common(6))
+        if self.project.incomplete:
+            lines.append(f"  incomplete with the safe fixes alone: {self.project.incomplete}")
         for python in self.missing_pythons:
             lines.append(f"  after on {format_python(python)}: skipped, no such Python here")
         for test, (since, reason) in sorted(self.project.cannot_pass_after.items()):
@@ -184,12 +191,21 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
     for built in ("build", *(p.name for p in tree.glob("*.egg-info"))):
         shutil.rmtree(tree / built, ignore_errors=True)  # left by pip; the fix and the next builds see sources only
 
+    rewritten = _fix(tree, fix_options)
+    present = [v for v in after_pythons if find_python(v)]
+    after = [_tests_on(v, project.requirements, project, tree, work) for v in present]
+    after_unsafe = []
+    if project.incomplete and "--unsafe-fixes" not in fix_options:
+        rewritten = sorted({*rewritten, *_fix(tree, (*fix_options, "--unsafe-fixes"))})
+        after_unsafe = [_tests_on(v, project.requirements, project, tree, work) for v in present]
+    missing = [v for v in after_pythons if v not in present]
+    return Report(project, before, pristine_on_target, after, after_unsafe, rewritten, findings, missing)
+
+
+def _fix(tree: Path, fix_options: Tuple[str, ...]) -> List[str]:
+    """Run `fix` over ``tree``; the files it rewrote, relative to it."""
     fixed = _run([sys.executable, "-m", "asyncio_upgrade.cli", "fix", "--isolated", "--no-cache",
                   "--target-version", f"py{TARGET[0]}{TARGET[1]}", *fix_options, str(tree)], check=False)
     assert fixed.returncode in (0, 1), fixed.stderr
-    rewritten = [str(Path(line.split(" ", 1)[1]).relative_to(tree))
-                 for line in fixed.stderr.splitlines() if line.startswith("Rewriting ")]
-    present = [v for v in after_pythons if find_python(v)]
-    after = [_tests_on(v, project.requirements, project, tree, work) for v in present]
-    missing = [v for v in after_pythons if v not in present]
-    return Report(project, before, pristine_on_target, after, rewritten, findings, missing)
+    return [str(Path(line.split(" ", 1)[1]).relative_to(tree))
+            for line in fixed.stderr.splitlines() if line.startswith("Rewriting ")]

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from asyncio_upgrade.cli.app import app
 from asyncio_upgrade.cli.project_facts import ProjectFactsFinder
-from asyncio_upgrade.codemods.facts import ASYNC, COROUTINE, GENERATOR, PLAIN, ProjectFacts, module_facts
+from asyncio_upgrade.codemods.facts import ASYNC, COROUTINE, DECORATED, GENERATOR, PLAIN, ProjectFacts, module_facts
 
 runner = CliRunner()
 
@@ -138,3 +138,157 @@ def test_editing_a_module_rechecks_its_importers_and_no_others(tmp_path: Path) -
     # db.py itself and app.py (which imports it) are checked again; solo.py is not
     assert "4 files; 1 answered from the cache" in again.stderr
     assert "delegates to a plain generator" not in again.stdout
+
+
+def test_a_second_run_over_an_unchanged_tree_parses_nothing(tmp_path: Path, monkeypatch) -> None:
+    """Neither a module's facts (ast) nor a file (libcst) is parsed again: results and facts
+    both come from the cache, keyed by content."""
+    import ast
+
+    root = layout(tmp_path, {"pkg/__init__.py": INIT, "pkg/db.py": DB, "pkg/app.py": APP, "pkg/user.py": GENERATOR_USER})
+    args = ["check", "-v", "--cache-dir", str(tmp_path / "cache"), str(root)]
+    first = runner.invoke(app, args)
+    assert "4 files; 0 answered from the cache" in first.stderr, first.stderr
+
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("parsed on a warm run")
+
+    monkeypatch.setattr("asyncio_upgrade.codemods.engine.parse_module", forbidden)
+    monkeypatch.setattr(ast, "parse", forbidden)
+    second = runner.invoke(app, args)
+    assert second.exit_code == first.exit_code and second.stdout == first.stdout
+    assert "4 files; 3 answered from the cache" in second.stderr, second.stderr  # __init__.py: by its text
+
+
+HIERARCHY = '''import asyncio
+from abc import ABC
+from .base import Base, Opaque
+
+
+class Middle(Base):
+    pass
+
+
+class Leaf(Middle, Exception):
+    def plain(self):
+        return 1
+
+
+class Awaitable(Leaf):
+    def __await__(self):
+        yield
+
+
+class Mixed(Opaque):
+    pass
+
+
+class Loose(Unknown):
+    pass
+
+
+class Diamond(Middle, Base):
+    pass
+
+
+class Broken(Base, Middle):
+    pass
+'''
+BASE = '''import asyncio
+
+
+class Base:
+    @asyncio.coroutine
+    def fetch(self):
+        yield from asyncio.sleep(0)
+
+    def rows(self):
+        yield 1
+
+    @property
+    def size(self):
+        return 1
+
+
+class Opaque(metaclass=type):
+    pass
+'''
+
+
+def test_methods_are_found_along_the_bases_as_python_finds_them() -> None:
+    facts = ProjectFacts.of({
+        "pkg.leaf": module_facts(HIERARCHY, "pkg.leaf"),
+        "pkg.base": module_facts(BASE, "pkg.base"),
+    }, "pkg.leaf")
+    assert [name for name, _ in facts.mro("pkg.leaf.Leaf")] == [
+        "pkg.leaf.Leaf", "pkg.leaf.Middle", "pkg.base.Base", "builtins.Exception",
+    ]
+    assert facts.method_kind("pkg.leaf.Leaf", "fetch") == COROUTINE
+    assert facts.kind_of("pkg.leaf.Leaf.rows") == GENERATOR
+    assert facts.method_kind("pkg.leaf.Leaf", "plain") == PLAIN
+    assert facts.method_kind("pkg.leaf.Leaf", "size") == DECORATED  # a property: not a function to call
+    assert facts.method_kind("pkg.leaf.Leaf", "missing") is None
+    assert facts.method_kind("pkg.leaf.Diamond", "fetch") == COROUTINE
+    assert facts.mro("pkg.leaf.Broken") is None  # no consistent order: Python refuses the class
+    assert facts.mro("pkg.leaf.Mixed") is None  # a metaclass somewhere above: nothing is known
+    assert facts.method_kind("pkg.leaf.Loose", "fetch") is None  # an unknown base comes first
+
+
+def test_instances_are_inert_only_when_no_class_of_theirs_can_be_awaited() -> None:
+    facts = ProjectFacts.of({
+        "pkg.leaf": module_facts(HIERARCHY, "pkg.leaf"),
+        "pkg.base": module_facts(BASE, "pkg.base"),
+    }, "pkg.leaf")
+    assert facts.instances_awaitable("pkg.leaf.Leaf") is False
+    assert facts.instances_awaitable("pkg.leaf.Awaitable") is True
+    assert facts.instances_awaitable("pkg.leaf.Loose") is None
+    assert facts.instances_awaitable("pkg.leaf.Mixed") is None
+
+
+def test_names_are_found_through_star_imports_as_all_lists_them() -> None:
+    facts = ProjectFacts.of({
+        "pkg.web": module_facts("from .responses import *\n", "pkg.web"),
+        "pkg.responses": module_facts(
+            "__all__ = ('Response',)\n\nclass Response:\n    pass\n\nclass Hidden:\n    pass\n", "pkg.responses"
+        ),
+    }, "pkg.app")
+    assert facts.is_class("pkg.web.Response")
+    assert not facts.is_class("pkg.web.Hidden")
+    assert facts.instances_awaitable("pkg.web.Response") is False
+
+
+LOCK = b'''import asyncio
+
+
+@asyncio.coroutine
+def noop():
+    pass
+
+
+@asyncio.coroutine
+def wait():
+    yield from asyncio.sleep(0)
+'''
+RELEASER = b'''import asyncio
+
+from .lock import noop, wait
+
+
+def release():
+    return noop()  # called plainly: the generator did nothing, a coroutine would warn
+
+
+@asyncio.coroutine
+def main():
+    yield from wait()
+'''
+
+
+def test_a_caller_in_another_module_that_does_not_await_keeps_the_site_report_only(tmp_path: Path) -> None:
+    root = layout(tmp_path, {"pkg/__init__.py": b"", "pkg/lock.py": LOCK, "pkg/releaser.py": RELEASER})
+    result = runner.invoke(app, ["check", "--no-cache", str(root / "pkg" / "lock.py")])
+    lines = result.stdout.splitlines()
+    assert any(":5:1: AIO402" in line and "a caller neither awaits nor schedules it" in line for line in lines), lines
+    assert any(":10:1: AIO402" in line and line.endswith("[*]") for line in lines), lines  # `wait` is awaited there
+    finder = ProjectFactsFinder()
+    assert finder.for_file(root / "pkg" / "lock.py").callers == (("pkg.lock.noop", "bare"),)

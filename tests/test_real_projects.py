@@ -4,8 +4,11 @@ For each pinned sdist: install it with its test tools in a fresh virtual environ
 Python its tests run on pristine (3.7 or 3.8 for the old releases dense in removed APIs, else
 3.11), run its tests, rewrite its source and tests with the safe fixes at py311, then install it
 afresh on 3.11 and 3.13 and run the tests again there. Every test that passed before must pass
-after, except the ones a project lists with the reason they cannot pass on a new Python. Pythons
-are found at run time under `pyenv root`; a missing one skips with the reason.
+after, except the ones a project lists with the reason they cannot pass on a new Python. A
+project whose migration the safe fixes cannot finish (sites rightly left unsafe) says why; the
+tests that passed unfixed on 3.11 must still pass after the safe fixes, and after the unsafe
+fixes on top, every test that passed before. Pythons are found at run time under `pyenv
+root`; a missing one skips with the reason.
 
 The default tier runs one small project; the rest are slow (`--full`). By hand, with a report:
 
@@ -42,7 +45,9 @@ PROJECTS: List[Project] = [
     Project("pyee==9.0.4", "tests",
             ("pytest<8", "pytest-asyncio<0.22", "pytest-cov", "pytest-trio", "trio", "twisted", "mock")),
     # Old releases dense in removed APIs, whose tests pass pristine only on an old Python.
-    Project("janus==0.3.2", "tests", ("pytest",), before_python=PY37, before_requirements=OLD_PYTEST),
+    Project("janus==0.3.2", "tests", ("pytest",), before_python=PY37, before_requirements=OLD_PYTEST,
+            incomplete="three coroutines lock `self._parent._async_not_full`, where `_parent` is a parameter "
+                       "(`yield from` of an object of unknown class: AIO402 unsafe)"),
     Project("janus==0.4.0", "tests", ("pytest",), before_python=PY37, before_requirements=OLD_PYTEST),
     Project("async-timeout==3.0.1", "tests", (*NEW_PYTEST, "pytest-cov"),
             before_python=PY37, before_requirements=(*OLD_PYTEST, "pytest-cov")),
@@ -83,7 +88,7 @@ def test_tests_that_passed_still_pass(project: Project, tmp_path: Path, request:
     assert report.before.passed, "the project's tests did not run here"
     assert report.after, "no Python from 3.11 up to run the rewritten tests on"
     assert not report.changed_on_target(), "tests that passed unfixed on 3.11 fail after the fixes"
-    for run in report.after:
+    for run in report.after_unsafe if project.incomplete else report.after:
         assert not report.broken(run), f"tests broken by the fixes on {format_python(run.python)}"
 
 

@@ -26,7 +26,9 @@ def drop_loop_binding_if_unused(ctx: FileContext, fix: "Fix", loop: cst.BaseExpr
     rewrites away) is a local of the coroutine being visited bound by that one statement.
 
     In a coroutine the loop is running: both calls return it and neither can raise or warn,
-    so the statement has no effect but the binding. In a plain ``def`` ``get_running_loop()``
+    so the statement has no effect but the binding. So is ``loop or asyncio.get_running_loop()``
+    whose first operand is a parameter of the coroutine (``_loop = loop or ...``): its truth
+    test is all it adds, and what was passed as a loop (an event loop) has no ``__bool__``. In a plain ``def`` ``get_running_loop()``
     raises without a running loop, before the statements that follow it: the line stays.
     The lines above it (comments, blank lines) move to the statement after it. A line with a
     comment of its own (which may be about the loop), the only statement of its block, or one
@@ -40,6 +42,10 @@ def drop_loop_binding_if_unused(ctx: FileContext, fix: "Fix", loop: cst.BaseExpr
         return
     assign, target = found
     value = assign.value
+    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+        if not _is_parameter(ctx, value.left):
+            return
+        value = value.right
     if assign.targets[0].target is not target or not isinstance(value, cst.Call) or value.args:
         return
     if not ctx.resolves_to(value.func, LOOP_GETTERS):
@@ -54,3 +60,10 @@ def drop_loop_binding_if_unused(ctx: FileContext, fix: "Fix", loop: cst.BaseExpr
         return
     imports = tuple(imports_made_unused(ctx, line, cst.RemoveFromParent()))
     fix.remove_bindings.append(BindingRemoval(line, function, loop.value, imports))
+
+
+def _is_parameter(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """``expr`` names a parameter of the function it is in, never rebound there."""
+    scope = ctx.scope(expr) if isinstance(expr, cst.Name) else None
+    bindings = list(scope[expr.value]) if scope is not None else []  # type: ignore[union-attr]
+    return len(bindings) == 1 and isinstance(getattr(bindings[0], "node", None), cst.Param)

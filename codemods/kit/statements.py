@@ -48,3 +48,15 @@ def only_statement(node: cst.CSTNode) -> Optional[cst.BaseSmallStatement]:
     if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and len(node.body) == 1:
         return node.body[0]
     return None
+
+
+def expression_line(ctx: FileContext, call: cst.BaseExpression) -> Optional[cst.SimpleStatementLine]:
+    """The line whose only statement is ``call`` evaluated for its effect (``writer.close()``),
+    where a statement can be added after it (see ``statement_holding``); else None."""
+    holding = statement_holding(ctx, call)
+    return holding[0] if holding is not None and isinstance(holding[1], cst.Expr) else None
+
+
+def followed_by(line: cst.SimpleStatementLine, statement: cst.BaseStatement) -> cst.FlattenSentinel:
+    """What replaces ``line`` to add ``statement`` right after it."""
+    return cst.FlattenSentinel([line, statement])

@@ -118,18 +118,18 @@ def self_attribute_values(
 ) -> Optional[Tuple[cst.BaseExpression, ...]]:
     """For ``self.attr`` in a method: the values of every ``self.attr = value`` in its class.
 
-    ``self`` is the first parameter of the enclosing method, whose parent is a class body.
-    None when ``expr`` is not such an attribute, or the class assigns it in any other way
-    (augmented, unpacked, with another receiver name) or never.
+    ``self`` is the first parameter of the enclosing method, whose parent is a class body,
+    or of the method a nested function (a closure over ``self``) is in. None when ``expr`` is
+    not such an attribute, or the class assigns it in any other way (augmented, unpacked,
+    with another receiver name) or never.
     """
     if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
         return None
-    method = function_of(ctx, expr)
-    if method is None or not method.params.params:
+    method = receiver_method(ctx, expr.value)
+    if method is None:
         return None
     receiver = method.params.params[0].name.value
-    block = ctx.parent(method)
-    cls = ctx.parent(block) if block is not None else None
+    cls = ctx.parent(ctx.parent(method))
     if expr.value.value != receiver or not isinstance(cls, cst.ClassDef):
         return None
     attr = expr.attr.value
@@ -154,6 +154,24 @@ def self_attribute_values(
 
     cls.body.visit(Finder())
     return tuple(found) if ok[0] and found else None
+
+
+def receiver_method(ctx: FileContext, name: cst.Name) -> Optional[cst.FunctionDef]:
+    """The method whose first parameter ``name`` is, seen from where ``name`` is read: the
+    enclosing function's, or through a closure an outer one's; None when it is bound any
+    other way or more than once."""
+    method = function_of(ctx, name)
+    if method is not None and method.params.params and method.params.params[0].name.value == name.value:
+        return method  # the common case, without scope analysis
+    scope = ctx.scope(name)
+    bindings = list(scope[name.value]) if scope is not None else []
+    param = getattr(bindings[0], "node", None) if len(bindings) == 1 else None
+    if not isinstance(param, cst.Param):
+        return None
+    function = ctx.parent(ctx.parent(param))
+    if not isinstance(function, cst.FunctionDef) or not function.params.params or function.params.params[0] is not param:
+        return None
+    return function
 
 
 def is_asyncio_lock(ctx: FileContext, expr: cst.BaseExpression) -> bool:
@@ -425,3 +443,16 @@ def is_bound_pathlib_path(ctx: FileContext, expr: cst.BaseExpression, _depth: in
     if isinstance(expr, cst.Name) and _depth < 4:
         return bound_to_call(ctx, expr, PATHLIB_PATHS, lambda value: is_bound_pathlib_path(ctx, value, _depth + 1))
     return is_call_to(ctx, expr, PATHLIB_PATHS)
+
+
+def local_reads(ctx: FileContext, name: cst.Name) -> Optional[list]:
+    """Every read of the function-local ``name`` (nested functions' reads too), over all its
+    bindings; None when it is not a local of a function (a parameter counts as one,
+    ``global``/``nonlocal`` names do not)."""
+    scope = ctx.scope(name)
+    if not isinstance(scope, cst.metadata.FunctionScope) or name.value not in scope.assignments:
+        return None
+    bindings = scope[name.value]
+    if any(binding.scope is not scope for binding in bindings):
+        return None
+    return [access.node for binding in bindings for access in binding.references]

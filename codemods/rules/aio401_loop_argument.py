@@ -1,13 +1,13 @@
-from typing import Dict, List, Optional, Tuple
+from typing import Optional
 
 import libcst as cst
 
+from ..kit.bindings import drop_loop_binding_if_unused
 from ..kit.names import asyncio_names, is_call_to
 from ..kit.syntax import count_comments, keyword_arg, loses_comments
 from ..kit.values import binding_values, self_attribute_values
 from ..model import Safety
-from ..rule import Fix, Rule
-from ..suppress import find_suppressions, is_suppressed
+from ..rule import Rule
 
 # APIs whose `loop` parameter was removed in 3.10 (passing it raises TypeError), by what the
 # loop passed did on 3.7-3.9 (see Fix safety).
@@ -27,7 +27,6 @@ EAGER = asyncio_names("gather", "shield")
 SERVERS = asyncio_names("start_server", "start_unix_server")
 LOOPLESS = USED_WHILE_RUNNING | PRIMITIVES | EAGER | SERVERS | asyncio_names("as_completed")
 CURRENT_LOOP = asyncio_names("get_event_loop", "get_running_loop")
-RUNNING_LOOP = asyncio_names("get_running_loop")
 COROUTINE_DECORATOR = asyncio_names("coroutine")
 
 
@@ -90,18 +89,6 @@ class LoopArgument(Rule):
     trigger_words = ("loop",)
     anchors = tuple(LOOPLESS)
 
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx)
-        # Per function: `x = get_running_loop()` -> (value, fix, call) of the removed `loop=x`.
-        self._uses: List[Dict[cst.Assign, list]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._uses.append({})
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        for assign, sites in self._uses.pop().items():
-            self._drop_binding(assign, sites)
-
     def visit_Call(self, node: cst.Call) -> None:
         arg = keyword_arg(node, "loop")
         if arg is None or not is_call_to(self.ctx, node, LOOPLESS):
@@ -123,11 +110,9 @@ class LoopArgument(Rule):
         if loses_comments(arg, []) or count_comments(node.whitespace_before_args):
             self.report(node, f"{message} (a comment is in the way: remove it by hand)")
             return
-        safe, assign = self._current_loop(arg.value)
-        why = None if safe else self._unsafe_reason(node)
+        why = None if self._current_loop(arg.value) else self._unsafe_reason(node)
         self.report(node, f"{message} (unsafe: {why})" if why else message, fix=fix, unsafe=why is not None)
-        if assign is not None and self._uses and self.ctx.in_coroutine():
-            self._uses[-1].setdefault(assign, []).append((arg.value, fix, node))
+        drop_loop_binding_if_unused(self.ctx, fix, arg.value)
 
     def _unsafe_reason(self, node: cst.Call) -> Optional[str]:
         """Why dropping a ``loop=`` that may not be the running loop could change a working
@@ -154,46 +139,15 @@ class LoopArgument(Rule):
             and any(self.ctx.resolves_to(d.decorator, COROUTINE_DECORATOR) for d in function.decorators)
         )
 
-    def _current_loop(self, value: cst.BaseExpression) -> Tuple[bool, Optional[cst.Assign]]:
-        """Is ``value`` the current loop, and the ``x = get_running_loop()`` it names."""
+    def _current_loop(self, value: cst.BaseExpression) -> bool:
+        """``value`` is the current loop: ``None``, a getter's call, or a name (or ``self.attr``)
+        only ever bound to one."""
         if isinstance(value, cst.Name) and value.value == "None" and not binding_values(self.ctx, value):
-            return True, None
-        if is_call_to(self.ctx, value, CURRENT_LOOP):
-            return True, None
+            return True
         if isinstance(value, cst.Attribute):
             values = self_attribute_values(self.ctx, value)
-            return bool(values) and all(is_call_to(self.ctx, v, CURRENT_LOOP) for v in values), None
-        if not isinstance(value, cst.Name):
-            return False, None
-        values = binding_values(self.ctx, value)
-        if not values or not all(is_call_to(self.ctx, v, CURRENT_LOOP) for v in values):
-            return False, None
-        assign = self.ctx.parent(values[0])
-        if len(values) == 1 and is_call_to(self.ctx, values[0], RUNNING_LOOP) and isinstance(assign, cst.Assign):
-            return True, assign
-        return True, None
-
-    def _drop_binding(self, assign: cst.Assign, sites: List[Tuple[cst.Name, Fix, cst.Call]]) -> None:
-        """Remove ``x = get_running_loop()`` when the fixes remove every use of ``x``."""
-        target = assign.targets[0].target
-        scope = self.ctx.scope(target)
-        line = self.ctx.parent(assign)
-        if scope is None or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
-            return
-        if self.ctx.scope(assign.value) is not scope or loses_comments(line, []):
-            return
-        used = {access.node for binding in scope[target.value] for access in binding.references}
-        if used != {value for value, _, _ in sites}:
-            return
-        noqa = find_suppressions(self.ctx.module.code)
-        codes = frozenset((self.code,))
-        for _, _, call in sites:
-            where = self.ctx.position(call)
-            if is_suppressed(noqa, (where.start.line, where.end.line), codes):
-                return
-        # One fix for the group, shared by every site: the first to land removes all the
-        # arguments and the binding; the others overlap it and find nothing left next pass.
-        merged = {old: new for _, fix, _ in sites for old, new in fix.edits.items()}
-        merged[line] = cst.RemoveFromParent()
-        for _, fix, _ in sites:
-            fix.edits = dict(merged)
+        elif isinstance(value, cst.Name):
+            values = binding_values(self.ctx, value)
+        else:
+            return is_call_to(self.ctx, value, CURRENT_LOOP)
+        return bool(values) and all(is_call_to(self.ctx, v, CURRENT_LOOP) for v in values)  # type: ignore[union-attr]

@@ -3,10 +3,12 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..facts import ASYNC, COROUTINE, GENERATOR
+from ..facts import ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, SCHEDULERS
+from ..kit.instances import AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, method_is_awaitable
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
+from ..kit.versions import dead_version_branch
 from ..kit.values import is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
@@ -14,13 +16,6 @@ from ..rule import Rule
 DECORATOR = asyncio_names("coroutine")
 COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
-ITERATORS = {"next", "iter", "list", "tuple", "set", "sorted", "enumerate", "zip", "map"}
-GENERATOR_METHODS = {"send", "throw", "close", "__next__", "__iter__", "gi_frame", "gi_running"}
-# Callees that take a coroutine and run it (by the name called, as for ITERATORS).
-SCHEDULERS = {
-    "ensure_future", "create_task", "Task", "gather", "wait", "wait_for", "shield", "as_completed",
-    "run", "run_until_complete", "run_coroutine_threadsafe",
-}
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -37,8 +32,10 @@ class CoroutineDecorator(Rule):
     ``@types.coroutine`` function, or hand it to ``ensure_future``/``gather``/``run`` keep
     working unchanged. A caller that iterates the call (``for``, ``next``, ``.send``), or that
     uses ``yield from`` in an undecorated generator, would break: such callers in the same
-    file make the site report-only; callers in other modules cannot be seen. So does a caller
-    here that neither awaits the call, ``yield from``-s it nor hands it to a scheduler
+    file make the site report-only, and so do such calls of it from other modules of the
+    project (the CLI's project facts: calls of names they import, so not method calls on
+    objects of another module, which cannot be seen). So does a caller, here or there,
+    that neither awaits the call, ``yield from``-s it nor hands it to a scheduler
     (``ensure_future``, ``gather``, ``wait``, ``run_until_complete``, ...), say ``return noop()``
     from a plain ``release()``: an ``async def`` left unawaited warns "coroutine ... was never
     awaited" where the generator did nothing, a certain change rather than a possible one, so
@@ -46,20 +43,38 @@ class CoroutineDecorator(Rule):
     dunder) are never converted: with ``__iter__ = __await__``, ``yield from obj`` needs a
     generator, and an ``async def`` one raises ``TypeError``.
     ``await`` accepts fewer operands than ``yield from``: a plain (undecorated) generator is
-    not awaitable. An operand is trusted when it calls an asyncio API or a function or
-    ``self`` method of this file, or a function of another module of the project (the CLI's
-    project facts), that is ``async def`` or decorated as a coroutine; a call to a plain
-    generator of this file or of the project makes the site report-only; ``acquire()``/``wait()`` of a
-    known asyncio lock is trusted, and ``with (yield from lock):``
-    over a known asyncio lock (see AIO403) becomes ``async with lock:``; any other operand
-    (``reader.read()``, a future in a variable) makes the fix unsafe.
+    not awaitable. An operand is trusted when it is proven awaitable: a call of an asyncio
+    API; of a function of this file or of another module of the project (the CLI's project
+    facts) that is ``async def`` or decorated as a coroutine; of a method, found as Python
+    finds it (the class's own, else along its bases in the project), on ``self`` or on a value
+    whose class is known, because every binding of the name (or every ``self.attr =`` of its
+    class) calls that class: a project class, or an asyncio one whose method is a coroutine
+    function (``Queue.get``, ``Event.wait``, ``StreamReader.readline``, the coroutine methods
+    of the loop ``get_running_loop()`` returns); or a future bound the same way
+    (``loop.create_future()``, ``asyncio.ensure_future(...)``). A method call on ``self`` is
+    taken to run the method of the class it is written in (a subclass overriding it with a
+    plain generator would break that, as it breaks the caller's own ``await``).
+    Example: `fixtures/aio402_coroutine_decorator/runs_asyncio_typed_receivers`.
+    A call of a plain generator (of this file, the project, or inherited) makes the site
+    report-only; ``acquire()``/``wait()`` of a known asyncio lock is trusted, and ``with
+    (yield from lock):`` over a known asyncio lock (see AIO403) becomes ``async with lock:``;
+    any other operand (a parameter's ``reader.read()``, a future in a variable of unknown
+    origin) makes the fix unsafe. A function without ``yield from`` is converted only when
+    everything it returns is provably no future and not awaitable (the decorator awaited a
+    returned awaitable, an ``async def`` returns it as it is): literals, displays, lambdas,
+    ``None``, and instances of project classes none of whose classes defines ``__await__`` or
+    ``_asyncio_future_blocking``. Example: `fixtures/aio402_coroutine_decorator/runs_returns_plain_instances`.
 
     ## Limitations
     Left alone and reported: a bare ``yield`` or ``yield value``, a function without
-    ``yield from`` that returns a value (the decorator awaited a returned future), other
+    ``yield from`` that returns a value not proven inert (above), other
     decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
     any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
-    decorator line holding a comment. ``yield from`` inside a nested function belongs to that
+    decorator line holding a comment. A call of ``asyncio.coroutine()`` inside ``if
+    sys.version_info < (3, 5, 3):`` (or another ``sys.version_info`` test false on the target
+    and every later Python, with no ``else``) is dead code there and on 3.10: the branch is
+    removed, an unsafe fix when it holds comments, which go with it.
+    Example: `fixtures/aio402_coroutine_decorator/drops_dead_version_branch`. ``yield from`` inside a nested function belongs to that
     function. Signature lines aligned with the opening parenthesis move right with it (six
     columns, for ``async ``); a hanging indent stays; a signature indented with tabs is not
     re-aligned.
@@ -77,7 +92,11 @@ class CoroutineDecorator(Rule):
         # or none (a plain name, or a method called on something other than self/cls)
         self._iterated: Set[Tuple[Optional[str], str]] = set()
         self._called_bare: Set[Tuple[Optional[str], str]] = set()  # ... neither awaited nor scheduled
+        decorated = {f.name.value for f in m.findall(node, m.FunctionDef()) if f.decorators}
         for call in m.findall(node, m.Call(func=m.Name() | m.Attribute())):
+            key = self._callee_key(call) if _called_name(call) in decorated else None
+            if key is None:
+                continue  # no function of this file that the rule could convert is called
             parent = self.ctx.parent(call)
             outer = self.ctx.parent(parent)
             if (
@@ -87,13 +106,23 @@ class CoroutineDecorator(Rule):
                 or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
                 or isinstance(parent, cst.From) and not self._is_coroutine(function_of(self.ctx, parent))
             ):
-                self._iterated.add(self._callee_key(call))
+                self._iterated.add(key)
             elif not self._runs_it(call):
-                self._called_bare.add(self._callee_key(call))
+                self._called_bare.add(key)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.resolves_to(node.func, DECORATOR) and not isinstance(self.ctx.parent(node), cst.Decorator):
-            self.report(node, "`asyncio.coroutine()` was removed in Python 3.11: use `async def`")
+        if not self.ctx.resolves_to(node.func, DECORATOR) or isinstance(self.ctx.parent(node), cst.Decorator):
+            return
+        message = "`asyncio.coroutine()` was removed in Python 3.11: use `async def`"
+        branch = dead_version_branch(self.ctx, node)
+        block = self.ctx.parent(branch) if branch is not None else None
+        if branch is None or branch.orelse is not None or len(getattr(block, "body", ())) < 2:
+            return self.report(node, message)
+        fix = self.fix(branch).remove(branch)
+        message = "`asyncio.coroutine()` in a branch no Python from the target on runs: remove the branch"
+        comments = count_comments(branch)
+        why = " (unsafe: its comments go with it)" if comments else ""
+        self.report(node, message + why, fix=fix, unsafe=bool(comments))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         found = [d for d in node.decorators if self.ctx.resolves_to(d.decorator, DECORATOR)]
@@ -108,14 +137,15 @@ class CoroutineDecorator(Rule):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
-        if not yields and any(r.value is not None for r in own_nodes(node.body, cst.Return)):
+        returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
+        if not yields and not all(is_inert_value(self.ctx, value) for value in returned):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
-        if self._used_as(node, self._iterated):
-            return self.report(node, f"{message} (not rewritten: a caller here uses it as a generator)")
+        if self._used_as(node, self._iterated, ITERATED):
+            return self.report(node, f"{message} (not rewritten: a caller uses it as a generator)")
         if node.name.value.startswith("__") and node.name.value.endswith("__"):
             return self.report(node, f"{message} (not rewritten: `{node.name.value}` is a protocol method)")
-        if self._used_as(node, self._called_bare):
-            return self.report(node, f"{message} (not rewritten: a caller here neither awaits nor schedules it)")
+        if self._used_as(node, self._called_bare, BARE):
+            return self.report(node, f"{message} (not rewritten: a caller neither awaits nor schedules it)")
         if count_comments(decorator):
             return self.report(node, f"{message} (not rewritten: the decorator line holds a comment)")
         kinds = [self._operand(y.value.item) for y in yields]
@@ -158,19 +188,44 @@ class CoroutineDecorator(Rule):
             shifted["returns"] = shift_aligned_lines(node.returns, bracket, indent, delta)
         return shifted
 
-    def _callee_key(self, call: cst.Call) -> Tuple[Optional[str], str]:
-        """``self.put()`` can only call ``put`` of the class it is written in."""
+    def _callee_key(self, call: cst.Call) -> Optional[Tuple[Optional[str], str]]:
+        """(class, name) of the functions of this file ``call`` may call: ``self.put()`` only
+        ``put`` of the class it is written in, ``x.put()`` any ``put`` (class None); None when
+        it calls something of another module (``os.mkdir()``) or of a known other class."""
         func = call.func
         method = function_of(self.ctx, call)
         if method is not None and m.matches(func, m.Attribute(m.Name("self") | m.Name("cls"))):
             owner = _class_name(self.ctx.parent(self.ctx.parent(method)))
             if owner is not None:
                 return owner, func.attr.value
+        if self._calls_elsewhere(func):
+            return None
         return None, _called_name(call)
 
-    def _used_as(self, node: cst.FunctionDef, calls: Set[Tuple[Optional[str], str]]) -> bool:
+    def _calls_elsewhere(self, func: cst.BaseExpression) -> bool:
+        """``func`` certainly names something defined outside this file: every meaning it
+        has goes through an import and, by the facts, not back into this module; or it is a
+        method of an asyncio object."""
+        if isinstance(func, cst.Attribute) and instance_of(self.ctx, func.value) in AWAITABLE_METHODS:
+            return True
+        names = self.ctx.qualified_names(func)
+        facts = self.ctx.facts()
+        imported = facts.imported_names(facts.module)
+        for name in names:
+            if name.partition(".")[0] not in imported:
+                return False  # a name of this file, or bound otherwise than by a plain import
+            absolute = facts.absolute(name)
+            if absolute is None or facts.home_module(absolute) == facts.module:
+                return False
+        return bool(names)
+
+    def _used_as(self, node: cst.FunctionDef, calls: Set[Tuple[Optional[str], str]], use: str) -> bool:
+        """A caller here (``calls``) or in another module of the project (its facts) makes
+        such a ``use`` of ``node``."""
         owner = _class_name(self.ctx.parent(self.ctx.parent(node)))
-        return (None, node.name.value) in calls or (owner is not None and (owner, node.name.value) in calls)
+        if (None, node.name.value) in calls or (owner is not None and (owner, node.name.value) in calls):
+            return True
+        return use in self.ctx.facts().used_elsewhere_as(f"{owner}.{node.name.value}" if owner else node.name.value)
 
     def _runs_it(self, call: cst.Call) -> bool:
         """The call's value is awaited, ``yield from``-ed or handed (maybe in a list) to a scheduler."""
@@ -193,7 +248,7 @@ class CoroutineDecorator(Rule):
         if is_asyncio_lock(self.ctx, expr):
             return "lock"  # in `with (yield from lock):` it becomes `async with lock:`
         if not isinstance(expr, cst.Call):
-            return "unknown"
+            return "awaitable" if instance_of(self.ctx, expr) == FUTURE else "unknown"
         names = self.ctx.qualified_names(expr.func)
         if names and all(name.startswith("asyncio.") for name in names):
             return "awaitable"
@@ -209,6 +264,11 @@ class CoroutineDecorator(Rule):
             body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
             defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
         if not defs or not all(isinstance(d, cst.FunctionDef) for d in defs):
+            if isinstance(expr.func, cst.Attribute):
+                cls = instance_of(self.ctx, expr.func.value)
+                verdict = method_is_awaitable(self.ctx, cls, expr.func.attr.value) if cls is not None else None
+                if verdict is not None:
+                    return "awaitable" if verdict else "generator"
             return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # another module's facts
         if all(self._is_coroutine(d) for d in defs):
             return "awaitable"
