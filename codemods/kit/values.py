@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Callable, Collection, List, Optional, Tuple, U
 
 import libcst as cst
 
-from ..facts import GENERATOR
+from ..facts import ASYNC, GENERATOR
 from .names import (
     ASYNCIO_COROUTINE_FUNCTIONS, ASYNCIO_LOCKS, GET_EVENT_LOOP, GET_RUNNING_LOOP, PATHLIB_PATHS, is_call_to,
+    is_dotted_name,
 )
 from .scope import function_of, innermost_def, own_nodes
 from .syntax import is_literal
@@ -43,20 +44,23 @@ def _calls_only(ctx: FileContext, node: cst.CSTNode, is_def: Callable[[cst.CSTNo
 
 
 def is_coroutine_call(ctx: FileContext, node: cst.CSTNode) -> bool:
-    """``node`` is a call that provably returns a coroutine object: a call of a plain name
-    bound only to undecorated, non-generator ``async def``s of this file, or of a known
-    asyncio coroutine function. Methods, imports and anything else are not proven."""
-    if isinstance(node, cst.Call) and ctx.resolves_to(node.func, ASYNCIO_COROUTINE_FUNCTIONS):
+    """``node`` is a call that provably returns a coroutine object: of a known asyncio coroutine
+    function, of a plain name bound only to undecorated, non-generator ``async def``s of this
+    file, or of a dotted name the project facts call such a function (``facts.ASYNC``: another
+    module's, imported). Methods of unknown receivers and anything else are not proven."""
+    if not isinstance(node, cst.Call):
+        return False
+    if ctx.resolves_to(node.func, ASYNCIO_COROUTINE_FUNCTIONS) or _calls_only(ctx, node, _is_coroutine_function_def):
         return True
-    return _calls_only(ctx, node, _is_coroutine_function_def)
+    return is_dotted_name(node.func) and ctx.function_kind(node.func) == ASYNC
 
 
 def is_generator_call(ctx: FileContext, node: cst.CSTNode) -> bool:
     """``node`` calls a plain generator function: a name bound only to undecorated ``def``s of
-    this file that ``yield``, or one the project facts call a generator (another module's)."""
+    this file that ``yield``, or a dotted name the project facts call a generator."""
     if _calls_only(ctx, node, _is_generator_function_def):
         return True
-    return isinstance(node, cst.Call) and ctx.function_kind(node.func) == GENERATOR
+    return isinstance(node, cst.Call) and is_dotted_name(node.func) and ctx.function_kind(node.func) == GENERATOR
 
 
 def is_loop_from(ctx: FileContext, expr: cst.BaseExpression, getters: Collection[str]) -> bool:

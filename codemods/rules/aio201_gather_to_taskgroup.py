@@ -42,9 +42,10 @@ class GatherWithoutTaskGroup(Rule):
     run by ``run_until_complete``), gather inside a larger expression or on a line shared
     with other statements, ``return_exceptions=`` anything but literal ``False`` (a
     ``TaskGroup`` has no equivalent), other keywords, arguments that are not provably
-    coroutine calls (futures, tasks, names, methods, imported functions: ``create_task``
-    needs a coroutine; only ``async def``s of this file and asyncio's coroutine functions are
-    proven), a starred list that is also filled or handed on otherwise (``.insert``,
+    coroutine calls (futures, tasks, names, methods: ``create_task`` needs a coroutine; only
+    asyncio's coroutine functions and plain ``async def``s are proven: of this file, or of
+    another module of the project when the CLI's project facts say so, not decorated and
+    not async generators), a starred list that is also filled or handed on otherwise (``.insert``,
     ``.extend``, ``+=``, item assignment, a call that gets the list: fixture
     ``noop_starred_list_changed``), mixed literal and starred arguments, arguments that
     ``await``, comments inside the statement, gather outside an ``async def`` body, and

@@ -40,8 +40,8 @@ class WaitWithBareCoroutines(Rule):
     ``asyncio.wait({asyncio.ensure_future(aw) for aw in set(pending)})``, and a literal or
     comprehension becomes the set iterated
     (``{asyncio.ensure_future(aw) for aw in {conn.close(), fut}}``), with ``create_task``
-    where every item is a call of an ``async def`` of this file or an asyncio coroutine
-    function. Where every element of a literal is such a call with only names and literals
+    where every item is a call of an asyncio coroutine function or a plain ``async def`` (of
+    this file, or of the project by the CLI's project facts). Where every element of a literal is such a call with only names and literals
     as arguments, each is wrapped in place:
     ``asyncio.wait([asyncio.create_task(job(1)), asyncio.create_task(job(2))])``.
     Example: `fixtures/aio205_wait_bare_coroutines/may_be_coroutines`.
