@@ -167,3 +167,4 @@ class RuleInfo:
     trigger_words: Tuple[str, ...]
     anchors: Tuple[str, ...] = ()  # short: ``asyncio.*.gather`` (``prefilter.expanded_anchors``)
     needs_async_def: bool = False
+    facts_words: Tuple[str, ...] = ()  # a file with one of these is handed project facts

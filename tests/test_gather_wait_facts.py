@@ -4,9 +4,17 @@ is a coroutine (a TaskGroup can run it), a call of its plain generator is not wr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
+from typer.testing import CliRunner
+
+from asyncio_upgrade.cli.app import app
+from asyncio_upgrade.cli.project_facts import ProjectFactsFinder
 from asyncio_upgrade.codemods.api import FixStatus, ProjectFacts, Settings, module_facts, parse_version, process_source
+from test_project_facts import layout
+
+runner = CliRunner()
 
 JOBS = '''import functools
 
@@ -78,3 +86,11 @@ def test_only_another_modules_plain_async_def_is_a_coroutine_for_a_task_group() 
 
 def test_without_facts_another_modules_functions_are_not_proven() -> None:
     assert {fix for _, fix, _ in findings(GATHER, "AIO201", None)} == {FixStatus.NONE}
+
+
+def test_the_cli_hands_facts_to_a_file_that_gathers(tmp_path: Path) -> None:
+    """No `yield from` or `coroutine` in the file: AIO201's word `gather` asks for the facts."""
+    root = layout(tmp_path, {"pkg/__init__.py": b"", "pkg/jobs.py": JOBS.encode(), "pkg/app.py": GATHER})
+    result = runner.invoke(app, ["check", "--no-cache", "--select", "AIO201", str(root / "pkg" / "app.py")])
+    assert result.stdout.count("[* unsafe]") == 1, result.stdout
+    assert ProjectFactsFinder().for_file(root / "pkg" / "app.py", asked_by=(b"yield from",)) is None

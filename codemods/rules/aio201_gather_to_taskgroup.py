@@ -59,6 +59,7 @@ class GatherWithoutTaskGroup(Rule):
     safety = Safety.UNSAFE
     trigger_words = ("gather",)
     anchors = tuple(GATHER)
+    facts_words = ("gather",)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, GATHER):

@@ -86,6 +86,7 @@ class WaitWithBareCoroutines(Rule):
     safety = Safety.SAFE
     trigger_words = ("wait",)
     anchors = tuple(WAIT)
+    facts_words = ("wait",)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, WAIT):
