@@ -41,8 +41,9 @@ class WaitWithBareCoroutines(Rule):
     comprehension becomes the set iterated
     (``{asyncio.ensure_future(aw) for aw in {conn.close(), fut}}``), with ``create_task``
     where every item is a call of an asyncio coroutine function or a plain ``async def`` (of
-    this file, or of the project by the CLI's project facts). Where every element of a literal is such a call with only names and literals
-    as arguments, each is wrapped in place:
+    this file, or of the project by the CLI's project facts). Where every element of a
+    literal is such a call with only names and literals as arguments, each is wrapped in
+    place:
     ``asyncio.wait([asyncio.create_task(job(1)), asyncio.create_task(job(2))])``.
     Example: `fixtures/aio205_wait_bare_coroutines/may_be_coroutines`.
     Example: `fixtures/aio205_wait_bare_coroutines/appended_list`.
@@ -124,9 +125,11 @@ class WaitWithBareCoroutines(Rule):
         """What ``wait`` did with ``value`` up to 3.10: ``{ensure_future(aw) for aw in set(value)}``
         (``create_task`` when every item is a coroutine), a display or comprehension made a set."""
         wrap = fix.ref("asyncio.create_task" if coroutines else "asyncio.ensure_future")
-        name = cst.Name(fresh_name("coro" if coroutines else "aw", names_in(wrap)))  # the target is the comprehension's own
+        # The target is the comprehension's own: it must only not hide the wrapper's name.
+        name = cst.Name(fresh_name("coro" if coroutines else "aw", names_in(wrap)))
         head = cst.SetComp(cst.Call(wrap, [cst.Arg(name)]), cst.CompFor(target=name, iter=cst.Name("_")))
-        items = self._realigned(value, as_set_display(value) or cst.Call(fix.ref("set"), [cst.Arg(value)]), len(cst.Module([]).code_for_node(head)) - len("_}"))
+        items = as_set_display(value) or cst.Call(fix.ref("set"), [cst.Arg(value)])
+        items = self._realigned(value, items, len(cst.Module([]).code_for_node(head)) - len("_}"))
         return head.with_changes(for_in=head.for_in.with_changes(iter=items))
 
     def _realigned(self, value: cst.BaseExpression, items: cst.BaseExpression, delta: int) -> cst.BaseExpression:
