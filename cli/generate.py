@@ -189,6 +189,7 @@ def render_manifest(infos: List[RuleInfo]) -> str:
             "code": i.code, "name": i.name, "key": i.key, "summary": i.summary, "min_python": i.min_python,
             "safety": i.safety.value, "equivalent_codes": i.equivalent_codes, "trigger_words": i.trigger_words,
             "anchors": i.anchors, "needs_async_def": i.needs_async_def, "selected_by_default": i.selected_by_default,
+            "facts_words": i.facts_words,
         }
         for i in infos
     ]

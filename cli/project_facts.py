@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Collection, Dict, Iterator, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import ModuleFacts, ProjectFacts, module_facts
 
@@ -24,10 +24,16 @@ from .first_party import project_root
 if TYPE_CHECKING:
     from .facts_cache import FactsCache
 
-# Only AIO402 asks for facts today (is a `yield from` operand a coroutine of another module,
-# does another module call this coroutine without awaiting it?): a file without one of these
-# words is handed none, and pays nothing.
-_ASKED_BY = (b"yield from", b"coroutine")
+
+
+def facts_words(codes: Optional[Collection[str]] = None) -> Tuple[bytes, ...]:
+    """The words that make a file ask for facts: those the rules of ``codes`` (every rule when
+    None) declare as ``facts_words``. A file without one of them is handed none, and pays nothing."""
+    from asyncio_upgrade.codemods.api import rule_infos
+
+    chosen = [info for info in rule_infos() if codes is None or info.code in codes]
+    return tuple(sorted({word.encode() for info in chosen for word in info.facts_words}))
+
 # How many imports away a module may be and still be read: a name re-exported twice, or a
 # base class of a base class in a third module.
 _IMPORT_DEPTH = 4
@@ -38,9 +44,13 @@ class ProjectFactsFinder:
         self._facts: Dict[Path, Optional[ModuleFacts]] = {}
         self._indexes: Dict[Path, ProjectFacts] = {}
         self._cache = cache
+        self._every_rules_words: Tuple[bytes, ...] = ()
 
-    def for_file(self, path: Path, data: Optional[bytes] = None) -> Optional[ProjectFacts]:
-        """The facts ``path`` may use, or None when it asks for none or is in no project."""
+    def for_file(
+        self, path: Path, data: Optional[bytes] = None, asked_by: Optional[Tuple[bytes, ...]] = None
+    ) -> Optional[ProjectFacts]:
+        """The facts ``path`` may use, or None when it asks for none (has none of the words
+        ``asked_by``, by default every rule's ``facts_words``) or is in no project."""
         path = path.resolve()
         root = project_root(path.parent)
         if root is None:
@@ -50,7 +60,9 @@ class ProjectFactsFinder:
                 data = path.read_bytes()
             except OSError:
                 return None
-        if not any(word in data for word in _ASKED_BY):
+        if asked_by is None:
+            asked_by = self._every_rules_words = self._every_rules_words or facts_words()
+        if not any(word in data for word in asked_by):
             return None
         located = _module_name(path, root)
         if located is None:

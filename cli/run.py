@@ -19,7 +19,7 @@ from . import terminal
 from .config import Config
 from .files import discover, gitignore_spec
 from .first_party import first_party
-from .project_facts import ProjectFactsFinder
+from .project_facts import ProjectFactsFinder, facts_words
 from .options import RunOptions, UsageError
 from .output import Tally, error
 from .runner import Outcome, Runner
@@ -226,6 +226,7 @@ class FileSettings:
 
             facts_cache = FactsCache(cache.folder, cache.fingerprint)
         self._facts = ProjectFactsFinder(facts_cache)
+        self._facts_words: Dict[FrozenSet[str], Tuple[bytes, ...]] = {}
 
     def for_path(self, path: Path, data: Optional[bytes] = None) -> Settings:
         """``data``: the file's bytes when they are not what is on disk (stdin)."""
@@ -236,7 +237,10 @@ class FileSettings:
             for spec, allowed in self._per_file:
                 if spec.match_file(relative):
                     codes = codes & allowed
-        facts = self._facts.for_file(path, data) if "AIO402" in codes else None
+        words = self._facts_words.get(codes)
+        if words is None:
+            words = self._facts_words[codes] = facts_words(codes)
+        facts = self._facts.for_file(path, data, words) if words else None
         key = (codes, first_party(path, self._matched), facts)
         if key not in self._by_codes:
             self._by_codes[key] = replace(self.base, select=codes, first_party=key[1], facts=facts)

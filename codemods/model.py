@@ -168,3 +168,4 @@ class RuleInfo:
     anchors: Tuple[str, ...] = ()  # short: ``asyncio.*.gather`` (``prefilter.expanded_anchors``)
     needs_async_def: bool = False
     selected_by_default: bool = True  # False: an opt-in, run only when selected explicitly
+    facts_words: Tuple[str, ...] = ()  # a file with one of these is handed project facts

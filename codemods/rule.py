@@ -122,6 +122,9 @@ class Rule:
     anchors: ClassVar[Tuple[str, ...]] = ()
     # The rule only fires inside ``async def``: files without one are not parsed for it.
     needs_async_def: ClassVar[bool] = False
+    # The CLI hands a file project facts (what the project's other modules say: ``ctx.facts()``,
+    # ``ctx.function_kind``) only when it contains one of the words of a selected rule.
+    facts_words: ClassVar[Tuple[str, ...]] = ()
     # Extra libcst metadata providers this rule reads (scopes and parents are always there).
     METADATA_DEPENDENCIES: ClassVar[Tuple[type, ...]] = ()
     # False for an opinionated opt-in (an AIO9xx rule; every one is, a registry test checks): run
@@ -184,6 +187,7 @@ class Rule:
             anchors=short_anchors(cls.anchors),
             needs_async_def=cls.needs_async_def,
             selected_by_default=cls.selected_by_default,
+            facts_words=tuple(cls.facts_words),
         )
 
 

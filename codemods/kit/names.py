@@ -31,6 +31,8 @@ ASYNCIO_COROUTINE_FUNCTIONS = asyncio_names(
     "sleep", "wait_for", "wait", "to_thread", "open_connection", "start_server",
     "open_unix_connection", "start_unix_server", "create_subprocess_exec", "create_subprocess_shell",
 )
+# Decorators that make a generator a coroutine (``yield from`` in it is an ``await``).
+GENERATOR_COROUTINE_DECORATORS = asyncio_names("coroutine") | {"types.coroutine"}
 PATHLIB_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 
 

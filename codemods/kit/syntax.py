@@ -147,3 +147,21 @@ def shift_aligned_lines(node: cst.CSTNode, bracket_column: int, indent: int, del
             return updated.with_changes(whitespace=cst.SimpleWhitespace(updated.whitespace.value + " " * delta))
 
     return node.visit(Shift())
+
+
+def as_set_display(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The same items as a set: a list or tuple display becomes a set display, a list
+    comprehension a set comprehension (items evaluated and added in the same order, brackets'
+    whitespace kept); a set display or comprehension stays; None for anything else."""
+    if isinstance(value, (cst.Set, cst.SetComp)):
+        return value
+    if isinstance(value, (cst.List, cst.ListComp)):
+        lbrace = cst.LeftCurlyBrace(value.lbracket.whitespace_after)
+        rbrace = cst.RightCurlyBrace(value.rbracket.whitespace_before)
+        if isinstance(value, cst.List):
+            return cst.Set(value.elements, lbrace, rbrace, value.lpar, value.rpar)
+        return cst.SetComp(value.elt, value.for_in, lbrace, rbrace, value.lpar, value.rpar)
+    if isinstance(value, cst.Tuple) and len(value.lpar) == 1:
+        lbrace = cst.LeftCurlyBrace(value.lpar[0].whitespace_after)
+        return cst.Set(value.elements, lbrace, cst.RightCurlyBrace(value.rpar[0].whitespace_before))
+    return None

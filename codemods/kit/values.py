@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Collection, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Collection, List, Optional, Tuple, Union
 
 import libcst as cst
 
+from ..facts import ASYNC, GENERATOR
 from .names import (
     ASYNCIO_COROUTINE_FUNCTIONS, ASYNCIO_LOCKS, GET_EVENT_LOOP, GET_RUNNING_LOOP, PATHLIB_PATHS, is_call_to,
+    is_dotted_name,
 )
 from .scope import function_of, innermost_def, own_nodes
 from .syntax import is_literal
@@ -23,23 +25,42 @@ def _is_coroutine_function_def(node: cst.CSTNode) -> bool:
     return not own_nodes(node.body, cst.Yield)
 
 
-def is_coroutine_call(ctx: FileContext, node: cst.CSTNode) -> bool:
-    """``node`` is a call that provably returns a coroutine object: a call of a plain name
-    bound only to undecorated, non-generator ``async def``s of this file, or of a known
-    asyncio coroutine function. Methods, imports and anything else are not proven."""
-    if not isinstance(node, cst.Call):
+def _is_generator_function_def(node: cst.CSTNode) -> bool:
+    """An undecorated plain ``def`` that ``yield``s."""
+    if not isinstance(node, cst.FunctionDef) or node.asynchronous is not None or node.decorators:
         return False
-    if ctx.resolves_to(node.func, ASYNCIO_COROUTINE_FUNCTIONS):
-        return True
-    if not isinstance(node.func, cst.Name):
+    return bool(own_nodes(node.body, cst.Yield))
+
+
+def _calls_only(ctx: FileContext, node: cst.CSTNode, is_def: Callable[[cst.CSTNode], bool]) -> bool:
+    """``node`` calls a plain name every binding of which is a def that ``is_def`` accepts."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name):
         return False
     scope = ctx.scope(node.func)
-    if scope is None:
-        return False
-    assignments = scope[node.func.value]
+    assignments = scope[node.func.value] if scope is not None else ()
     return bool(assignments) and all(
-        isinstance(a, cst.metadata.Assignment) and _is_coroutine_function_def(a.node) for a in assignments
+        isinstance(a, cst.metadata.Assignment) and is_def(a.node) for a in assignments
     )
+
+
+def is_coroutine_call(ctx: FileContext, node: cst.CSTNode) -> bool:
+    """``node`` is a call that provably returns a coroutine object: of a known asyncio coroutine
+    function, of a plain name bound only to undecorated, non-generator ``async def``s of this
+    file, or of a dotted name the project facts call such a function (``facts.ASYNC``: another
+    module's, imported). Methods of unknown receivers and anything else are not proven."""
+    if not isinstance(node, cst.Call):
+        return False
+    if ctx.resolves_to(node.func, ASYNCIO_COROUTINE_FUNCTIONS) or _calls_only(ctx, node, _is_coroutine_function_def):
+        return True
+    return is_dotted_name(node.func) and ctx.function_kind(node.func) == ASYNC
+
+
+def is_generator_call(ctx: FileContext, node: cst.CSTNode) -> bool:
+    """``node`` calls a plain generator function: a name bound only to undecorated ``def``s of
+    this file that ``yield``, or a dotted name the project facts call a generator."""
+    if _calls_only(ctx, node, _is_generator_function_def):
+        return True
+    return isinstance(node, cst.Call) and is_dotted_name(node.func) and ctx.function_kind(node.func) == GENERATOR
 
 
 def is_loop_from(ctx: FileContext, expr: cst.BaseExpression, getters: Collection[str]) -> bool:
@@ -328,6 +349,64 @@ def sole_local_value(ctx: FileContext, name: cst.Name) -> Optional[cst.BaseExpre
     """The value of ``name = value`` when that is the sole local assignment of ``name``
     (``sole_local_assignment``) and ``name`` its whole target."""
     return single_target_value(ctx, _sole_local_target(ctx, name))
+
+
+_ADDING_METHODS = frozenset({"append", "add"})
+_LEN = frozenset({"builtins.len"})
+
+
+def collection_items(ctx: FileContext, name: cst.Name) -> Optional[List[cst.BaseExpression]]:
+    """Every expression whose value the local list, set or tuple ``name`` (a read) can hold:
+    the elements of each binding (a display without ``*``, or a list or set comprehension: its
+    element expression) and the argument of each ``name.append(x)`` / ``name.add(x)``.
+
+    None unless each binding is a plain ``name = ...`` of such a value in the function's own
+    scope, and every other read of the name only appends, adds, tests its truth or takes its
+    ``len``: nothing else can put an item in it, and it is a list, set or tuple wherever read.
+    """
+    scope = ctx.scope(name)
+    assignments = list(scope[name.value]) if isinstance(scope, cst.metadata.FunctionScope) else []
+    if not assignments:
+        return None
+    items: List[cst.BaseExpression] = []
+    for assignment in assignments:
+        if type(assignment) is not cst.metadata.Assignment or assignment.scope is not scope:
+            return None
+        value = single_target_value(ctx, assignment.node)
+        if isinstance(value, (cst.ListComp, cst.SetComp)):
+            items.append(value.elt)
+        elif isinstance(value, (cst.List, cst.Set, cst.Tuple)):
+            if any(isinstance(e, cst.StarredElement) for e in value.elements):
+                return None
+            items += [e.value for e in value.elements]
+        else:
+            return None
+        for access in assignment.references:
+            use = True if access.node is name else _collection_use(ctx, access.node)
+            if use is False:
+                return None
+            if use is not True:
+                items.append(use)  # type: ignore[arg-type]
+    return items
+
+
+def _collection_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpression, bool]:
+    """The item that ``node.append(item)`` / ``node.add(item)`` adds; True for a read that
+    cannot change or hand on the collection (``if node:``, ``not node``, ``len(node)``); else False."""
+    parent = ctx.parent(node)
+    if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in _ADDING_METHODS:
+        call = ctx.parent(parent)
+        if isinstance(call, cst.Call) and call.func is parent and len(call.args) == 1:
+            arg = call.args[0]
+            return arg.value if arg.keyword is None and not arg.star else False
+        return False
+    if isinstance(parent, (cst.If, cst.While)):
+        return parent.test is node
+    if isinstance(parent, cst.UnaryOperation):
+        return isinstance(parent.operator, cst.Not)
+    plain_arg = isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star
+    call = ctx.parent(parent) if plain_arg else None
+    return isinstance(call, cst.Call) and len(call.args) == 1 and is_call_to(ctx, call, _LEN)
 
 
 # pathlib.Path values: two tests that differ on purpose (see each rule's Limitations):

@@ -4,7 +4,7 @@ from ..kit.findings import without_fix
 from ..kit.names import GATHER
 from ..kit.statements import statement_holding
 from ..kit.syntax import count_comments, fresh_name, is_literal, names_in
-from ..kit.values import is_coroutine_call, single_target_value
+from ..kit.values import collection_items, is_coroutine_call
 from ..model import Safety
 from ..rule import Rule
 
@@ -20,8 +20,10 @@ class GatherWithoutTaskGroup(Rule):
     included) or a ``return`` becomes ``async with asyncio.TaskGroup() as tg:`` with one
     ``tg.create_task(...)`` a coroutine, and the result is rebuilt from ``.result()`` in the
     same order and shape (a list, as gather returns; nothing when it was discarded).
-    ``*[c(x) for x in xs]``, ``*(c(x) for x in xs)`` and ``*coros`` (a name bound once to such
-    a list and used only here) become one comprehension of ``create_task`` calls.
+    ``*[c(x) for x in xs]``, ``*(c(x) for x in xs)`` and ``*coros`` become one comprehension of
+    ``create_task`` calls, where ``coros`` is a local list of such calls (bound by ``=``, filled
+    by ``.append()``, elsewhere only tested or passed to ``len``: nothing else can be in it).
+    Example: `fixtures/aio201_gather_to_taskgroup/starred_appended`.
 
     ## Fix safety
     Unsafe: errors arrive as `ExceptionGroup` (callers' `except` clauses may need `except*`),
@@ -40,11 +42,15 @@ class GatherWithoutTaskGroup(Rule):
     run by ``run_until_complete``), gather inside a larger expression or on a line shared
     with other statements, ``return_exceptions=`` anything but literal ``False`` (a
     ``TaskGroup`` has no equivalent), other keywords, arguments that are not provably
-    coroutine calls (futures, tasks, names, methods, imported functions: ``create_task``
-    needs a coroutine; only ``async def``s of this file and asyncio's coroutine functions are
-    proven), mixed literal and starred arguments, arguments that ``await``, comments inside
-    the statement, gather outside an ``async def`` body, and gather of a single awaitable
-    (a one-task group would be as pointless: await it directly, as AIO208 says).
+    coroutine calls (futures, tasks, names, methods: ``create_task`` needs a coroutine; only
+    asyncio's coroutine functions and plain ``async def``s are proven: of this file, or of
+    another module of the project when the CLI's project facts say so, not decorated and
+    not async generators), a starred list that is also filled or handed on otherwise (``.insert``,
+    ``.extend``, ``+=``, item assignment, a call that gets the list: fixture
+    ``noop_starred_list_changed``), mixed literal and starred arguments, arguments that
+    ``await``, comments inside the statement, gather outside an ``async def`` body, and
+    gather of a single awaitable (a one-task group would be as pointless: await it directly,
+    as AIO208 says).
     """
 
     code = "AIO201"
@@ -53,6 +59,7 @@ class GatherWithoutTaskGroup(Rule):
     safety = Safety.UNSAFE
     trigger_words = ("gather",)
     anchors = tuple(GATHER)
+    facts_words = ("gather",)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, GATHER):
@@ -138,17 +145,8 @@ class GatherWithoutTaskGroup(Rule):
     def _proven_star(self, value: cst.BaseExpression) -> bool:
         if isinstance(value, (cst.ListComp, cst.GeneratorExp)):
             return is_coroutine_call(self.ctx, value.elt)
-        if not isinstance(value, cst.Name) or self.ctx.scope(value) is None:
-            return False
-        (assignment, *more) = self.ctx.scope(value)[value.value] or (None,)
-        if more or not isinstance(assignment, cst.metadata.Assignment) or len(assignment.references) != 1:
-            return False
-        bound = single_target_value(self.ctx, assignment.node)
-        if isinstance(bound, cst.ListComp):
-            return is_coroutine_call(self.ctx, bound.elt)
-        return isinstance(bound, cst.List) and all(
-            not isinstance(e, cst.StarredElement) and is_coroutine_call(self.ctx, e.value) for e in bound.elements
-        )
+        items = collection_items(self.ctx, value) if isinstance(value, cst.Name) else None
+        return items is not None and all(is_coroutine_call(self.ctx, item) for item in items)
 
 
 def contains_await(node: cst.CSTNode) -> bool:

@@ -92,6 +92,7 @@ class CoroutineDecorator(Rule):
     safety = Safety.SAFE
     trigger_words = ("coroutine",)
     anchors = tuple(DECORATOR)
+    facts_words = ("yield from", "coroutine")
 
     def visit_Module(self, node: cst.Module) -> None:
         # (class, name) of functions whose calls are used as generators; class None: any class
