@@ -94,3 +94,23 @@ def test_the_cli_hands_facts_to_a_file_that_gathers(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "--no-cache", "--select", "AIO201", str(root / "pkg" / "app.py")])
     assert result.stdout.count("[* unsafe]") == 1, result.stdout
     assert ProjectFactsFinder().for_file(root / "pkg" / "app.py", asked_by=(b"yield from",)) is None
+
+
+ENSURE = b'''import asyncio
+
+from .jobs import fetch, numbers
+
+
+async def main(fut):
+    asyncio.ensure_future(fetch(fut))
+    asyncio.ensure_future(numbers(fut))
+'''
+
+
+def test_the_cli_hands_facts_to_a_file_that_ensures_futures(tmp_path: Path) -> None:
+    """AIO203's word `ensure_future` asks for the facts: another module's plain `async def` is a
+    coroutine, so its task is made by `create_task`; its generator stays with `ensure_future`."""
+    root = layout(tmp_path, {"pkg/__init__.py": b"", "pkg/jobs.py": JOBS.encode(), "pkg/app.py": ENSURE})
+    result = runner.invoke(app, ["fix", "--no-cache", "--select", "AIO203", str(root / "pkg" / "app.py")])
+    fixed = (root / "pkg" / "app.py").read_text()
+    assert "asyncio.create_task(fetch(fut))" in fixed and "asyncio.ensure_future(numbers(fut))" in fixed, result.stdout

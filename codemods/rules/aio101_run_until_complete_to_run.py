@@ -112,6 +112,7 @@ class RunUntilCompleteToRun(Rule):
     safety = Safety.SAFE
     trigger_words = ("run_until_complete",)
     anchors = tuple(LOOP_GETTERS | LOOP_MAKERS)
+    facts_words = ("run_until_complete",)
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -53,6 +53,7 @@ class EnsureFutureOfCoroutine(Rule):
     safety = Safety.SAFE
     trigger_words = ("ensure_future", "create_task", "Task")
     anchors = tuple(ENSURE_FUTURE | TASK | GET_RUNNING_LOOP | GET_EVENT_LOOP)
+    facts_words = ("ensure_future",)
 
     def visit_Call(self, node: cst.Call) -> None:
         receiver = method_receiver(node, "create_task")

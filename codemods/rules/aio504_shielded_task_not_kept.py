@@ -44,6 +44,7 @@ class ShieldedTaskNotKept(Rule):
     safety = Safety.REPORT
     trigger_words = ("shield",)
     anchors = tuple(SHIELD)
+    facts_words = ("shield",)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, SHIELD) or isinstance(self.ctx.parent(node), cst.Expr):
