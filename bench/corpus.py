@@ -80,6 +80,7 @@ RELEASES: Dict[str, Release] = {
         Release("python-engineio", "3.10.0", "9c9a6035b4b5e5a225f426f846afa14cf627f7571d1ae02167cb703fefd134b7"),
         Release("aioresponses", "0.6.1", "fab9607d11a2e05050ef766006b8fdd9424e7122c2bd6f34a5376be4c728e242"),
         Release("pyatv", "0.3.13", "8fc1a903a9d666e4109127410d35a83458559a86bc0de3fe1ffb3f15d2d653b3"),
+        Release("tenacity", "8.2.3", "5398ef0d78e63f40007c1fb4c0bff96e1911394d2fa8d194f77619c05ff6cc8a"),
     ]
     if r.sha256
 }

@@ -54,8 +54,9 @@ PATTERNS = {
     "asyncio.gather(": re.compile(r"\basyncio\.gather\("),
     "ensure_future(": re.compile(r"\bensure_future\("),
     "asynctest": re.compile(r"\basynctest\b"),
-    # the package, not a project's own helper named asynctest (asyncssh's decorator)
-    "asynctest (the package)": re.compile(r"\bimport asynctest\b|\bfrom asynctest\b|\basynctest\.[A-Za-z_]"),
+    # the package, not a project's own helper named asynctest (asyncssh's decorator, imported by
+    # `from .util import asynctest`: an import statement that starts with the package's name)
+    "asynctest (the package)": re.compile(r"(?m)^[ \t]*(?:import|from)[ \t]+asynctest\b|\basynctest\.[A-Za-z_]"),
     ".run_until_complete( in tests": re.compile(r"\.run_until_complete\("),
 }
 # Patterns counted only in test files (under a tests folder, test_*.py, *_test.py, conftest.py).

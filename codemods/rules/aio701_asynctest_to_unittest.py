@@ -53,7 +53,11 @@ class AsynctestToUnittest(Rule):
     (3.11+), so a context variable set in ``asyncSetUp`` is seen by the test, where asynctest ran
     each in a task of its own; a sync ``setUp`` runs before ``asyncSetUp``; and an ``AsyncMock``
     spec'd on a class makes its coroutine methods ``AsyncMock`` where asynctest made
-    ``CoroutineMock`` (the same calls and assertions). Proven by
+    ``CoroutineMock`` (the same calls and assertions). After a migrated test no loop is current
+    (the standard test case unsets its loop, where asynctest put the default one back): a later
+    test that still calls ``asyncio.get_event_loop()`` outside a coroutine gets ``RuntimeError:
+    There is no current event loop`` on 3.8 to 3.13, where it got the default loop, so migrate a
+    suite whole. Proven by
     `fixtures/aio701_asynctest_to_unittest/runs_the_same`, run with asynctest on 3.7 and
     unittest on 3.9 to 3.13.
 

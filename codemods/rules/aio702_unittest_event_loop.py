@@ -40,7 +40,11 @@ class UnittestEventLoop(Rule):
     and the default executor shut down, where the old loop was closed with them pending. A sync
     ``setUp`` left in place runs before ``asyncSetUp``. ``run_until_complete`` ran the loop one
     more round after its argument finished (a task the argument started got a step before the
-    test went on); after ``await`` it gets none until the test awaits again. Proven by
+    test went on); after ``await`` it gets none until the test awaits again. After a migrated
+    test no loop is current: a later test that still calls ``asyncio.get_event_loop()`` outside a
+    coroutine gets ``RuntimeError: There is no current event loop`` on 3.8 to 3.13, where it got
+    the default loop (or the closed loop of a ``setUp`` that set it), so migrate a suite whole.
+    Proven by
     `fixtures/aio702_unittest_event_loop/runs_the_same`, run on 3.7 before and 3.9 to 3.13 after.
 
     ## Limitations
