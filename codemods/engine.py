@@ -183,7 +183,7 @@ def _triage(
     """Findings to show, and the reports whose fixes may be applied now."""
     if not reports:
         return [], []
-    suppressions = find_suppressions(ctx.module.code)
+    suppressions = find_suppressions(ctx.module.code if context.FULL_PATH else ctx.text())
     findings: List[Finding] = []
     applicable: List[Report] = []
     for report in reports:

@@ -157,7 +157,9 @@ class NoRebuild:
     def on_visit(self, node: cst.CSTNode) -> bool:
         if not super().on_visit(node):  # type: ignore[misc]
             return False
-        hooks = _attribute_hooks(type(self))
+        hooks = _ATTRIBUTE_HOOKS.get(type(self))
+        if hooks is None:
+            hooks = _attribute_hooks(type(self))
         node_type = type(node)
         for name in child_fields(node):
             value = getattr(node, name)
