@@ -1,12 +1,16 @@
 """Throughput benchmark (issue: fast on big repositories). Not a test: run it by hand.
 
-    python bench/benchmark.py [--corpus DIR] [--with-flake8-async] [--repeat 3]
+    python bench/benchmark.py [--corpus DIR] [--with-flake8-async] [--repeat 3] [--only stdlib|asyncio]
 
-Default corpus: the running Python's standard library without its tests, copied to a temp
-folder. Reports files/s and lines/s (medians) for cold and warm `check`, `fix --diff`, and, in the
-same run, `ruff check --select ASYNC` (cold and cached) and `python -m libcst.tool codemod
-noop.NOOPCommand` as reference points, then the ratios the README quotes; plus the pre-commit
-shape (5 files, one with findings) and peak memory at 1k and 10k files.
+Two corpora, one run. The standard library without its tests (copied to a temp folder; or
+``--corpus DIR``): files/s and lines/s (medians) for cold and warm `check`, `fix --diff`, and,
+in the same run, `ruff check --select ASYNC` (cold and cached) and `python -m libcst.tool
+codemod noop.NOOPCommand` as reference points, then the ratios the README quotes; plus the
+pre-commit shape (5 files, one with findings) and peak memory at 1k and 10k files. Then the
+asyncio-heavy corpus (the pinned releases of ``bench/corpus.py``, where almost every file
+passes the text step): libcst's ``parse_module`` of every file in as many processes as `check`
+uses (the floor for a libcst tool), cold `check` and `fix --diff`, and ruff, the commands
+taking turns round after round, with the ratios to the floor by wall and by CPU time.
 Needs `pip install ruff` (and flake8 flake8-async for --with-flake8-async).
 """
 
@@ -86,7 +90,19 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--with-flake8-async", action="store_true")
+    parser.add_argument("--only", choices=["stdlib", "asyncio"])
+    parser.add_argument("--libcst-parse", nargs="+", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("-j", type=int, default=os.cpu_count() or 1, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.libcst_parse:
+        return parse_every_file(args.libcst_parse, args.j)
+    if args.only != "asyncio":
+        standard_library(args)
+    if args.only != "stdlib":
+        asyncio_heavy(args.repeat)
+
+
+def standard_library(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="aio-bench-"))
     corpus = args.corpus or copy_stdlib(work / "corpus")
     files, lines = corpus_size(corpus)
@@ -162,6 +178,71 @@ def main() -> None:
         rss = peak_rss_mb([*TOOL, "check", "--isolated", "-q", "--no-cache", "-j", jobs, str(many)], work)
         print(f"peak memory, check over {count} files: {rss:.0f} MB (parent process)")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def asyncio_heavy(repeat: int) -> None:
+    """The pinned asyncio projects: every command once per round, rounds alternating the
+    order, medians of wall and CPU time."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import corpus
+
+    roots = [corpus.unpacked(spec) for spec in sorted(corpus.RELEASES) if corpus.RELEASES[spec].sha256]
+    files = lines = 0
+    for root in roots:
+        count, size = corpus_size(root)
+        files, lines = files + count, lines + size
+    jobs = str(os.cpu_count() or 1)
+    paths = [str(root) for root in roots]
+    work = Path(tempfile.mkdtemp(prefix="aio-bench-"))
+    print(f"\nasyncio-heavy corpus: {len(roots)} releases from bench/corpus.py — {files} files, {lines} lines; {jobs} processes")
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    commands: Dict[str, List[str]] = {
+        f"libcst parse_module of every file, {jobs} processes": [sys.executable, __file__, "-j", jobs, "--libcst-parse", *paths],
+        "asyncio-upgrade check --no-cache (py311)": [
+            *TOOL, "check", "--isolated", "-q", "--no-cache", "--target-version", "py311", "-j", jobs, *paths
+        ],
+        "asyncio-upgrade fix --diff --no-cache (py311)": [
+            *TOOL, "fix", "--diff", "--isolated", "-q", "--no-cache", "--target-version", "py311", "-j", jobs, *paths
+        ],
+    }
+    if Path(ruff).exists():
+        commands["ruff check --no-cache --select ASYNC,RUF006,UP041"] = [
+            ruff, "check", "--isolated", "--no-cache", "--select", "ASYNC,RUF006,UP041", "--exit-zero", *paths
+        ]
+    runs: Dict[str, List[Timing]] = {name: [] for name in commands}
+    order = list(commands)
+    for round_ in range(repeat):
+        for name in order if round_ % 2 == 0 else order[::-1]:
+            runs[name].append(timed(commands[name], work))
+    results = {name: Timing(statistics.median(t.wall for t in ts), statistics.median(t.cpu for t in ts)) for name, ts in runs.items()}
+    print(f"\n{'command':52} {'wall s':>7} {'cpu s':>7}")
+    for name, timing in results.items():
+        print(f"{name:52} {timing.wall:7.2f} {timing.cpu:7.2f}")
+    floor = results[order[0]]
+    print("\nratios to the parse-only floor (targets: check <= 2x, fix --diff <= 3x):")
+    for name in order[1:3]:
+        timing = results[name]
+        print(f"  {name:50} {timing.wall / floor.wall:.1f}x by wall time, {timing.cpu / floor.cpu:.1f}x by CPU time")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def parse_every_file(roots: List[Path], jobs: int) -> None:
+    """libcst's ``parse_module`` of every file under ``roots``, in ``jobs`` processes: the
+    least any libcst tool pays."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = [str(path) for root in roots for path in sorted(root.rglob("*.py"))]
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_parse_file, paths, chunksize=8))
+
+
+def _parse_file(path: str) -> None:
+    import libcst
+
+    try:
+        libcst.parse_module(Path(path).read_bytes())
+    except Exception:  # a Python 2 file of an old release: the tools skip it too
+        pass
 
 
 if __name__ == "__main__":

@@ -18,14 +18,20 @@ from libcst.metadata import (
     ScopeProvider,
 )
 from libcst._nodes.internal import CodegenState
+from libcst.metadata.expression_context_provider import ExpressionContext, ExpressionContextVisitor
+from libcst.metadata.scope_provider import ScopeVisitor
 
 from .facts import ModuleFacts, ProjectFacts, module_facts
 from .model import ImportRequest, Settings
 from .module_names import ModuleNames
 from .positions import StatementPositions
+from .traversal import NoRebuild
 
 # Tests set this to check every fast answer of ModuleNames against libcst's ScopeProvider.
 CROSS_CHECK_NAMES = False
+# Tests set this to take the full path: libcst's own traversal of every node, and nothing
+# taken from the source text that the tree could answer (the fast path must agree with it).
+FULL_PATH = False
 
 if TYPE_CHECKING:
     from .rule import Report
@@ -277,19 +283,46 @@ def _top_package(qualified: str) -> str:
 def resolve_scopes(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, Optional[Scope]]:
     """``wrapper.resolve(ScopeProvider)`` with two fewer walks of the tree. Both providers it
     needs do all their work in ``visit_Module`` (each runs a visitor of its own), yet
-    ``resolve`` also walks every node once per provider for nothing: half the cost."""
+    ``resolve`` also walks every node once per provider for nothing: half the cost. Their
+    visitors run without rebuilding the nodes they pass (``traversal.NoRebuild``)."""
     try:
-        for provider_type in (ExpressionContextProvider, ScopeProvider):
+        for provider_type, visit_module in (
+            (ExpressionContextProvider, _expression_contexts),
+            (ScopeProvider, _scopes),
+        ):
             if provider_type in wrapper._metadata:
                 continue
             provider = provider_type()
             provider._computed = {}
             with provider.resolve(wrapper):
-                provider.visit_Module(wrapper.module)
+                if FULL_PATH:
+                    provider.visit_Module(wrapper.module)
+                else:
+                    visit_module(provider, wrapper.module)
             wrapper._metadata[provider_type] = MappingProxyType(provider._computed)
         return wrapper._metadata[ScopeProvider]
     except AttributeError:  # another libcst: its own way
         return wrapper.resolve(ScopeProvider)
+
+
+def _expression_contexts(provider: ExpressionContextProvider, module: cst.Module) -> None:
+    """``ExpressionContextProvider.visit_Module``."""
+    module.visit(_ExpressionContextVisitor(provider, ExpressionContext.LOAD))
+
+
+def _scopes(provider: ScopeProvider, module: cst.Module) -> None:
+    """``ScopeProvider.visit_Module``."""
+    visitor = _ScopeVisitor(provider)
+    module.visit(visitor)
+    visitor.infer_accesses()
+
+
+class _ExpressionContextVisitor(NoRebuild, ExpressionContextVisitor):
+    pass
+
+
+class _ScopeVisitor(NoRebuild, ScopeVisitor):
+    pass
 
 
 def parent_map(root: cst.CSTNode) -> Dict[cst.CSTNode, cst.CSTNode]:

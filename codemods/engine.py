@@ -12,6 +12,7 @@ from typing import Callable, Collection, Dict, Iterable, List, Optional, Sequenc
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from . import context
 from .context import FileContext
 from .parsing import TooDeeplyNested, parse_module
 from .formatting import keep_black_formatting
@@ -26,6 +27,7 @@ from .rule import ImportRequest, Report, Rule
 from .prefilter import rules_that_may_fire
 from .source import DecodedSource
 from .suppress import find_suppressions, is_suppressed
+from .traversal import fields_reaching
 
 MAX_PASSES = 8
 Span = Tuple[Tuple[int, int], Tuple[int, int]]
@@ -167,7 +169,11 @@ def _run_rules(
     extra = {p for rule in rules for p in rule.METADATA_DEPENDENCIES}
     if extra:
         ctx.extra_metadata = wrapper.resolve_many(extra)
-    module.visit(_Dispatch([rule(ctx) for rule in rules], ctx))
+    dispatch = _Dispatch([rule(ctx) for rule in rules], ctx)
+    if context.FULL_PATH:
+        module.visit(_FullDispatch(dispatch, ctx))
+    else:
+        dispatch.walk(module)
     return ctx, ctx.reports
 
 
@@ -177,7 +183,7 @@ def _triage(
     """Findings to show, and the reports whose fixes may be applied now."""
     if not reports:
         return [], []
-    suppressions = find_suppressions(ctx.module.code)
+    suppressions = find_suppressions(ctx.module.code if context.FULL_PATH else ctx.text())
     findings: List[Finding] = []
     applicable: List[Report] = []
     for report in reports:
@@ -371,21 +377,64 @@ def _guarded(code: str, hook: _Hook) -> _Hook:
     return call
 
 
-class _Dispatch(cst.CSTVisitor):
-    """Calls every rule's hooks in one walk, and tracks which body each node is in."""
+class _Dispatch:
+    """Calls every rule's hooks in one walk, and tracks which body each node is in.
+
+    The walk is libcst's own traversal order (``traversal``), reading fields instead of
+    rebuilding nodes, and it enters only fields that can hold a node some rule hooks: the
+    hooks are called on the same nodes, in the same order, with the same ``body_stack``, as
+    ``module.visit`` would call them (``_FullDispatch``, which tests compare it with). Parents
+    are noted for the nodes it passes; the context maps the rest of the tree if a rule asks
+    about one of them."""
 
     def __init__(self, rules: Sequence[Rule], ctx: FileContext) -> None:
-        super().__init__()
         self._ctx = ctx
-        self._stack: List[cst.CSTNode] = []  # ancestors of the node being visited
-        self._visits: Dict[type, List[_Hook]] = defaultdict(list)
-        self._leaves: Dict[type, List[_Hook]] = defaultdict(list)
+        self.visits: Dict[type, List[_Hook]] = defaultdict(list)
+        self.leaves: Dict[type, List[_Hook]] = defaultdict(list)
         for rule in rules:
             visits, leaves = _hooks(type(rule))
             for node_type, names in visits.items():
-                self._visits[node_type].extend(_guarded(rule.code, getattr(rule, n)) for n in names)
+                self.visits[node_type].extend(_guarded(rule.code, getattr(rule, n)) for n in names)
             for node_type, names in leaves.items():
-                self._leaves[node_type].extend(_guarded(rule.code, getattr(rule, n)) for n in names)
+                self.leaves[node_type].extend(_guarded(rule.code, getattr(rule, n)) for n in names)
+        self._wanted = frozenset(self.visits) | frozenset(self.leaves)
+
+    def walk(self, node: cst.CSTNode) -> None:
+        node_type = type(node)
+        body_stack = self._ctx.body_stack
+        if node_type is cst.GeneratorExp:
+            body_stack.append(node)
+        for hook in self.visits.get(node_type, ()):
+            hook(node)
+        note_parent = self._ctx.note_parent
+        for name in fields_reaching(node, self._wanted):
+            value = getattr(node, name)
+            owns_body = name == "body" and node_type in _BODY_OWNERS
+            if owns_body:
+                body_stack.append(node)
+            if isinstance(value, cst.CSTNode):
+                note_parent(value, node)
+                self.walk(value)
+            elif type(value) is tuple or type(value) is list:
+                for item in value:
+                    note_parent(item, node)
+                    self.walk(item)
+            if owns_body:
+                body_stack.pop()
+        for hook in self.leaves.get(node_type, ()):
+            hook(node)
+        if node_type is cst.GeneratorExp:
+            body_stack.pop()
+
+
+class _FullDispatch(cst.CSTVisitor):
+    """The same hooks through libcst's own traversal of every node (``context.FULL_PATH``)."""
+
+    def __init__(self, dispatch: _Dispatch, ctx: FileContext) -> None:
+        super().__init__()
+        self._dispatch = dispatch
+        self._ctx = ctx
+        self._stack: List[cst.CSTNode] = []  # ancestors of the node being visited
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         stack = self._stack
@@ -394,12 +443,12 @@ class _Dispatch(cst.CSTVisitor):
         stack.append(node)
         if type(node) is cst.GeneratorExp:
             self._ctx.body_stack.append(node)
-        for hook in self._visits.get(type(node), ()):
+        for hook in self._dispatch.visits.get(type(node), ()):
             hook(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        for hook in self._leaves.get(type(original_node), ()):
+        for hook in self._dispatch.leaves.get(type(original_node), ()):
             hook(original_node)
         if type(original_node) is cst.GeneratorExp:
             self._ctx.body_stack.pop()

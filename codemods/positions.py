@@ -1,12 +1,15 @@
 """Where nodes are, as libcst's PositionProvider and WhitespaceInclusivePositionProvider say,
-computed one top-level statement at a time and only for statements holding a node asked about.
+computed one statement at a time and only for statements holding a node asked about.
 
 Each provider is a codegen pass over the whole module that records every node's range; on a
 big file that costs more than parsing it, twice, to place the handful of nodes a run reports.
 Here a plain codegen (five times cheaper) finds the line each top-level statement starts on,
 and one pass recording both kinds of range runs over just the statements needed. Top-level
 statements start at column 0 and nothing in a statement's codegen depends on what came before,
-so the ranges are the providers' own (``tests/test_positions.py`` compares every node).
+so the ranges are the providers' own (``tests/test_positions.py`` compares every node). The
+same holds one level down for a statement of an indented block, given the indentation of the
+blocks around it: in a top-level class or function, a plain codegen of it finds the line each
+of its statements starts on, and only the innermost statement holding the node is recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
@@ -46,6 +49,7 @@ class StatementPositions:
         self._syntactic: Dict[cst.CSTNode, CodeRange] = {}
         self._inclusive: Dict[cst.CSTNode, CodeRange] = {}
         self._whole_module_done = False
+        self._nested_first_lines: Dict[cst.CSTNode, Dict[cst.CSTNode, int]] = {}
 
     def syntactic(self, node: cst.CSTNode) -> CodeRange:
         """PositionProvider's range: the node's own tokens."""
@@ -63,8 +67,39 @@ class StatementPositions:
                 self._record(self._module, 1)  # the module, its header or footer: every node
                 self._whole_module_done = True
             else:
-                self._record(statement, first_lines[statement])
+                inner = self._innermost_statement(node)
+                if inner is statement:
+                    self._record(statement, first_lines[statement])
+                else:
+                    lines = self._nested_first_lines.get(statement)
+                    if lines is None:
+                        lines = self._nested_first_lines[statement] = _statement_lines(
+                            self._module, statement, first_lines[statement]
+                        )
+                    self._record(inner, lines[inner], self._indents(inner))
         return self._syntactic[node], self._inclusive[node]
+
+    def _innermost_statement(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The innermost statement of an indented block holding ``node`` (or ``node``), else
+        its top-level statement."""
+        while True:
+            parent = self._parent(node)
+            if parent is self._module or parent is None:
+                return node
+            if isinstance(parent, cst.IndentedBlock) and isinstance(node, _STATEMENTS):
+                return node
+            node = parent
+
+    def _indents(self, statement: cst.CSTNode) -> List[str]:
+        """The indentation tokens in force where ``statement`` starts, outermost first: one
+        for each block around it, and for the cases of a ``match``."""
+        indents = []
+        parent = self._parent(statement)
+        while parent is not None:
+            if isinstance(parent, (cst.IndentedBlock, cst.Match)):
+                indents.append(self._module.default_indent if parent.indent is None else parent.indent)
+            parent = self._parent(parent)
+        return indents[::-1]
 
     def _top_level_statement(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         while True:
@@ -85,7 +120,7 @@ class StatementPositions:
                 line += _newlines(module, (statement,))
         return self._first_lines
 
-    def _record(self, root: cst.CSTNode, first_line: int) -> None:
+    def _record(self, root: cst.CSTNode, first_line: int, indents: Sequence[str] = ()) -> None:
         if self._whole_module_done:
             raise KeyError(root)  # every node of the tree has a range: this one is not in it
         module = self._module
@@ -96,7 +131,39 @@ class StatementPositions:
             inclusive=self._inclusive,
         )
         state.line = first_line
+        state.indent_tokens.extend(indents)
         root._codegen(state)
+
+
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+@dataclass(frozen=False)
+class _StatementStartsState(CodegenState):
+    """A plain codegen that notes at which token each statement starts."""
+
+    starts: Dict[cst.CSTNode, int] = field(default_factory=dict)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if isinstance(node, _STATEMENTS):
+            self.starts[node] = len(self.tokens)
+
+
+def _statement_lines(module: cst.Module, top: cst.CSTNode, first_line: int) -> Dict[cst.CSTNode, int]:
+    """The line each statement in ``top`` (a top-level statement) starts on. Newlines are
+    counted a token at a time, as the providers count them."""
+    state = _StatementStartsState(default_indent=module.default_indent, default_newline=module.default_newline)
+    top._codegen(state)
+    tokens = state.tokens
+    lines: Dict[cst.CSTNode, int] = {}
+    line, done = first_line, 0
+    for statement, start in state.starts.items():  # in the order they start
+        for token in tokens[done:start]:
+            if "\n" in token or "\r" in token:
+                line += len(_NEWLINE.findall(token))
+        done = start
+        lines[statement] = line
+    return lines
 
 
 def _newlines(module: cst.Module, nodes) -> int:

@@ -69,16 +69,16 @@ def test_resolution_matches_scope_analysis(source: str, expected: list) -> None:
 
 
 def test_no_scope_analysis_when_the_spelling_rules_it_out(monkeypatch) -> None:
-    from libcst.metadata import ExpressionContextProvider
+    from asyncio_upgrade.codemods import context
 
     resolved = []
-    original = ExpressionContextProvider.visit_Module  # the first step of scope analysis
+    original = context.resolve_scopes  # scope analysis, both of its providers
 
-    def spy(self, module):
+    def spy(wrapper):
         resolved.append(ScopeProvider)
-        return original(self, module)
+        return original(wrapper)
 
-    monkeypatch.setattr(ExpressionContextProvider, "visit_Module", spy)
+    monkeypatch.setattr(context, "resolve_scopes", spy)
     assert lines("import os\n\ndef f(done):\n    done.wait()\n    os.getcwd()\n") == []
     assert ScopeProvider not in resolved
     assert lines("import asyncio\nasyncio.wait(x)\n") == [2]
