@@ -260,11 +260,12 @@ class FileContext:
         return self._positions.inclusive(node)
 
     def code_at_depth_of(self, anchor: cst.CSTNode, node: cst.CSTNode) -> str:
-        """What ``node`` generates in place of ``anchor``: indented as deep as ``anchor`` is."""
+        """What ``node`` generates in place of ``anchor``: indented as deep as ``anchor`` is (one
+        indent for each block around it, and one for the cases of a ``match``)."""
         indents = []
         parent = self.parent(anchor)
         while parent is not None:
-            if isinstance(parent, cst.IndentedBlock):
+            if isinstance(parent, (cst.IndentedBlock, cst.Match)):
                 indents.append(self.module.default_indent if parent.indent is None else parent.indent)
             parent = self.parent(parent)
         state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
