@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from typing import TYPE_CHECKING, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -129,6 +129,14 @@ OTHER_ASYNC_LIBRARIES = ("trio", "anyio", "curio")
 def other_async_library(module: cst.Module) -> Optional[str]:
     """The first of trio/anyio/curio the file imports: its coroutines may run on that library's
     loop, where an asyncio call (``asyncio.sleep``, ``asyncio.to_thread``) fails."""
+    return next((name for name in imported_packages(module) if name in OTHER_ASYNC_LIBRARIES), None)
+
+
+@functools.lru_cache(maxsize=8)
+def imported_packages(module: cst.Module) -> Tuple[str, ...]:
+    """The top-level packages the file imports anywhere (in functions too), in source order,
+    relative imports aside. Cached: rules ask once per node they look at."""
+    found: Dict[str, None] = {}
     stack: List[cst.CSTNode] = [module]
     while stack:
         node = stack.pop()
@@ -141,7 +149,5 @@ def other_async_library(module: cst.Module) -> Optional[str]:
         else:
             stack.extend(reversed(node.children))
             continue
-        for name in names:
-            if name.split(".")[0] in OTHER_ASYNC_LIBRARIES:
-                return name.split(".")[0]
-    return None
+        found.update(dict.fromkeys(name.split(".")[0] for name in names))
+    return tuple(found)

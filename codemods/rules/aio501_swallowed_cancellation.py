@@ -3,7 +3,7 @@ from typing import List, Optional
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.imports import other_async_library
+from ..kit.imports import imported_packages, other_async_library
 from ..kit.names import asyncio_names
 from ..kit.reraise import (
     caught_cancellation, calls_uncancel, catches_only_cancellation, handler_exits, with_raise_at_end,
@@ -80,7 +80,7 @@ class SwallowedCancellation(Rule):
     def visit_Try(self, node: cst.Try) -> None:
         if not self.ctx.in_coroutine() or not _can_be_cancelled(self.ctx, node.body):
             return
-        if other_async_library(self.ctx.module):
+        if other_async_library(self.ctx.module) or "asyncio" not in imported_packages(self.ctx.module):
             return
         for handler in node.handlers:
             caught = caught_cancellation(self.ctx, handler)
