@@ -41,11 +41,17 @@ class Project:
     # Tests that passed before and cannot pass from some new Python up whatever the fixes do:
     # test id -> (the first Python where it cannot, why).
     cannot_pass_after: Mapping[str, Tuple[Version, str]] = field(default_factory=dict)
+    # The same for every test that fails with an exception of the project's own making that a new
+    # Python raises whatever the fixes do: a part of its message -> (the first such Python, why).
+    cannot_pass_failing_with: Mapping[str, Tuple[Version, str]] = field(default_factory=dict)
     # Why the safe fixes alone cannot finish this project's migration (sites the tool rightly
     # leaves unsafe); then the unsafe fixes are applied on top and must make every test pass.
     incomplete: str = ""
     # Tests whose outcome an opted-in unsafe fix changes in the way its docs say: test id -> how.
     changed_by_unsafe_fix: Mapping[str, str] = field(default_factory=dict)
+    # The newest Python its fixed suite can run to its end on, where a newer one hangs in tests
+    # that cannot pass anyway (the reason in a comment at the project); None: every one.
+    newest_python: Optional[Version] = None
 
     @property
     def tools_before(self) -> Tuple[str, ...]:
@@ -72,6 +78,9 @@ class Report:
 
     def broken(self, run: Run) -> Set[str]:
         excused = {test for test, (since, _) in self.project.cannot_pass_after.items() if run.python >= since}
+        excused |= {test for test, failure in run.failures.items()
+                    for part, (since, _) in self.project.cannot_pass_failing_with.items()
+                    if run.python >= since and part in failure}
         return self.before.passed - run.passed - excused - set(self.project.changed_by_unsafe_fix)
 
     def changed_on_target(self) -> Set[str]:
@@ -100,8 +109,12 @@ class Report:
             lines.append(f"  incomplete with the safe fixes alone: {self.project.incomplete}")
         for python in self.missing_pythons:
             lines.append(f"  after on {format_python(python)}: skipped, no such Python here")
+        if self.project.newest_python is not None:
+            lines.append(f"  after on Pythons newer than {format_python(self.project.newest_python)}: not run (see the project)")
         for test, (since, reason) in sorted(self.project.cannot_pass_after.items()):
             lines.append(f"  excused from {format_python(since)} up: {test}: {reason}")
+        for part, (since, reason) in sorted(self.project.cannot_pass_failing_with.items()):
+            lines.append(f"  excused from {format_python(since)} up, failing with {part!r}: {reason}")
         for test, how in sorted(self.project.changed_by_unsafe_fix.items()):
             passed = [format_python(run.python) for run in self.after if test in run.passed]
             lines.append(f"  changed by an opted-in unsafe fix ({how}): {test}; passes after on {passed or 'none'}")
@@ -199,13 +212,13 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
 
     fix_options = (*project.fix_options, *fix_options)
     rewritten = _fix(tree, fix_options)
-    present = [v for v in after_pythons if find_python(v)]
+    present = [v for v in after_pythons if find_python(v) and v <= (project.newest_python or v)]
     after = [_tests_on(v, project.requirements, project, tree, work) for v in present]
     after_unsafe = []
     if project.incomplete and "--unsafe-fixes" not in fix_options:
         rewritten = sorted({*rewritten, *_fix(tree, (*fix_options, "--unsafe-fixes"))})
         after_unsafe = [_tests_on(v, project.requirements, project, tree, work) for v in present]
-    missing = [v for v in after_pythons if v not in present]
+    missing = [v for v in after_pythons if not find_python(v)]
     return Report(project, before, pristine_on_target, after, after_unsafe, rewritten, findings, missing)
 
 

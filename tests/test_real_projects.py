@@ -56,12 +56,23 @@ PROJECTS: List[Project] = [
     # Unfixed on 3.11, 108 of its 176 tests fail (`loop=`); pytest 5 collects its own test hook.
     Project("aiorwlock==0.6.0", "tests", ("pytest<6", "uvloop"), before_python=PY37,
             pytest_options=("--assert=plain",)),  # pytest 5's assertion rewriting fails on 3.11+
-    # aiosmtplib 1.0.6 sets StreamReaderProtocol._stream_reader, read-only since 3.8: with --unsafe-fixes
-    # (loop= gone) 120 of its 177 tests fail that way on 3.11, so only the ten below show it today.
-    # To be replaced by a release that runs on 3.8 (the lead's call); kept so the suite has 8 projects.
+    # aiosmtplib 1.0.6 sets StreamReaderProtocol._stream_reader, read-only since 3.8: with `loop=`
+    # gone (the safe fixes do that now), 53 of its 177 tests pass fixed on 3.11 (52 unfixed, none
+    # of which fails fixed); the other 124 fail in ways excused below. To be replaced by a release that runs on 3.8 (the lead's call); kept so the suite has 8 projects.
     Project("aiosmtplib==1.0.6", "tests", (*NEW_PYTEST, "aiosmtpd", "hypothesis"),
             before_python=PY37, before_requirements=(*OLD_PYTEST, "aiosmtpd", "hypothesis"),
             pytest_options=("--ignore=tests/test_live.py",),  # logs in to gmail and qq.com
+            # Fixed, on 3.12.1+ its suite hangs in the teardown of `echo_server` after
+            # test_protocol_connect: `Server.wait_closed()` now waits for every connection, and the
+            # client's stays open when SMTPProtocol's constructor fails (the read-only property
+            # below). pytest-timeout's signal cannot end it. Unfixed, those tests fail earlier, at `loop=`.
+            newest_python=(3, 11),
+            # Since the safe fixes drop `loop=`, most of its tests get as far as SMTPProtocol's
+            # constructor, which 3.8+ refuses (unfixed on 3.11 they fail before, at `loop=`).
+            cannot_pass_failing_with={
+                "'_stream_reader' of 'SMTPProtocol' object has no setter": (
+                    (3, 8), "SMTPProtocol sets StreamReaderProtocol._stream_reader, a read-only property since 3.8"),
+            },
             cannot_pass_after={
                 f"tests.test_protocol::test_protocol_{name}": (
                     (3, 8), "SMTPProtocol sets StreamReaderProtocol._stream_reader, a read-only property since 3.8"
@@ -72,6 +83,10 @@ PROJECTS: List[Project] = [
                     "connected_check_on_drain_writer", "reader_connected_check_on_connection_made",
                     "reader_connected_check_on_readline", "writer_connected_check_on_readline",
                 )
+            } | {
+                # its `python -m aiosmtplib` subprocess fails in SMTPProtocol's constructor
+                "tests.test_main::test_command_line_send": (
+                    (3, 8), "SMTPProtocol sets StreamReaderProtocol._stream_reader, a read-only property since 3.8"),
             }),
     # Test suites migrated by the AIO7xx rules, opted in as a team would (their fixes are unsafe).
     # Its asyncio tests run each coroutine through a module-level `_run(coro)` on the default loop
