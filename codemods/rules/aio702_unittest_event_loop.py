@@ -61,7 +61,7 @@ class UnittestEventLoop(Rule):
     name = "unittest-event-loop"
     min_python = (3, 8)
     safety = Safety.UNSAFE
-    trigger_words = ("run_until_complete",)
+    trigger_words = ("new_event_loop",)  # what it recognises: `self.<attr> = asyncio.new_event_loop()` in setUp
     anchors = tuple(NEW_LOOP)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
