@@ -24,7 +24,7 @@ from libcst.metadata.scope_provider import ScopeVisitor
 from .facts import ModuleFacts, ProjectFacts, module_facts
 from .model import ImportRequest, Settings
 from .module_names import ModuleNames
-from .positions import StatementPositions
+from .positions import StatementPositions, indents_around
 from .traversal import NoRebuild
 
 # Tests set this to check every fast answer of ModuleNames against libcst's ScopeProvider.
@@ -260,16 +260,9 @@ class FileContext:
         return self._positions.inclusive(node)
 
     def code_at_depth_of(self, anchor: cst.CSTNode, node: cst.CSTNode) -> str:
-        """What ``node`` generates in place of ``anchor``: indented as deep as ``anchor`` is (one
-        indent for each block around it, and one for the cases of a ``match``)."""
-        indents = []
-        parent = self.parent(anchor)
-        while parent is not None:
-            if isinstance(parent, (cst.IndentedBlock, cst.Match)):
-                indents.append(self.module.default_indent if parent.indent is None else parent.indent)
-            parent = self.parent(parent)
+        """What ``node`` generates in place of ``anchor``: indented as deep as ``anchor`` is."""
         state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
-        state.indent_tokens.extend(reversed(indents))
+        state.indent_tokens.extend(indents_around(anchor, self.parent, self.module.default_indent))
         node._codegen(state)
         return "".join(state.tokens)
 

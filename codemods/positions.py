@@ -91,15 +91,7 @@ class StatementPositions:
             node = parent
 
     def _indents(self, statement: cst.CSTNode) -> List[str]:
-        """The indentation tokens in force where ``statement`` starts, outermost first: one
-        for each block around it, and for the cases of a ``match``."""
-        indents = []
-        parent = self._parent(statement)
-        while parent is not None:
-            if isinstance(parent, (cst.IndentedBlock, cst.Match)):
-                indents.append(self._module.default_indent if parent.indent is None else parent.indent)
-            parent = self._parent(parent)
-        return indents[::-1]
+        return indents_around(statement, self._parent, self._module.default_indent)
 
     def _top_level_statement(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         while True:
@@ -171,3 +163,16 @@ def _newlines(module: cst.Module, nodes) -> int:
     for node in nodes:
         node._codegen(state)
     return sum(len(_NEWLINE.findall(token)) for token in state.tokens)
+
+
+def indents_around(node: cst.CSTNode, parent_of: Callable[[cst.CSTNode], Optional[cst.CSTNode]],
+                   default_indent: str) -> List[str]:
+    """The indentation tokens in force where ``node`` starts, outermost first: one for each
+    block around it, and for the cases of a ``match``."""
+    indents = []
+    parent = parent_of(node)
+    while parent is not None:
+        if isinstance(parent, (cst.IndentedBlock, cst.Match)):
+            indents.append(default_indent if parent.indent is None else parent.indent)
+        parent = parent_of(parent)
+    return indents[::-1]
