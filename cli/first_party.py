@@ -13,10 +13,11 @@ or ``setup.cfg``; its first-party names are the modules and packages at its top 
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import FrozenSet, Iterable, Optional, Set
+from typing import FrozenSet, Iterable, List, Optional, Set
 
 _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -55,33 +56,36 @@ def project_root(folder: Path) -> Optional[Path]:
     return None if folder.parent == folder else project_root(folder.parent)
 
 
-def _modules_in(folder: Path) -> Set[str]:
+@lru_cache(maxsize=None)
+def _modules_in(folder: Path) -> FrozenSet[str]:
     """Importable top-level names in ``folder``: ``x.py``, ``x.pyi``, and packages ``x/``
-    (with an ``__init__.py``, or namespace packages holding Python files)."""
+    (with an ``__init__.py``, or namespace packages holding Python files). Read once per
+    folder: every subpackage of a tree without project metadata asks for its top."""
     names: Set[str] = set()
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return names
-    for entry in entries:
-        if entry.suffix in (".py", ".pyi") and entry.is_file():
-            name = entry.stem
-        elif entry.is_dir() and _is_package(entry):
-            name = entry.name
-        else:
+    for entry in _entries(folder):
+        name = entry.name
+        if name.endswith((".py", ".pyi")) and entry.is_file():
+            name = name.rpartition(".")[0]
+        elif not (entry.is_dir() and _is_package(Path(entry.path))):
             continue
         if _IDENTIFIER.match(name):
             names.add(name)
-    return names
+    return frozenset(names)
 
 
 def _is_package(folder: Path) -> bool:
     if (folder / "__init__.py").is_file():
         return True
+    return any(entry.name.endswith(".py") for entry in _entries(folder))
+
+
+def _entries(folder: Path) -> List[os.DirEntry]:
+    """The folder's entries, whose file types come with the listing (no stat per entry)."""
     try:
-        return any(child.suffix == ".py" for child in folder.iterdir())
+        with os.scandir(folder) as listing:
+            return list(listing)
     except OSError:
-        return False
+        return []
 
 
 def _distribution_names(root: Path) -> Set[str]:

@@ -25,7 +25,7 @@ from .model import (  # noqa: F401  (re-exported)
 )
 from .formatting import DEFAULT_BLACK, BlackOptions, black_options_from_pyproject  # noqa: F401  (re-exported)
 from .facts import ClassFacts, ModuleFacts, ProjectFacts, module_facts  # noqa: F401  (re-exported)
-from .prefilter import T, rules_by_names, rules_by_text
+from .prefilter import T, package_named, rules_by_names, rules_by_text
 
 if TYPE_CHECKING:
     from contextvars import ContextVar
@@ -144,12 +144,7 @@ def _internal_error(exc: Exception) -> FileResult:
 def matched_packages() -> FrozenSet[str]:
     """The top-level packages whose names some rule matches (``asyncio``, ``time``,
     ``async_timeout``...): a project's own module of one of these names is first-party."""
-    return frozenset(
-        anchor.partition(".")[0]
-        for info in _infos()
-        for anchor in info.anchors
-        if not anchor.startswith(("builtins", "await "))
-    )
+    return frozenset(filter(None, (package_named(anchor) for info in _infos() for anchor in info.anchors)))
 
 
 _cached_infos: List[RuleInfo] = []

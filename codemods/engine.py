@@ -25,7 +25,7 @@ from .preserve import splice_changes
 from .registry import all_rules
 from .rule import ImportRequest, Report, Rule
 from .prefilter import rules_that_may_fire
-from .source import DecodedSource
+from .source import DecodedSource, quiet_compile
 from .suppress import find_suppressions, is_suppressed
 from .traversal import fields_reaching
 
@@ -144,7 +144,7 @@ def _process(
 def _error_position(text: str, exc: cst.ParserSyntaxError) -> str:
     """``line:column`` of a syntax error as Python reports it; libcst may name a later token."""
     try:
-        compile(text, "<source>", "exec", dont_inherit=True)
+        quiet_compile(text, "<source>")
     except SyntaxError as err:
         if err.lineno:
             return f"{err.lineno}:{err.offset or 1}"
@@ -297,10 +297,10 @@ def _verify(before: str, after: str, defined_before: Set[str], parsed: Optional[
     except cst.ParserSyntaxError as exc:
         return f"produced code that does not parse ({exc.message})"
     try:
-        compile(after, "<rewritten>", "exec", dont_inherit=True)
+        quiet_compile(after, "<rewritten>")
     except SyntaxError as exc:
         try:
-            compile(before, "<original>", "exec", dont_inherit=True)
+            quiet_compile(before, "<original>")
         except SyntaxError:
             pass  # this interpreter cannot compile the original either (newer syntax)
         else:

@@ -19,6 +19,8 @@ import builtins
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from .source import quiet_ast
+
 # What a function is, as far as callers care.
 ASYNC = "async"  # async def
 COROUTINE = "coroutine"  # @asyncio.coroutine / @types.coroutine generator
@@ -323,7 +325,7 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
     """The facts of one module's source (``module``: its dotted name, to resolve relative
     imports; ``is_package``: it is an ``__init__``). None when ``ast`` cannot parse it."""
     try:
-        tree = ast.parse(source)
+        tree = quiet_ast(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     package = module if is_package else module.rpartition(".")[0]

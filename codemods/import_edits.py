@@ -23,6 +23,7 @@ from libcst.helpers import get_full_name_for_node
 
 from .module_names import symbols_of
 from .model import ImportRequest
+from .source import quiet_ast, quietly
 
 AnyImport = Union[cst.Import, cst.ImportFrom]
 
@@ -383,7 +384,8 @@ class _Usage:
         if self._read_as_global is None:
             self._read_as_global = set()
             try:
-                table = symtable.symtable(self.code, "<fixed>", "exec")
+                with quietly():
+                    table = symtable.symtable(self.code, "<fixed>", "exec")
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return self._read_as_global
             self._collect_globals_read(table, top=True)
@@ -403,7 +405,7 @@ class _Usage:
             return 0
         if self._tree is None:
             try:
-                self._tree = ast.parse(self.code)
+                self._tree = quiet_ast(self.code)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
         count = 0

@@ -20,6 +20,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tup
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
+from .source import quietly
 
 _BUILTINS = frozenset(dir(builtins))
 _COMPOUND = (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally,
@@ -68,7 +69,8 @@ class ModuleNames:
         if not self._ready:
             self._ready = True
             try:
-                table = symtable.symtable(self._source(), "<source>", "exec")
+                with quietly():
+                    table = symtable.symtable(self._source(), "<source>", "exec")
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return False
             bound = set(_names_bound_below(table))

@@ -26,9 +26,13 @@ import builtins
 import re
 from typing import Callable, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Protocol, Sequence, Set, Tuple, TypeVar
 
+from .source import quiet_ast
+
 _BUILTINS = frozenset(dir(builtins))
-# An anchor for a shape that no import names: ``await <anything>.method(...)``.
+# Anchors for shapes that no import names: ``await <anything>.method(...)``, an ``except*`` clause.
 _AWAITED = "await ."
+EXCEPT_STAR = "except*"
+_TRY_STAR = getattr(ast, "TryStar", None)  # 3.11+; older Pythons cannot parse one (step 2 is skipped)
 # The submodules whose names asyncio re-exports: ``asyncio.gather`` is also ``asyncio.tasks.gather``.
 ASYNCIO_SUBMODULES = (
     "base_events", "coroutines", "events", "exceptions", "futures", "locks", "queues",
@@ -71,6 +75,13 @@ def _family_of(attr: str) -> Set[str]:
     if attr.partition(".")[0] in ASYNCIO_SUBMODULES:
         return set()
     return {f"asyncio.{attr}", *(f"asyncio.{sub}.{attr}" for sub in ASYNCIO_SUBMODULES)}
+
+
+def package_named(anchor: str) -> Optional[str]:
+    """The top-level package a reference to ``anchor`` imports: none for a builtin or a shape."""
+    if anchor.startswith(("builtins.", _AWAITED)) or anchor == EXCEPT_STAR:
+        return None
+    return anchor.partition(".")[0]
 
 
 def awaited_method(method: str) -> str:
@@ -119,8 +130,22 @@ class _WordsIn(dict):
         self.text = text
 
     def __missing__(self, word: str) -> bool:
-        found = self[word] = word in self.text
+        apart = _TWO_TOKENS.get(word)
+        if apart is None:
+            found = word in self.text
+        else:
+            first, pattern = apart
+            found = self[first] and (word in self.text or pattern.search(self.text) is not None)
+        self[word] = found
         return found
+
+
+# Words that are two tokens, which may stand apart: ``except *E``, ``yield  from``, or split
+# by a backslash continuation.
+_TWO_TOKENS = {
+    "except*": ("except", re.compile(r"\bexcept[\s\\]*\*")),
+    "yield from": ("yield", re.compile(r"\byield[\s\\]+from\b")),
+}
 
 
 def _text_may_trigger(contains: _WordsIn, rule: Triggers) -> bool:
@@ -176,6 +201,8 @@ def _words_spelled(anchor: str) -> Tuple[str, str]:
     builtin, its name twice; for ``await x.acquire()``, "await" and the method."""
     if anchor.startswith(_AWAITED):
         return "await", anchor[len(_AWAITED) : -2]
+    if anchor == EXCEPT_STAR:
+        return EXCEPT_STAR, EXCEPT_STAR
     dotted = anchor.partition("()")[0]
     package, _, rest = dotted.partition(".")
     if package == "builtins" and rest:
@@ -195,13 +222,14 @@ class SourceFacts:
     @classmethod
     def read(cls, text: str) -> Optional["SourceFacts"]:
         try:
-            tree = ast.parse(text)
+            tree = quiet_ast(text)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return None
         bindings: dict = {}
         spellings: Set[str] = set()
         imported: Set[str] = set()
         awaited_methods: Set[str] = set()
+        shapes: Set[str] = set()  # anchors that are syntax, not names
         has_async_def = False
         for node in _walk_with_string_annotations(tree):
             if isinstance(node, ast.Name):
@@ -212,6 +240,8 @@ class SourceFacts:
                     spellings.add(dotted)
             elif isinstance(node, ast.AsyncFunctionDef):
                 has_async_def = True
+            elif _TRY_STAR is not None and isinstance(node, _TRY_STAR):
+                shapes.add(EXCEPT_STAR)
             elif isinstance(node, ast.Await):
                 call = node.value
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
@@ -230,7 +260,7 @@ class SourceFacts:
                         bindings.setdefault(alias.asname or alias.name, set()).add(f"{node.module}.{alias.name}")
                         imported.add(f"{node.module}.{alias.name}")
         # An import is a reference too: some rules report or rewrite the import itself.
-        names = imported
+        names = imported | shapes
         for spelling in spellings:
             head, dot, rest = spelling.partition(".")
             for target in bindings.get(head, ()):
@@ -285,7 +315,7 @@ def _walk_with_string_annotations(tree: ast.AST) -> Iterable[ast.AST]:
         yield node
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _TYPE_LIKE.fullmatch(node.value):
             try:
-                inner = ast.parse(node.value.strip(), mode="eval")
+                inner = quiet_ast(node.value.strip(), mode="eval")
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             yield from _walk_with_string_annotations(inner)

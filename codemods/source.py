@@ -1,10 +1,15 @@
-"""Bytes <-> text, keeping the file's encoding, BOM and coding cookie exactly."""
+"""Bytes <-> text, keeping the file's encoding, BOM and coding cookie exactly; and reading it with
+Python's own parser without printing its warnings."""
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 
 class UndecodableSource(Exception):
@@ -37,3 +42,25 @@ def decode(data: bytes) -> DecodedSource:
             f"not {'valid ' + encoding if declared else 'UTF-8'}{hint}"
         ) from None
     return DecodedSource(text=text, encoding=encoding)
+
+
+@contextmanager
+def quietly() -> Iterator[None]:
+    """Without the warnings CPython prints about code it reads (invalid escape sequences,
+    ``is`` with a literal...): they are about the user's code, not ours to print on every
+    run, and ``-W error`` would turn them into a SyntaxError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def quiet_ast(text: str, mode: str = "exec") -> ast.AST:
+    with quietly():
+        return ast.parse(text, mode=mode)
+
+
+def quiet_compile(text: str, filename: str) -> None:
+    """``compile`` for its SyntaxError only."""
+    with quietly():
+        compile(text, filename, "exec", dont_inherit=True)

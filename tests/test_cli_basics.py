@@ -204,3 +204,19 @@ def test_console_script_and_module_entry_points() -> None:
     for command in ([str(scripts / "asyncio-upgrade"), "--version"], [sys.executable, "-m", "asyncio_upgrade.cli", "--version"]):
         done = subprocess.run(command, capture_output=True, text=True)
         assert done.returncode == 0 and done.stdout.startswith("asyncio-upgrade ")
+
+
+@pytest.mark.parametrize("flags", [[], ["-W", "error"]])
+def test_python_warnings_about_the_code_read_are_not_printed(tmp_path: Path, flags: list) -> None:
+    """CPython warns about code it parses (an invalid escape, ``is`` with a literal); those are
+    the user's, not ours to print, and under ``-W error`` they must not become syntax errors
+    that stop a fix."""
+    source = tmp_path / "legacy.py"
+    source.write_text(
+        'import asyncio\n\nPATTERN = "\\d+"\n\n\nasync def main(flag):\n'
+        '    if flag is "on":\n        return asyncio.get_event_loop()\n'
+    )
+    command = [sys.executable, *flags, "-m", "asyncio_upgrade.cli", "fix", "--isolated", "--no-cache"]
+    done = subprocess.run([*command, "--target-version", "py311", str(source)], capture_output=True, text=True)
+    assert "Warning" not in done.stderr and "Fixed 1 finding" in done.stderr, done.stderr
+    assert "return asyncio.get_running_loop()" in source.read_text()

@@ -9,6 +9,7 @@ import pytest
 
 from asyncio_upgrade.codemods.kit.names import asyncio_names
 from asyncio_upgrade.codemods.prefilter import (
+    EXCEPT_STAR,
     SourceFacts,
     awaited_method,
     expanded_anchors,
@@ -88,6 +89,25 @@ def test_awaited_method_anchor() -> None:
     assert not fires("def f(lock):\n    lock.acquire()\n", ACQUIRE)
 
 
+EXCEPT_STAR_RULE = Rule((EXCEPT_STAR,), (EXCEPT_STAR,))
+YIELD_FROM = Rule(("yield from",))
+
+
+@pytest.mark.parametrize("source", ["except* E:", "except *E:", "except  *(A, B):", "except \\" "\n    *E:"])
+def test_except_star_however_spaced(source: str) -> None:
+    assert fires(f"try:\n    pass\n{source}\n    pass\n", EXCEPT_STAR_RULE)
+
+
+def test_except_star_is_syntax_not_text() -> None:
+    assert not fires("try:\n    pass\nexcept E:\n    pass\n", EXCEPT_STAR_RULE)
+    assert not fires("doc = 'write except* E: to catch part of a group'\n", EXCEPT_STAR_RULE)
+
+
+@pytest.mark.parametrize("source", ["yield from g()", "yield  from g()", "yield \\" "\n        from g()"])
+def test_yield_from_however_spaced(source: str) -> None:
+    assert fires(f"def f():\n    x = {source}\n", YIELD_FROM)
+
+
 def test_unparsable_source_keeps_the_rules_its_words_allow() -> None:
     source = "import asyncio\nprint 'py2'\nasyncio.gather()\n"
     assert SourceFacts.read(source) is None
@@ -104,8 +124,6 @@ def test_text_step_needs_the_anchor_package() -> None:
 ANCHORLESS = {
     "AIO213": "a parameter named `timeout` of any `async def`",
     "AIO215": "a `yield` in any `with` block of an async generator",
-    "AIO217": "an `except*` clause needs no name of an exception group",
-    "AIO219": "any `except*` clause",
     "AIO901": "any `async def`",
     "AIO902": "any async generator",
     "AIO903": "any `async def`",

@@ -2,7 +2,8 @@ from typing import Set
 
 import libcst as cst
 
-from ..kit.names import catches_exception_group
+from ..kit.names import EXCEPTION_GROUPS, catches_exception_group
+from ..prefilter import EXCEPT_STAR
 from ..model import Safety
 from ..rule import Rule
 
@@ -41,7 +42,8 @@ class RaiseExceptionGroupChild(Rule):
     min_python = (3, 7)
     safety = Safety.REPORT
     equivalent_codes = ("ASYNC123",)
-    trigger_words = ("ExceptionGroup", "except*")
+    trigger_words = ("ExceptionGroup", EXCEPT_STAR)
+    anchors = (*EXCEPTION_GROUPS, EXCEPT_STAR)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)

@@ -3,6 +3,7 @@ from typing import List
 import libcst as cst
 
 from ..model import Safety
+from ..prefilter import EXCEPT_STAR
 from ..rule import Rule
 
 # What an exception group has: its own API and BaseException's.
@@ -37,7 +38,8 @@ class ExceptStarAttribute(Rule):
     min_python = (3, 7)
     safety = Safety.REPORT
     equivalent_codes = ("ASYNC400",)
-    trigger_words = ("except*",)
+    trigger_words = (EXCEPT_STAR,)
+    anchors = (EXCEPT_STAR,)
 
     def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
         if node.name is None or not isinstance(node.name.name, cst.Name):
