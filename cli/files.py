@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -98,6 +99,19 @@ def _gitignore(folder: Path) -> Optional[pathspec.PathSpec]:
     return gitignore_spec(lines)
 
 
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, resolving each folder once per run: resolving makes a system call per
+    component of the path, and a run asks for every file's path several times."""
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return path.resolve()
+    return _resolved_folder(path.parent) / path.name
+
+
+@lru_cache(maxsize=None)
+def _resolved_folder(folder: Path) -> Path:
+    return folder.resolve()
+
+
 def _inherited_gitignores(top: Path) -> Ignores:
     """.gitignore files of the folders above ``top``, up to the repository root."""
     found: Ignores = []
@@ -124,7 +138,7 @@ def _is_ancestor(folder: Path, path: Path) -> bool:
 def _ignored(path: Path, is_dir: bool, ignores: Ignores) -> bool:
     for base, spec in ignores:
         try:
-            relative = path.resolve().relative_to(base.resolve()).as_posix()
+            relative = resolved(path).relative_to(resolved(base)).as_posix()
         except ValueError:
             continue
         if spec.match_file(relative + ("/" if is_dir else "")):
@@ -137,7 +151,7 @@ def _excluded(path: Path, is_dir: bool, exclude: Optional[pathspec.PathSpec], ro
         return False
     base = root or Path.cwd()
     try:
-        relative = path.resolve().relative_to(base.resolve()).as_posix()
+        relative = resolved(path).relative_to(resolved(base)).as_posix()
     except ValueError:
         relative = path.as_posix()
     return exclude.match_file(relative + ("/" if is_dir else ""))

@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import FrozenSet, Iterable, List, Optional, Set
 
+from .files import resolved
+
 _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SETUP_NAME = re.compile(r"""\bname\s*=\s*["']([A-Za-z0-9_.\-]+)["']""")
@@ -31,7 +33,7 @@ def first_party(path: Path, relevant: FrozenSet[str]) -> FrozenSet[str]:
     keys stable)."""
     if not relevant:
         return frozenset()
-    return _names_for_folder(path.resolve().parent) & relevant
+    return _names_for_folder(resolved(path).parent) & relevant
 
 
 @lru_cache(maxsize=None)

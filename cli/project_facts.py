@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Collection, Dict, Iterator, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import ModuleFacts, ProjectFacts, module_facts
 
-from .files import SKIPPED_DIRS
+from .files import SKIPPED_DIRS, resolved
 from .first_party import project_root
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class ProjectFactsFinder:
     ) -> Optional[ProjectFacts]:
         """The facts ``path`` may use, or None when it asks for none (has none of the words
         ``asked_by``, by default every rule's ``facts_words``) or is in no project."""
-        path = path.resolve()
+        path = resolved(path)
         root = project_root(path.parent)
         if root is None:
             return None

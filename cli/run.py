@@ -17,7 +17,7 @@ from asyncio_upgrade.codemods.api import black_options_from_pyproject
 from . import config as config_module
 from . import terminal
 from .config import Config
-from .files import discover, gitignore_spec
+from .files import discover, gitignore_spec, resolved
 from .first_party import first_party
 from .project_facts import ProjectFactsFinder, facts_words
 from .options import RunOptions, UsageError
@@ -249,7 +249,7 @@ class FileSettings:
 
 def _relative(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return resolved(path).relative_to(resolved(root)).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import re
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Collection, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple, TypeVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -37,6 +37,25 @@ if TYPE_CHECKING:
     from .rule import Report
 
 
+V = TypeVar("V")
+
+
+def once_per_file(compute: Callable[["FileContext"], V]) -> Callable[["FileContext"], V]:
+    """``compute(ctx)`` once per file, its answer kept in the file's context. Not
+    ``lru_cache`` keyed by the tree or the context: the cache would keep the last trees (and
+    their metadata) alive after their files are done, tens of megabytes in a worker."""
+
+    @functools.wraps(compute)
+    def remembered(ctx: "FileContext") -> V:
+        try:
+            return ctx.per_file[compute]  # type: ignore[return-value]
+        except KeyError:
+            answer = ctx.per_file[compute] = compute(ctx)
+            return answer
+
+    return remembered
+
+
 class FileContext:
     def __init__(self, wrapper: MetadataWrapper, settings: Settings, source: Optional[str] = None) -> None:
         self.wrapper = wrapper
@@ -63,6 +82,7 @@ class FileContext:
         # Resolved providers a rule declared in METADATA_DEPENDENCIES.
         self.extra_metadata: Dict[type, object] = {}
         self._facts: Optional[ProjectFacts] = None
+        self.per_file: Dict[Callable[["FileContext"], object], object] = {}  # ``once_per_file``
 
     # -- names -------------------------------------------------------------------------
     def _scope_map(self) -> Mapping[cst.CSTNode, Optional[Scope]]:

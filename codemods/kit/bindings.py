@@ -34,7 +34,7 @@ def drop_loop_binding_if_unused(ctx: FileContext, fix: "Fix", loop: cst.BaseExpr
     comment of its own (which may be about the loop), the only statement of its block, or one
     that binds more than the name stays.
     """
-    if not isinstance(loop, cst.Name) or not ctx.in_coroutine() or other_async_library(ctx.module):
+    if not isinstance(loop, cst.Name) or not ctx.in_coroutine() or other_async_library(ctx):
         return
     found = sole_local_assignment(ctx, loop)
     function = innermost_def(ctx)

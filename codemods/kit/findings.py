@@ -46,7 +46,7 @@ class ReportsApiUses:
 def reported_for_other_library(rule: "Rule", node: cst.CSTNode, message: str) -> bool:
     """Report ``node`` without a fix, and say so, when the file uses trio/anyio/curio."""
     text = rule.ctx.text()
-    library = other_async_library(rule.ctx.module) if any(name in text for name in OTHER_ASYNC_LIBRARIES) else None
+    library = other_async_library(rule.ctx) if any(name in text for name in OTHER_ASYNC_LIBRARIES) else None
     if library:
         rule.report(node, without_fix(message, f"the file uses {library}"))
     return library is not None

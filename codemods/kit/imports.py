@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 import libcst as cst
+
+from ..context import once_per_file
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -125,19 +126,18 @@ def _names_read(node: cst.CSTNode) -> List[cst.Name]:
 OTHER_ASYNC_LIBRARIES = ("trio", "anyio", "curio")
 
 
-@functools.lru_cache(maxsize=8)
-def other_async_library(module: cst.Module) -> Optional[str]:
+def other_async_library(ctx: FileContext) -> Optional[str]:
     """The first of trio/anyio/curio the file imports: its coroutines may run on that library's
     loop, where an asyncio call (``asyncio.sleep``, ``asyncio.to_thread``) fails."""
-    return next((name for name in imported_packages(module) if name in OTHER_ASYNC_LIBRARIES), None)
+    return next((name for name in imported_packages(ctx) if name in OTHER_ASYNC_LIBRARIES), None)
 
 
-@functools.lru_cache(maxsize=8)
-def imported_packages(module: cst.Module) -> Tuple[str, ...]:
+@once_per_file
+def imported_packages(ctx: FileContext) -> Tuple[str, ...]:
     """The top-level packages the file imports anywhere (in functions too), in source order,
-    relative imports aside. Cached: rules ask once per node they look at."""
+    relative imports aside. Once per file: rules ask once per node they look at."""
     found: Dict[str, None] = {}
-    stack: List[cst.CSTNode] = [module]
+    stack: List[cst.CSTNode] = [ctx.module]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Import):

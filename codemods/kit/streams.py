@@ -3,7 +3,6 @@ in the same coroutine, or the second parameter of a ``start_server`` callback pa
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
@@ -12,6 +11,8 @@ from .names import asyncio_names, is_call_to
 from .scope import function_of
 from .syntax import keyword_arg
 from .values import sole_local_assignment
+
+from ..context import once_per_file
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -67,7 +68,7 @@ def _server_callback_writer(ctx: FileContext, name: cst.Name) -> bool:
     return any(_callback_of(ctx, call) is function for call in _server_calls(ctx))
 
 
-@functools.lru_cache(maxsize=8)
+@once_per_file
 def _server_calls(ctx: FileContext) -> list:
     found = []
 

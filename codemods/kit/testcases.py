@@ -3,11 +3,11 @@ receiver, ``self.loop`` in a method, and turning a test method into a coroutine.
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional
 
 import libcst as cst
 
+from ..context import once_per_file
 from .imports import absolute_from_module
 
 if TYPE_CHECKING:
@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 ASYNC_HOOKS = {"setUp": "asyncSetUp", "tearDown": "asyncTearDown"}
 
 
-@functools.lru_cache(maxsize=8)
-def module_bindings(module: cst.Module) -> Dict[str, str]:
+@once_per_file
+def module_bindings(ctx: FileContext) -> Dict[str, str]:
     """Names bound by the module's top-level imports -> the qualified name each binds."""
     found: Dict[str, str] = {}
-    for line in module.body:
+    for line in ctx.module.body:
         for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
             if isinstance(small, cst.Import):
                 for alias in small.names:
@@ -35,8 +35,8 @@ def module_bindings(module: cst.Module) -> Dict[str, str]:
     return found
 
 
-@functools.lru_cache(maxsize=8)
-def spelled_names(module: cst.Module) -> frozenset:
+@once_per_file
+def spelled_names(ctx: FileContext) -> frozenset:
     """Every identifier the module may bind or read: its names but those after a dot."""
     attributes: set = set()
 
@@ -44,7 +44,7 @@ def spelled_names(module: cst.Module) -> frozenset:
         def visit_Attribute(self, node: cst.Attribute) -> None:
             attributes.add(id(node.attr))
 
-    module.visit(Collect())
+    ctx.module.visit(Collect())
     found = set()
 
     class Names(cst.CSTVisitor):
@@ -52,7 +52,7 @@ def spelled_names(module: cst.Module) -> frozenset:
             if id(node) not in attributes:
                 found.add(node.value)
 
-    module.visit(Names())
+    ctx.module.visit(Names())
     return frozenset(found)
 
 
@@ -60,8 +60,8 @@ def stdlib_ref(ctx: FileContext, fix: "Fix", module: str, name: str, bare: bool)
     """An expression for ``module.name`` (``unittest.mock.AsyncMock``) reusing the file's imports,
     else scheduling one: the bare ``name`` where ``bare`` and the name is free, else ``mock.name``
     (``from unittest import mock``) or ``unittest.name``. None when every spelling is taken."""
-    bindings = module_bindings(ctx.module)
-    taken = spelled_names(ctx.module)
+    bindings = module_bindings(ctx)
+    taken = spelled_names(ctx)
     for bound, qualified in bindings.items():
         if qualified == f"{module}.{name}":
             return cst.Name(bound)

@@ -80,7 +80,7 @@ class SwallowedCancellation(Rule):
     def visit_Try(self, node: cst.Try) -> None:
         if not self.ctx.in_coroutine() or not _can_be_cancelled(self.ctx, node.body):
             return
-        if other_async_library(self.ctx.module) or "asyncio" not in imported_packages(self.ctx.module):
+        if other_async_library(self.ctx) or "asyncio" not in imported_packages(self.ctx):
             return
         for handler in node.handlers:
             caught = caught_cancellation(self.ctx, handler)

@@ -63,7 +63,7 @@ class CancelledTaskNotAwaited(Rule):
         reads = local_task_reads(self.ctx, task)
         if reads is None or not only_method_receiver(self.ctx, reads, INSPECTING):
             return
-        if other_async_library(self.ctx.module):
+        if other_async_library(self.ctx):
             return
         message = MESSAGE.format(task=task.value)
         line = expression_line(self.ctx, node)
