@@ -85,3 +85,13 @@ def test_the_cli_reaches_the_engine_only_through_the_api() -> None:
                 assert node.module in ("asyncio_upgrade.codemods.api", "asyncio_upgrade.codemods.registry"), (
                     f"{path.name} imports {node.module}"
                 )
+
+
+def test_a_rule_module_imports_no_other_rule() -> None:
+    """What rules share lives in the kit (``kit.blocking``'s tables, say): a rule module that
+    imports another ties the two rules' changes together."""
+    rules = ROOT / "codemods" / "rules"
+    for path in sorted(rules.glob("aio*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                assert not (node.module or "").startswith("aio"), f"{path.name} imports {node.module}"

@@ -1,5 +1,7 @@
-"""The base of the table-shaped blocking-call rules (AIO303, AIO304, AIO306): calls that hold
-the event loop when made in a coroutine, each blocking API one entry of the rule's table."""
+"""The blocking APIs, family by family, and the base of the table-shaped blocking-call rules
+(AIO303, AIO304, AIO306): calls that hold the event loop when made in a coroutine, each
+blocking API one entry of its family's table. AIO604 (blocking in a protocol callback) reads
+every family."""
 
 from __future__ import annotations
 
@@ -10,6 +12,35 @@ import libcst as cst
 from ..rule import Rule
 from .names import is_dotted_name
 from .threads import await_to_thread
+
+TIME_SLEEP = frozenset({"time.sleep"})
+INPUT = frozenset({"builtins.input"})
+
+# Subprocesses (AIO304): moved to a thread, spawned (fixed when waited for), or reported.
+SUBPROCESS_FIXABLE = frozenset(
+    {
+        *(f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")),
+        *(f"os.{n}" for n in ("system", "wait", "wait3", "wait4", "waitid", "waitpid")),
+    }
+)
+SUBPROCESS_SPAWN = frozenset(f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe"))
+SUBPROCESS_REPORTED = {
+    "subprocess.Popen": "its `wait()`/`communicate()` block the loop",
+    "os.popen": "reading its output blocks the loop",
+    "os.posix_spawn": "waiting for the child blocks the loop",
+    "os.posix_spawnp": "waiting for the child blocks the loop",
+}
+SUBPROCESS_CALLS = frozenset(SUBPROCESS_FIXABLE | SUBPROCESS_SPAWN | set(SUBPROCESS_REPORTED))
+
+# HTTP clients (AIO306): the module-level request functions.
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+HTTP_FUNCTIONS = frozenset(
+    {
+        *(f"{mod}.{verb}" for mod in ("requests", "requests.api", "httpx", "httpx2") for verb in HTTP_VERBS),
+        "urllib.request.urlopen",
+        "urllib3.request",
+    }
+)
 
 
 class BlockingCallRule(Rule):

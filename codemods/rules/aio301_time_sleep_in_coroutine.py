@@ -1,5 +1,6 @@
 import libcst as cst
 
+from ..kit.blocking import TIME_SLEEP
 from ..kit.findings import reported_for_other_library
 from ..kit.imports import drop_import_if_unused
 from ..kit.scope import in_timeout_block
@@ -8,7 +9,6 @@ from ..kit.threads import awaited
 from ..model import Safety
 from ..rule import Rule
 
-TIME_SLEEP = frozenset({"time.sleep"})
 
 
 class TimeSleepInCoroutine(Rule):

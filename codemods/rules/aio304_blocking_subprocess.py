@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..kit.blocking import BlockingCallRule
+from ..kit.blocking import SUBPROCESS_CALLS, SUBPROCESS_FIXABLE, SUBPROCESS_REPORTED, SUBPROCESS_SPAWN, BlockingCallRule
 from ..lazy import matchers as m
 from ..kit.names import is_dotted_name
 from ..kit.syntax import keyword_arg
 from ..model import Safety
 
-FIXABLE = {
-    *(
-        f"subprocess.{n}"
-        for n in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")
-    ),
-    *(f"os.{n}" for n in ("system", "wait", "wait3", "wait4", "waitid", "waitpid")),
-}
-SPAWN = {f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")}
-REPORT = {
-    "subprocess.Popen": "its `wait()`/`communicate()` block the loop",
-    "os.popen": "reading its output blocks the loop",
-    "os.posix_spawn": "waiting for the child blocks the loop",
-    "os.posix_spawnp": "waiting for the child blocks the loop",
-}
-BLOCKING_CALLS = frozenset(FIXABLE | SPAWN | set(REPORT))
 POPEN = frozenset({"os.popen"})
 # The position of the `options` argument of each wait call (they take no keywords).
 WAIT_OPTIONS = {"os.waitpid": 1, "os.wait3": 0, "os.wait4": 1, "os.waitid": 2}
@@ -69,8 +54,8 @@ class BlockingSubprocess(BlockingCallRule):
     safety = Safety.UNSAFE
     equivalent_codes = ("ASYNC220", "ASYNC221", "ASYNC222")
     trigger_words = ("subprocess", "os")
-    anchors = tuple(BLOCKING_CALLS)
-    BLOCKING = BLOCKING_CALLS
+    anchors = tuple(SUBPROCESS_CALLS)
+    BLOCKING = SUBPROCESS_CALLS
 
     def blocking_name(self, node: cst.Call):
         return "os.popen().read" if self._is_popen_read(node) else super().blocking_name(node)
@@ -80,11 +65,11 @@ class BlockingSubprocess(BlockingCallRule):
             return  # `os.WNOHANG`: returns at once
         if name == "os.popen" and self._read_at_once(node):
             return  # reported, and fixed, at the `.read()` call
-        if name in REPORT:
-            self.report(node, f"`{name}()` in a coroutine: {REPORT[name]}; use {CREATE}")
-        elif name in SPAWN and not self._waits(node):
+        if name in SUBPROCESS_REPORTED:
+            self.report(node, f"`{name}()` in a coroutine: {SUBPROCESS_REPORTED[name]}; use {CREATE}")
+        elif name in SUBPROCESS_SPAWN and not self._waits(node):
             self.report(node, f"`{name}()` without `os.P_WAIT` in a coroutine: use {CREATE}")
-        elif name in FIXABLE or name in SPAWN or name == "os.popen().read":
+        elif name in SUBPROCESS_FIXABLE or name in SUBPROCESS_SPAWN or name == "os.popen().read":
             message = f"`{name}()` blocks the event loop: use `await asyncio.to_thread(...)` or {CREATE}"
             self.report_moved_to_thread(node, message, unsafe=keyword_arg(node, "preexec_fn") is not None)
 

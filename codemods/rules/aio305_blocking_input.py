@@ -1,11 +1,11 @@
 import libcst as cst
 
+from ..kit.blocking import INPUT
 from ..kit.findings import reported_for_other_library
 from ..kit.threads import awaited, to_thread_call
 from ..model import Safety
 from ..rule import Rule
 
-INPUT = frozenset({"builtins.input"})
 
 
 class BlockingInput(Rule):

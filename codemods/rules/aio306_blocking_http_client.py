@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..kit.blocking import BlockingCallRule
+from ..kit.blocking import HTTP_FUNCTIONS, HTTP_VERBS, BlockingCallRule
 from ..kit.names import is_dotted_name
 from ..kit.syntax import keyword_arg
 from ..kit.values import bound_to_call
 from ..model import Safety
 
-VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 ASYNC_CLIENT = {
     "requests": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
     "httpx": "`httpx.AsyncClient`",
@@ -18,20 +17,15 @@ ASYNC_CLIENT = {
     "urllib": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
     "urllib3": "`aiohttp.ClientSession` or `httpx.AsyncClient`",
 }
-FUNCTIONS = {
-    *(f"{mod}.{verb}" for mod in ("requests", "requests.api", "httpx", "httpx2") for verb in VERBS),
-    "urllib.request.urlopen",
-    "urllib3.request",
-}
 POOLS = ("HTTPConnectionPool", "HTTPSConnectionPool")
 # Sync clients: the name shown, their constructors, and their methods that block on the network.
 CLIENTS = (
     (
         "requests.Session",
         {"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"},
-        {*VERBS, "send"},
+        {*HTTP_VERBS, "send"},
     ),
-    ("httpx.Client", {"httpx.Client", "httpx2.Client"}, {*VERBS, "send", "stream"}),
+    ("httpx.Client", {"httpx.Client", "httpx2.Client"}, {*HTTP_VERBS, "send", "stream"}),
     (
         "urllib3.PoolManager",
         {
@@ -84,7 +78,7 @@ class BlockingHttpClient(BlockingCallRule):
     equivalent_codes = ("ASYNC210", "ASYNC211", "ASYNC212")
     trigger_words = ("requests", "httpx", "urllib")
     anchors = tuple({"requests", "httpx", "httpx2", "urllib", "urllib3"})
-    BLOCKING = frozenset(FUNCTIONS | STREAMS)
+    BLOCKING = frozenset(HTTP_FUNCTIONS | STREAMS)
 
     def report_call(self, node: cst.Call, name: str) -> None:
         library = name.split(".")[0]

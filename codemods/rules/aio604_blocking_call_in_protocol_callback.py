@@ -1,14 +1,11 @@
 import libcst as cst
 
+from ..kit.blocking import HTTP_FUNCTIONS, INPUT, SUBPROCESS_CALLS, TIME_SLEEP
 from ..kit.names import is_dotted_name
 from ..kit.protocols import PROTOCOLS, protocol_class_of
 from ..kit.scope import innermost_def
 from ..model import Safety
 from ..rule import Rule
-from .aio301_time_sleep_in_coroutine import TIME_SLEEP
-from .aio304_blocking_subprocess import BLOCKING_CALLS as SUBPROCESS_CALLS
-from .aio305_blocking_input import INPUT
-from .aio306_blocking_http_client import FUNCTIONS as HTTP_FUNCTIONS
 
 BLOCKING = frozenset(TIME_SLEEP | SUBPROCESS_CALLS | INPUT | HTTP_FUNCTIONS)
 
