@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Collection, Dict, Iterator, List, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import ModuleFacts, ProjectFacts, module_facts
 
@@ -43,6 +43,10 @@ class ProjectFactsFinder:
     def __init__(self, cache: Optional["FactsCache"] = None) -> None:
         self._facts: Dict[Path, Optional[ModuleFacts]] = {}
         self._indexes: Dict[Path, ProjectFacts] = {}
+        # Per project, once per run: a module's file, and the calls into each module (by
+        # every dotted prefix of the callee's name) with the module they are made from.
+        self._files: Dict[Path, Dict[str, Optional[Path]]] = {}
+        self._calls_into: Dict[Path, Dict[str, List[Tuple[str, str, str]]]] = {}
         self._cache = cache
         self._every_rules_words: Tuple[bytes, ...] = ()
 
@@ -73,10 +77,13 @@ class ProjectFactsFinder:
             return None
         chosen: Dict[str, ModuleFacts] = {}  # the engine reads the file's own from the text it is given
         wanted = set(own.imported_modules())
+        files = self._files.setdefault(root, {})
         for _ in range(_IMPORT_DEPTH):
             found = {}
             for module in sorted(wanted - chosen.keys()):
-                file = _file_of(module, root)
+                if module not in files:
+                    files[module] = _file_of(module, root)
+                file = files[module]
                 if file is not None and file != path:
                     facts = self._module(file, module, file.name == "__init__.py")
                     if facts is not None:
@@ -88,17 +95,23 @@ class ProjectFactsFinder:
 
     def _callers(self, root: Path, module: str) -> Tuple[Tuple[str, str], ...]:
         """How the project's other modules call ``module``'s functions without running them."""
-        index = self._index(root)
-        prefix = f"{module}."
-        found = set()
-        for other, facts in index.modules:
-            if other == module:
-                continue
-            for callee, use in facts.calls:
-                defined = index.defined_as(callee)
-                if defined is not None and defined.startswith(prefix):
-                    found.add((defined, use))
-        return tuple(sorted(found))
+        calls = self._calls_into_modules(root).get(module, ())
+        return tuple(sorted({(defined, use) for caller, defined, use in calls if caller != module}))
+
+    def _calls_into_modules(self, root: Path) -> Dict[str, List[Tuple[str, str, str]]]:
+        if root not in self._calls_into:
+            index = self._index(root)
+            table: Dict[str, List[Tuple[str, str, str]]] = {}
+            for caller, facts in index.modules:
+                for callee, use in facts.calls:
+                    defined = index.defined_as(callee)
+                    if defined is None:
+                        continue
+                    parts = defined.split(".")
+                    for end in range(1, len(parts)):
+                        table.setdefault(".".join(parts[:end]), []).append((caller, defined, use))
+            self._calls_into[root] = table
+        return self._calls_into[root]
 
     def _index(self, root: Path) -> ProjectFacts:
         """The facts of every module of the project under ``root`` (read once per run; each

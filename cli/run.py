@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
@@ -82,7 +83,7 @@ class Run:
             yield Outcome(path, data, process_source(data, self.settings.for_path(path, data), fix=fix), stdin=True)
         # Listed first (cheap: nothing is read) so that the progress bar knows the total.
         sources = list(discover([p for p in self.paths if p != "-"], self.exclude, self.config.root))
-        work = ((source, self.settings.for_path(source.path)) for source in sources)
+        work = ((source, partial(self.settings.for_path, source.path)) for source in sources)
         yield from terminal.with_progress(self.runner.run(work, fix=fix), len(sources), not self.quiet)
 
     def findings_left(self, outcome: Outcome) -> List[Finding]:
@@ -241,9 +242,11 @@ class FileSettings:
         if words is None:
             words = self._facts_words[codes] = facts_words(codes)
         facts = self._facts.for_file(path, data, words) if words else None
-        key = (codes, first_party(path, self._matched), facts)
+        if facts is not None:  # a file's own: hashing them costs as much as building its settings
+            return replace(self.base, select=codes, first_party=first_party(path, self._matched), facts=facts)
+        key = (codes, first_party(path, self._matched))
         if key not in self._by_codes:
-            self._by_codes[key] = replace(self.base, select=codes, first_party=key[1], facts=facts)
+            self._by_codes[key] = replace(self.base, select=codes, first_party=key[1])
         return self._by_codes[key]
 
 

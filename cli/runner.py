@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional, Tuple
 
 from asyncio_upgrade.codemods.api import FileResult, Prepared, Settings, prepare, process_prepared
 
@@ -25,8 +25,9 @@ CHUNK = 512
 POOL_THRESHOLD = 8
 
 
-# A file and the settings the run chose for it.
-Work = Tuple[Source, Settings]
+# A file, and what gives the settings the run chose for it from its bytes (read once, here:
+# which project facts a file is handed depends on its words).
+Work = Tuple[Source, Callable[[bytes], Settings]]
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Runner:
     def _run_chunk(self, chunk: List[Work], fix: bool) -> Iterator[Outcome]:
         outcomes: List[Optional[Outcome]] = []
         pending: List[Tuple[int, str, Job]] = []
-        for source, settings in chunk:
+        for source, settings_for in chunk:
             if source.problem:
                 outcomes.append(Outcome(source.path, None, None, source.problem))
                 continue
@@ -80,6 +81,7 @@ class Runner:
             except OSError as exc:
                 outcomes.append(Outcome(source.path, None, None, f"cannot read: {exc.strerror or exc}"))
                 continue
+            settings = settings_for(data)
             # Most files are answered from their text (no rule's words in it) for less than a
             # cache lookup costs, so those are not cached, nor sent to a worker. Where "async"
             # is written, the text step looks for many words: the cache is asked first.

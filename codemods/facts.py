@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
@@ -84,11 +85,20 @@ class ModuleFacts:
     def imported_modules(self) -> FrozenSet[str]:
         """Every module whose facts may answer for a name imported here (``a.b.c`` may be the
         module ``a.b.c`` or the name ``c`` of ``a.b``)."""
+        return _memo(self, "_imported_modules", self._find_imported_modules)
+
+    def _find_imported_modules(self) -> FrozenSet[str]:
         found: Set[str] = set(self.star_imports)
         for _, qualified in self.imports:
             found.add(qualified)
             found.add(qualified.rpartition(".")[0])
         return frozenset(name for name in found if name)
+
+    def digest(self) -> str:
+        """A short stand-in for every fact, for cache keys: a file's key holds the facts of
+        every module it may use, and spelling them all out, file after file, costs a run
+        more than reading them."""
+        return _memo(self, "_digest", lambda: hashlib.blake2b(repr(self).encode(), digest_size=16).hexdigest())
 
     def binds(self, name: str) -> bool:
         return name in self._kinds() or name in self._classes() or any(local == name for local, _ in self.imports)
@@ -126,6 +136,11 @@ class ProjectFacts:
     @classmethod
     def of(cls, modules: Dict[str, ModuleFacts], module: str = "", is_package: bool = False) -> "ProjectFacts":
         return cls(tuple(sorted(modules.items())), module, is_package)
+
+    def digest(self) -> str:
+        """What ``ModuleFacts.digest`` is for a module, for all of these facts."""
+        modules = ",".join(f"{name}={facts.digest()}" for name, facts in self.modules)
+        return f"{self.module}|{self.is_package}|{self.callers!r}|{modules}"
 
     def with_own(self, own: ModuleFacts) -> "ProjectFacts":
         """These facts and the file's own, under its module name."""

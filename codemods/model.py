@@ -86,6 +86,8 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, frozenset):
                 value = sorted(value)
+            elif name == "facts" and value is not None:
+                value = value.digest()
             parts.append(f"{name}={value!r}")
         return "|".join(parts)
 

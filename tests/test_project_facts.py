@@ -305,3 +305,37 @@ def test_cached_facts_are_the_facts(tmp_path: Path) -> None:
     cache = FactsCache(tmp_path, "fingerprint")
     cache.put(source.encode(), "pkg.leaf", False, facts)
     assert cache.get(source.encode(), "pkg.leaf", False) == facts
+
+
+def test_a_project_is_looked_over_once_per_run_not_once_per_file(tmp_path: Path, monkeypatch) -> None:
+    """Every module of a project importing every other: the files are found and the calls
+    between modules tallied once, however many files ask (it was once per file: a run over a
+    project of n modules did n² file lookups)."""
+    from asyncio_upgrade.cli import project_facts
+
+    count = 12
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'mesh'\n")
+    package = tmp_path / "mesh"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for index in range(count):
+        imports = "".join(f"from .m{other} import run{other}\n" for other in range(count) if other != index)
+        body = "import asyncio\n\n\n@asyncio.coroutine\ndef run{0}():\n    yield from asyncio.sleep(0)\n"
+        (package / f"m{index}.py").write_text(imports + body.format(index))
+    looked_up, tallied = [], []
+    monkeypatch.setattr(project_facts, "_file_of", _counting(project_facts._file_of, looked_up))
+    finder = ProjectFactsFinder()
+    monkeypatch.setattr(finder, "_index", _counting(finder._index, tallied))
+    for index in range(count):
+        facts = finder.for_file(package / f"m{index}.py")
+        assert facts is not None and len(facts.modules) == count - 1
+    assert len(looked_up) == len(set(looked_up)) <= 3 * count  # each module (or name in one) once
+    assert len(tallied) == 1
+
+
+def _counting(function, calls: list):
+    def counted(*args):
+        calls.append(args)
+        return function(*args)
+
+    return counted

@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from pathlib import Path
-from typing import List, Tuple
+from typing import Callable, List, Tuple
 
 import pytest
 
@@ -29,8 +29,8 @@ def sources(tmp_path: Path, count: int) -> List[Source]:
     return found
 
 
-def with_settings(given: List[Source]) -> List[Tuple[Source, Settings]]:
-    return [(source, Settings()) for source in given]
+def with_settings(given: List[Source]) -> List[Tuple[Source, Callable[[bytes], Settings]]]:
+    return [(source, lambda data: Settings()) for source in given]
 
 
 def test_outcomes_come_in_input_order_from_the_pool(tmp_path: Path) -> None:
