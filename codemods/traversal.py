@@ -15,6 +15,7 @@ projects.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from typing import Dict, FrozenSet, Iterable, Set, Tuple
@@ -126,13 +127,16 @@ def _concrete(annotation: object) -> Iterable[type]:
         yield from _subclasses(annotation)
 
 
-def _subclasses(base: type) -> Iterable[type]:
+@functools.lru_cache(maxsize=None)  # a few dozen bases (BaseExpression...), asked for by hundreds of fields
+def _subclasses(base: type) -> Tuple[type, ...]:
+    found = []
     stack = [base]
     while stack:
         cls = stack.pop()
         if not inspect.isabstract(cls):
-            yield cls
+            found.append(cls)
         stack.extend(cls.__subclasses__())
+    return tuple(found)
 
 
 # -- libcst's visitor protocol, without the rebuilding ------------------------------------
