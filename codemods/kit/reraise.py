@@ -1,5 +1,6 @@
-"""Except handlers and cancellation: what a clause catches, and the ways out of a handler body
-that do not re-raise what it caught."""
+"""Except handlers and cancellation: what a clause catches, the ways out of a handler body
+that do not re-raise what it caught, and whether a ``TimeoutError`` is caught where nothing
+can see how it is chained."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, Set
 
 import libcst as cst
 
+from ..lazy import matchers as m
 from .names import asyncio_names
 from .syntax import is_literal
 
@@ -208,3 +210,59 @@ def _is_pass(statement: cst.CSTNode) -> bool:
         and isinstance(statement.body[0], cst.Pass)
         and statement.trailing_whitespace.comment is None
     )
+
+
+# Exception types an `except` can name, by whether they catch the TimeoutError (3.11+: one class).
+_CATCH_TIMEOUT = frozenset({
+    *(f"builtins.{n}" for n in ("TimeoutError", "OSError", "EnvironmentError", "IOError", "Exception", "BaseException")),
+    "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError", "concurrent.futures.TimeoutError",
+})
+_MISS_TIMEOUT = frozenset({
+    *(f"builtins.{n}" for n in (
+        "ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "AttributeError",
+        "RuntimeError", "ConnectionError", "ConnectionResetError", "BrokenPipeError", "EOFError",
+        "KeyboardInterrupt", "StopIteration", "StopAsyncIteration", "NotImplementedError",
+    )),
+    "asyncio.CancelledError", "asyncio.exceptions.CancelledError", "asyncio.IncompleteReadError",
+    "asyncio.InvalidStateError", "asyncio.LimitOverrunError",
+})
+# What reads the exception being handled (its chain is what differs).
+_EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback"})
+
+
+def timeout_caught_blindly(ctx: FileContext, statement: cst.With) -> bool:
+    """Is the ``TimeoutError`` the block raises caught in this function, by a handler that
+    neither binds it, raises, nor reads the exception being handled? Only then can no one
+    see how it is chained."""
+    node: cst.CSTNode = statement
+    while True:
+        parent = ctx.parent(node)
+        if isinstance(parent, cst.Try) and node is parent.body:
+            return _first_catcher_is_blind(ctx, parent)
+        if not isinstance(parent, (cst.IndentedBlock, cst.If, cst.Else, cst.For, cst.While)):
+            return False  # a `with` or `finally` on the way sees the exception, or no `try`
+        node = parent
+
+def _first_catcher_is_blind(ctx: FileContext, statement: cst.Try) -> bool:
+    for handler in statement.handlers:
+        types = handler.type
+        names = [] if types is None else [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+        meanings = set().union(*(ctx.qualified_names(n) for n in names))
+        if types is not None and meanings and meanings <= _MISS_TIMEOUT:
+            continue
+        if types is not None and not (meanings and meanings & _CATCH_TIMEOUT):
+            return False  # a type we do not know: it may be the one that catches
+        return handler.name is None and not _reads_exception(ctx, handler.body)
+    return False
+
+def _reads_exception(ctx: FileContext, body: cst.CSTNode) -> bool:
+    if m.findall(body, m.Raise() | m.Arg(keyword=m.Name("exc_info"))):
+        return True
+    for call in m.findall(body, m.Call()):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "exception":
+            return True  # logger.exception(...)
+        meanings = ctx.qualified_names(func)
+        if any(q in _EXCEPTION_READERS or q.split(".")[0] in _EXCEPTION_READERS for q in meanings):
+            return True
+    return False

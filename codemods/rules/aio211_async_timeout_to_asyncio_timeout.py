@@ -5,6 +5,7 @@ from ..lazy import matchers as m
 
 from ..kit.findings import without_fix
 from ..kit.imports import drop_import_if_unused
+from ..kit.reraise import timeout_caught_blindly
 from ..kit.syntax import as_operand
 from ..kit.threads import is_within
 from ..model import Safety
@@ -14,24 +15,6 @@ FACTORIES = {"async_timeout.timeout": "asyncio.timeout", "async_timeout.timeout_
 # async_timeout's keyword for each factory, and asyncio's.
 KEYWORDS = {"async_timeout.timeout": ("delay", "delay"), "async_timeout.timeout_at": ("deadline", "when")}
 NATIVE = {"when", "reschedule"}  # asyncio.Timeout's own API (also on async_timeout 5): kept as is
-# Exception types an `except` can name, by whether they catch the TimeoutError (3.11+: one class).
-CATCH_TIMEOUT = frozenset({
-    *(f"builtins.{n}" for n in ("TimeoutError", "OSError", "EnvironmentError", "IOError", "Exception", "BaseException")),
-    "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError", "concurrent.futures.TimeoutError",
-})
-MISS_TIMEOUT = frozenset({
-    *(f"builtins.{n}" for n in (
-        "ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "AttributeError",
-        "RuntimeError", "ConnectionError", "ConnectionResetError", "BrokenPipeError", "EOFError",
-        "KeyboardInterrupt", "StopIteration", "StopAsyncIteration", "NotImplementedError",
-    )),
-    "asyncio.CancelledError", "asyncio.exceptions.CancelledError", "asyncio.IncompleteReadError",
-    "asyncio.InvalidStateError", "asyncio.LimitOverrunError",
-})
-# What reads the exception being handled (its chain is what differs).
-EXCEPTION_READERS = frozenset({"sys.exc_info", "sys.exception", "traceback"})
-
-
 class AsyncTimeoutPackage(Rule):
     """Use ``asyncio.timeout()`` / ``asyncio.timeout_at()`` instead of the ``async_timeout`` package.
 
@@ -122,7 +105,7 @@ class AsyncTimeoutPackage(Rule):
         drop_import_if_unused(self.ctx, fix, node.func)
         if unsafe:
             message += " (unsafe: `shift()` with no deadline raises `TypeError`, not `RuntimeError`)"
-        elif not self._handled_blindly(statement):
+        elif not timeout_caught_blindly(self.ctx, statement):
             message += (
                 " (unsafe: the `TimeoutError` now has the `CancelledError` as `__cause__`, not only"
                 " as `__context__`, which a traceback or a handler outside this `try` can show)"
@@ -132,43 +115,6 @@ class AsyncTimeoutPackage(Rule):
             message += " (unsafe: after the block, `reject()`/`update()` fail with another `RuntimeError`)"
             unsafe = True
         self.report(node, message, fix=fix, unsafe=unsafe)
-
-    def _handled_blindly(self, statement: cst.With) -> bool:
-        """Is the ``TimeoutError`` the block raises caught in this function, by a handler that
-        neither binds it, raises, nor reads the exception being handled? Only then can no one
-        see how it is chained."""
-        node: cst.CSTNode = statement
-        while True:
-            parent = self.ctx.parent(node)
-            if isinstance(parent, cst.Try) and node is parent.body:
-                return self._first_catcher_is_blind(parent)
-            if not isinstance(parent, (cst.IndentedBlock, cst.If, cst.Else, cst.For, cst.While)):
-                return False  # a `with` or `finally` on the way sees the exception, or no `try`
-            node = parent
-
-    def _first_catcher_is_blind(self, statement: cst.Try) -> bool:
-        for handler in statement.handlers:
-            types = handler.type
-            names = [] if types is None else [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
-            meanings = set().union(*(self.ctx.qualified_names(n) for n in names))
-            if types is not None and meanings and meanings <= MISS_TIMEOUT:
-                continue
-            if types is not None and not (meanings and meanings & CATCH_TIMEOUT):
-                return False  # a type we do not know: it may be the one that catches
-            return handler.name is None and not self._reads_exception(handler.body)
-        return False
-
-    def _reads_exception(self, body: cst.CSTNode) -> bool:
-        if m.findall(body, m.Raise() | m.Arg(keyword=m.Name("exc_info"))):
-            return True
-        for call in m.findall(body, m.Call()):
-            func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "exception":
-                return True  # logger.exception(...)
-            meanings = self.ctx.qualified_names(func)
-            if any(q in EXCEPTION_READERS or q.split(".")[0] in EXCEPTION_READERS for q in meanings):
-                return True
-        return False
 
     def _changes_state_after(self, statement: cst.With, target: cst.BaseExpression) -> bool:
         """Is ``cm.reject()``/``cm.update()`` called outside the block (where async-timeout
