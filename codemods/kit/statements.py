@@ -1,4 +1,5 @@
-"""Statements and blocks: the line an expression is the whole value of, a block's only statement."""
+"""Statements and blocks: the line an expression is the whole value of, a block's only statement,
+the statement of a block that holds a node."""
 
 from __future__ import annotations
 
@@ -60,3 +61,15 @@ def expression_line(ctx: FileContext, call: cst.BaseExpression) -> Optional[cst.
 def followed_by(line: cst.SimpleStatementLine, statement: cst.BaseStatement) -> cst.FlattenSentinel:
     """What replaces ``line`` to add ``statement`` right after it."""
     return cst.FlattenSentinel([line, statement])
+
+
+def statement_in(ctx: FileContext, block: cst.CSTNode, node: Optional[cst.CSTNode]) -> Optional[cst.BaseStatement]:
+    """The statement of ``block`` that holds ``node``, not across a def, class or lambda."""
+    while node is not None:
+        parent = ctx.parent(node)
+        if parent is block:
+            return node  # type: ignore[return-value]
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        node = parent
+    return None

@@ -165,3 +165,27 @@ def as_set_display(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         lbrace = cst.LeftCurlyBrace(value.lpar[0].whitespace_after)
         return cst.Set(value.elements, lbrace, cst.RightCurlyBrace(value.rpar[0].whitespace_before))
     return None
+
+
+def append_keyword_arg(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with ``keyword=value`` added after its last argument, laid out like the
+    arguments before it (one per line stays one per line)."""
+    new = cst.Arg(
+        value=value,
+        keyword=cst.Name(keyword),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+    if not call.args:
+        return call.with_changes(args=[new])
+    args = list(call.args)
+    last = args[-1]
+    if last.comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return call.with_changes(args=[*args, new])
+    before_last = args[-2].comma.whitespace_after if len(args) > 1 else call.whitespace_before_args
+    if isinstance(before_last, cst.ParenthesizedWhitespace):  # same indent, without its comment
+        before_last = before_last.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    elif isinstance(before_last, cst.SimpleWhitespace) and not before_last.value:
+        before_last = cst.SimpleWhitespace(" ")
+    args[-1] = last.with_changes(comma=cst.Comma(last.comma.whitespace_before, before_last))
+    return call.with_changes(args=[*args, new.with_changes(comma=last.comma)])

@@ -3,11 +3,11 @@ from typing import Any, List, Optional, Tuple, Union
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..context import FileContext
 from ..kit.findings import ReportsApiUses, without_fix
 from ..kit.imports import drop_import_if_unused
 from ..kit.names import asyncio_names
-from ..kit.syntax import count_comments, is_literal, keyword_arg, sole_positional_arg
+from ..kit.statements import statement_in
+from ..kit.syntax import append_keyword_arg, count_comments, is_literal, keyword_arg, sole_positional_arg
 from ..model import Safety
 from ..rule import Fix, Rule
 
@@ -196,39 +196,3 @@ class EventLoopPolicy(ReportsApiUses, Rule):
             ):
                 return False
         return True
-
-
-def append_keyword_arg(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
-    """``call`` with ``keyword=value`` added after its last argument, laid out like the
-    arguments before it (one per line stays one per line)."""
-    new = cst.Arg(
-        value=value,
-        keyword=cst.Name(keyword),
-        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-    )
-    if not call.args:
-        return call.with_changes(args=[new])
-    args = list(call.args)
-    last = args[-1]
-    if last.comma is cst.MaybeSentinel.DEFAULT:
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        return call.with_changes(args=[*args, new])
-    before_last = args[-2].comma.whitespace_after if len(args) > 1 else call.whitespace_before_args
-    if isinstance(before_last, cst.ParenthesizedWhitespace):  # same indent, without its comment
-        before_last = before_last.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
-    elif isinstance(before_last, cst.SimpleWhitespace) and not before_last.value:
-        before_last = cst.SimpleWhitespace(" ")
-    args[-1] = last.with_changes(comma=cst.Comma(last.comma.whitespace_before, before_last))
-    return call.with_changes(args=[*args, new.with_changes(comma=last.comma)])
-
-
-def statement_in(ctx: FileContext, block: cst.CSTNode, node: Optional[cst.CSTNode]) -> Optional[cst.BaseStatement]:
-    """The statement of ``block`` that holds ``node``, not across a def, class or lambda."""
-    while node is not None:
-        parent = ctx.parent(node)
-        if parent is block:
-            return node  # type: ignore[return-value]
-        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            return None
-        node = parent
-    return None
