@@ -1,5 +1,6 @@
 """Edits of a block's statements: where the blank lines and comments of removed or moved
-statements go, and whether a set of replacements keeps every comment."""
+statements go, whether a set of replacements keeps every comment, and the blocks a loop's runs
+become (``with asyncio.Runner() as runner:``, a ``try`` left without its loop's close)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,35 @@ def with_blank_lines_before(lines, blank: int) -> list:
     lines = list(lines)
     leading = next((i for i, line in enumerate(lines) if line.comment), len(lines))
     return [cst.EmptyLine()] * max(0, blank - leading) + lines
+
+
+def runner_block(runner: cst.BaseExpression, args: list, body: list, leading_lines) -> cst.With:
+    """``with <runner>(<args>) as runner:`` holding ``body`` (the statements that ran the loop)."""
+    return cst.With(
+        [cst.WithItem(cst.Call(runner, args), asname=cst.AsName(cst.Name("runner")))],
+        cst.IndentedBlock([body[0].with_changes(leading_lines=()), *body[1:]]),
+        leading_lines=leading_lines,
+    )
+
+
+def edits_inside_try(trial: cst.Try, inner: list, lines: dict, closing: list, final: list, after_try: bool) -> dict:
+    """The edits when the runs stand in ``trial``'s body (``inner``; ``lines``: its statements'
+    replacements): the ``closing`` lines leave the ``finally`` (``final``) or, when they follow
+    the ``try`` (``after_try``), the block; a ``try`` left with neither handlers nor
+    ``finally`` gives way to its body."""
+    edits: dict = {}
+    new_inner = [lines.get(s, s) for s in inner if not isinstance(lines.get(s), cst.RemovalSentinel)]
+    finalbody = trial.finalbody
+    if closing and not after_try:
+        moved: dict = {}
+        carry_leading_lines(moved, final, closing)
+        rest = [moved.get(s, s) for s in final if s not in closing]
+        finalbody = finalbody.with_changes(body=finalbody.body.with_changes(body=rest)) if rest else None
+    if finalbody is None and not trial.handlers:
+        new_inner[0] = new_inner[0].with_changes(leading_lines=[*trial.leading_lines, *new_inner[0].leading_lines])
+        edits[trial] = cst.FlattenSentinel(new_inner)
+    else:
+        edits[trial] = trial.with_changes(body=trial.body.with_changes(body=new_inner), finalbody=finalbody)
+    if after_try:
+        edits.update({line: cst.RemoveFromParent() for line in closing})
+    return edits

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.block_edits import carry_leading_lines, replacement_loses_comments
+from ..kit.block_edits import carry_leading_lines, edits_inside_try, replacement_loses_comments, runner_block
 from ..kit.forever import forever_layout
 from ..kit.forever_main import main_and_run
 from ..kit.loop_param import callee_edits, without_loop_args
@@ -258,37 +258,13 @@ class RunUntilCompleteToRun(Rule):
             lines.update({line: cst.RemoveFromParent() for line in closing})
         if runner:
             body = [rewritten(line) if line in calls else line for line in inner[first:last + 1]]
-            debug = uses.debug
-            keyword = [cst.Arg(debug, keyword=cst.Name("debug"), equal=_NO_SPACE)] if debug is not None else []
-            lines[inner[first]] = cst.With(
-                [cst.WithItem(cst.Call(fix.ref("asyncio.Runner"), keyword), asname=cst.AsName(cst.Name("runner")))],
-                cst.IndentedBlock([body[0].with_changes(leading_lines=()), *body[1:]]),
-                leading_lines=inner[first].leading_lines,
-            )
+            debug = [] if uses.debug is None else [cst.Arg(uses.debug, keyword=cst.Name("debug"), equal=_NO_SPACE)]
+            lines[inner[first]] = runner_block(fix.ref("asyncio.Runner"), debug, body, inner[first].leading_lines)
             lines.update({line: cst.RemoveFromParent() for line in inner[first + 1:last + 1]})
         else:
             lines[inner[first]] = rewritten(inner[first])
 
-        edits = {}
-        if trial is None:
-            edits.update(lines)
-        else:
-            new_inner = [lines.get(s, s) for s in inner if not isinstance(lines.get(s), cst.RemovalSentinel)]
-            finalbody = trial.finalbody
-            if closing and not after_try:
-                moved = {}
-                carry_leading_lines(moved, final, closing)
-                rest = [moved.get(s, s) for s in final if s not in closing]
-                finalbody = finalbody.with_changes(body=finalbody.body.with_changes(body=rest)) if rest else None
-            if finalbody is None and not trial.handlers:
-                new_inner[0] = new_inner[0].with_changes(
-                    leading_lines=[*trial.leading_lines, *new_inner[0].leading_lines])
-                edits[trial] = cst.FlattenSentinel(new_inner)
-            else:
-                body = trial.body.with_changes(body=new_inner)
-                edits[trial] = trial.with_changes(body=body, finalbody=finalbody)
-            if after_try:
-                edits.update({line: cst.RemoveFromParent() for line in closing})
+        edits = lines if trial is None else edits_inside_try(trial, inner, lines, closing, final, after_try)
         for line in [creation, *prefix]:
             edits[line] = cst.RemoveFromParent()
         edits.update(self._callee_edits(fix, uses.passed))
