@@ -176,7 +176,7 @@ def standard_library(args: argparse.Namespace) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source_files[index % len(source_files)], target)
         rss = peak_rss_mb([*TOOL, "check", "--isolated", "-q", "--no-cache", "-j", jobs, str(many)], work)
-        print(f"peak memory, check over {count} files: {rss:.0f} MB (parent process)")
+        print(f"peak memory, check over {count} files: {rss:.0f} MB (the largest process: GNU time reports the largest of the tool and its workers)")
     shutil.rmtree(work, ignore_errors=True)
 
 
