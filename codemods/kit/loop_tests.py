@@ -214,3 +214,22 @@ def mentions(method: cst.FunctionDef, names: set) -> int:
 
     method.body.visit(Counter())
     return count
+
+
+def one_round(ctx: FileContext, call: cst.CSTNode, loop: cst.BaseExpression) -> Optional[tuple]:
+    """(the ``loop.stop()`` line, the ``loop.run_forever()`` line right after it) when ``call`` is
+    either: the pair that runs the loop one more round; else None."""
+    line = whole_line(ctx, call)
+    block = ctx.parent(line) if line is not None else None
+    if not isinstance(block, cst.IndentedBlock) or not isinstance(call, cst.Call) or call.args:
+        return None
+    index = next(i for i, stmt in enumerate(block.body) if stmt is line)
+    first = index - (call.func.attr.value == "run_forever")
+    pair = block.body[first:first + 2] if first >= 0 else []
+    expected = [cst.Call(cst.Attribute(loop, cst.Name(name))) for name in ("stop", "run_forever")]
+    if len(pair) == 2 and all(
+        isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)
+        and stmt.body[0].value.deep_equals(want) for stmt, want in zip(pair, expected)
+    ):
+        return pair[0], pair[1]
+    return None

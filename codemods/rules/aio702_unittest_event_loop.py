@@ -4,8 +4,8 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.loop_tests import (
-    SET_LOOP, MethodEdits, awaited, check_conversions, in_comprehension, replace_methods, rewritten_method,
-    set_loop_lines, whole_line,
+    SET_LOOP, MethodEdits, awaited, check_conversions, in_comprehension, one_round, replace_methods,
+    rewritten_method, set_loop_lines, whole_line,
 )
 from ..kit.names import asyncio_names, is_call_to
 from ..kit.testcases import ASYNC_HOOKS, methods, self_attributes, stdlib_ref, subclasses_in_module
@@ -15,6 +15,8 @@ from ..rule import Rule
 
 TEST_CASE = frozenset({"unittest.TestCase", "unittest.case.TestCase"})
 NEW_LOOP = asyncio_names("new_event_loop")
+# What a running loop does otherwise, or must not be asked to do.
+RUNS_LOOP = frozenset({"run_until_complete", "run_forever", "stop", "close", "is_running"})
 MESSAGE = "test case drives an event loop by hand: use `unittest.IsolatedAsyncioTestCase`"
 
 
@@ -31,6 +33,13 @@ class UnittestEventLoop(Rule):
     (these become ``asyncSetUp`` and ``asyncTearDown``), and swaps the base class. Subclasses in
     the same module that use the loop are migrated with it.
     Example: `fixtures/aio702_unittest_event_loop/basic`.
+    Where the loop is also used otherwise (handed to the code under test, ``call_soon``,
+    ``create_future``, ``set_default_executor``...), ``self.loop`` stays: ``setUp`` becomes
+    ``asyncSetUp`` and binds it to ``asyncio.get_running_loop()``, the test case's own loop.
+    Example: `fixtures/aio702_unittest_event_loop/setup_configures_loop`.
+    ``self.loop.stop()`` followed by ``self.loop.run_forever()`` (one more round of the loop)
+    becomes ``await asyncio.sleep(0)``.
+    Example: `fixtures/aio702_unittest_event_loop/one_more_round_in_teardown`.
 
     ## Fix safety
     Unsafe. The test's loop is now the current loop (``set_event_loop(None)`` is gone) and runs
@@ -44,13 +53,30 @@ class UnittestEventLoop(Rule):
     test no loop is current: a later test that still calls ``asyncio.get_event_loop()`` outside a
     coroutine gets ``RuntimeError: There is no current event loop`` on 3.8 to 3.13, where it got
     the default loop (or the closed loop of a ``setUp`` that set it), so migrate a suite whole.
+    ``await x`` starts ``x`` at once, where ``run_until_complete`` wrapped it in a task that
+    started after the callbacks already scheduled: a callback a test scheduled and then ran
+    the loop for now runs after the coroutine's first step
+    (`fixtures/aio702_unittest_event_loop/starts_before_scheduled_callbacks`, which passed and
+    now fails). Where ``self.loop`` stays, the code it is handed gets a loop that is running
+    during an ``async def`` test (its ``is_running()`` is true; its ``run_until_complete`` and
+    ``run_forever`` raise ``RuntimeError``) and in debug mode; the set-up runs inside the loop
+    (after any sync ``setUp`` of a subclass); callbacks and tasks a test scheduled and never ran
+    now run, or are cancelled, as the test ends. A test that stays a plain ``def`` sees the
+    loop not running, as before. ``await asyncio.sleep(0)`` in place of ``stop()`` and
+    ``run_forever()`` runs the callbacks already scheduled before the test goes on, as that
+    round did, but I/O callbacks of that round may run after it.
     Proven by
-    `fixtures/aio702_unittest_event_loop/runs_the_same`, run on 3.7 before and 3.9 to 3.13 after.
+    `fixtures/aio702_unittest_event_loop/runs_the_same` and
+    `fixtures/aio702_unittest_event_loop/runs_the_same_loop_kept`, run on 3.7 before and 3.9 to
+    3.13 after.
 
     ## Limitations
-    Reported without a fix, with the reason: a loop used for anything else (``call_soon``,
-    passed to a constructor, used in a nested function or a comprehension), ``run_until_complete``
-    in a helper method (its callers would have to await it), set-up split over several classes,
+    Reported without a fix, with the reason: a loop a running loop cannot stand in for
+    (``run_forever`` and ``stop`` but for the pair above, ``is_running``, ``close`` but as a
+    statement of its own, any of them or ``run_until_complete`` in a nested function or a
+    comprehension),
+    ``self.loop`` assigned again, ``run_until_complete`` or the pair in a helper method (its
+    callers would have to await it), set-up split over several classes,
     a test decorated with something that may not take a coroutine function, an ``async def``
     test (unittest never ran it), and a dropped line holding a comment. Subclasses in other
     modules are not seen: they keep using ``self.loop``. Only loops from ``new_event_loop()``
@@ -74,7 +100,7 @@ class UnittestEventLoop(Rule):
         fix = self.fix(node)
         family = subclasses_in_module(self.ctx.module, node)
         try:
-            edits = self._plan(family, attr, creation)
+            edits = self._plan(family, attr, creation, fix)
             base = stdlib_ref(self.ctx, fix, "unittest", "IsolatedAsyncioTestCase", isinstance(bases[0], cst.Name))
             if base is None:
                 raise NoFix("`IsolatedAsyncioTestCase` is taken here")
@@ -84,41 +110,67 @@ class UnittestEventLoop(Rule):
             return
         self.report(bases[0], MESSAGE, fix=fix.replace(bases[0], base))
 
-    def _plan(self, family: List[cst.ClassDef], attr: str, creation) -> Dict[cst.FunctionDef, MethodEdits]:
+    def _plan(self, family: List[cst.ClassDef], attr: str, creation, fix) -> Dict[cst.FunctionDef, MethodEdits]:
         edits: Dict[cst.FunctionDef, MethodEdits] = {}
+        kept = False
         for cls in family:
             for method in methods(cls):
                 if method.name.value in ASYNC_HOOKS:
                     edits.setdefault(method, MethodEdits()).drop.extend(set_loop_lines(self.ctx, method))
             for attribute, method in self_attributes(cls, attr):
-                if method is None:
-                    raise NoFix("the loop is used in a nested function")
-                self._use(attribute, method, edits.setdefault(method, MethodEdits()), creation)
+                kept |= self._use(attribute, method, edits.setdefault(method, MethodEdits()), creation, fix)
+        if kept:  # the loop stays an attribute: the test case's own loop, bound as the set-up starts running
+            setup = edits[self.ctx.parent(self.ctx.parent(creation))]
+            setup.drop.remove(creation)
+            assign = creation.body[0]
+            setup.lines[creation] = creation.with_changes(
+                body=[assign.with_changes(value=cst.Call(fix.ref("asyncio.get_running_loop")))])
+        edits.pop(None, None)
         check_conversions(self.ctx, family, edits)
-        return {method: changes for method, changes in edits.items() if changes.drop or changes.awaits}
+        return {method: changes for method, changes in edits.items() if changes.drop or changes.awaits or changes.lines}
 
-    def _use(self, attribute: cst.Attribute, method: cst.FunctionDef, changes: MethodEdits, creation) -> None:
+    def _use(self, attribute: cst.Attribute, method, changes: MethodEdits, creation, fix) -> bool:
+        """Plan what becomes of one use of the loop; True when it keeps the loop an attribute."""
         parent = self.ctx.parent(attribute)
         line = self.ctx.parent(self.ctx.parent(parent)) if isinstance(parent, cst.AssignTarget) else None
         call = self.ctx.parent(parent)
+        use = parent.attr.value if isinstance(parent, cst.Attribute) and parent.value is attribute else None
         if line is creation:
             changes.drop.append(line)
+        elif method is None:
+            if use in RUNS_LOOP or isinstance(parent, (cst.AssignTarget, cst.AugAssign)):
+                raise NoFix(f"the loop is {'assigned' if use is None else f'used for `{use}`'} in a nested function")
+            return True
         elif isinstance(parent, cst.Arg) and is_call_to(self.ctx, call, SET_LOOP) and whole_line(self.ctx, call):
             changes.drop.append(whole_line(self.ctx, call))
-        elif isinstance(parent, cst.Attribute) and parent.attr.value == "close" and isinstance(call, cst.Call) \
-                and not call.args and whole_line(self.ctx, call):
+        elif use == "close" and isinstance(call, cst.Call) and not call.args and whole_line(self.ctx, call):
             changes.drop.append(whole_line(self.ctx, call))
-        elif isinstance(parent, cst.Attribute) and parent.attr.value == "close" and _cleanup_line(self.ctx, call):
+        elif use == "close" and _cleanup_line(self.ctx, call):
             changes.drop.append(_cleanup_line(self.ctx, call))
-        elif isinstance(parent, cst.Attribute) and parent.attr.value == "run_until_complete" and isinstance(call, cst.Call):
-            if not (method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS):
-                raise NoFix(f"`run_until_complete` in the helper `{method.name.value}`: its callers would have to await it")
-            if in_comprehension(self.ctx, call, method):
-                raise NoFix("`run_until_complete` in a comprehension")
+        elif use == "run_until_complete" and isinstance(call, cst.Call):
+            _check_runs_here(self.ctx, method, call)
             changes.awaits[call] = awaited(self.ctx, call)
+        elif use in ("stop", "run_forever") and one_round(self.ctx, call, attribute):
+            stop, forever = one_round(self.ctx, call, attribute)
+            _check_runs_here(self.ctx, method, call)
+            if use == "stop":  # `loop.stop(); loop.run_forever()` runs the loop one more round
+                changes.lines[stop] = fix.parse_statement("await {sleep}(0)\n", sleep=fix.ref("asyncio.sleep")) \
+                    .with_changes(leading_lines=stop.leading_lines)
+                changes.drop.append(forever)
+        elif use in RUNS_LOOP:
+            raise NoFix(f"the loop is also used for `{use}`")
+        elif isinstance(parent, (cst.AssignTarget, cst.AugAssign)):
+            raise NoFix("`self.loop` is assigned again")
         else:
-            use = parent.attr.value if isinstance(parent, cst.Attribute) else None
-            raise NoFix(f"the loop is also used for `{use}`" if use else "the loop is passed on or stored")
+            return True
+        return False
+
+
+def _check_runs_here(ctx, method: cst.FunctionDef, call: cst.Call) -> None:
+    if not (method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS):
+        raise NoFix(f"`{call.func.attr.value}` in the helper `{method.name.value}`: its callers would have to await it")
+    if in_comprehension(ctx, call, method):
+        raise NoFix(f"`{call.func.attr.value}` in a comprehension")
 
 
 def _creations(ctx, setup: cst.FunctionDef):
