@@ -12,7 +12,7 @@ import libcst as cst
 from ..loops import NoFix
 from .names import asyncio_names, is_call_to
 from .syntax import as_operand, count_comments, sole_positional_arg
-from .testcases import ASYNC_HOOKS, NestingVisitor, methods
+from .testcases import ASYNC_HOOKS, NestingVisitor, methods, receiver
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -233,3 +233,42 @@ def one_round(ctx: FileContext, call: cst.CSTNode, loop: cst.BaseExpression) -> 
     ):
         return pair[0], pair[1]
     return None
+
+
+def bind_running_loop(fix: "Fix", cls: cst.ClassDef, attr: str) -> bool:
+    """Have ``fix`` bind ``self.<attr>`` to the running loop as the class's ``asyncSetUp`` starts:
+    the first line of its coroutine ``setUp`` (which the fix renames), else a new ``asyncSetUp``
+    after its sync ``setUp`` or before its first method. False when the class has no method."""
+    funcs = list(methods(cls))
+    setup = next((f for f in funcs if f.name.value == "setUp"), None)
+    if setup is not None and setup.asynchronous is not None:
+        first = next((s for s in setup.body.body if not is_docstring(s)), None)
+    else:
+        first = setup or next(iter(funcs), None)
+    if first is None:
+        return False
+    name = receiver(setup) if setup is not None and setup.asynchronous is not None else "self"
+    binding = fix.parse_statement(f"{name}.{attr} = {{get}}()\n", get=fix.ref("asyncio.get_running_loop"))
+    current = fix.edits.pop(first, None) or folded(fix, first)
+    if first is not setup and first in funcs:  # a new asyncSetUp before the first method
+        blank = [cst.EmptyLine(indent=False)]
+        method = _async_setup(binding).with_changes(leading_lines=[l for l in current.leading_lines if l.comment is None])
+        kept = current.leading_lines if current.leading_lines and current.leading_lines[0].comment is None else \
+            [*blank, *current.leading_lines]
+        new = [method, current.with_changes(leading_lines=kept)]
+    elif first is setup:  # after the sync setUp
+        new = [current, _async_setup(binding).with_changes(leading_lines=[cst.EmptyLine(indent=False)])]
+    else:
+        new = [binding.with_changes(leading_lines=current.leading_lines), current.with_changes(leading_lines=())]
+    fix.replace(first, cst.FlattenSentinel(new))
+    return True
+
+
+def _async_setup(line: cst.BaseStatement) -> cst.FunctionDef:
+    return cst.FunctionDef(cst.Name("asyncSetUp"), cst.Parameters([cst.Param(cst.Name("self"))]),
+                           cst.IndentedBlock([line]), asynchronous=cst.Asynchronous())
+
+
+def is_docstring(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
