@@ -24,6 +24,7 @@ COROUTINE_SAFE_DECORATORS = frozenset({
     "unittest.skip", "unittest.skipIf", "unittest.skipUnless", "unittest.expectedFailure",
     "unittest.mock.patch", "unittest.mock.patch.object", "unittest.mock.patch.dict", "unittest.mock.patch.multiple",
     "mock.patch", "mock.patch.object", "mock.patch.dict", "mock.patch.multiple",
+    "pytest.mark.skip", "pytest.mark.skipif", "pytest.mark.xfail", "pytest.mark.filterwarnings",
 })
 
 
@@ -42,10 +43,16 @@ def awaited(ctx: FileContext, run: cst.Call) -> cst.BaseExpression:
     arg = sole_positional_arg(run)
     if arg is None:
         raise NoFix("`run_until_complete` takes one argument")
-    new = cst.Await(as_operand(arg))
-    parent = ctx.parent(run)
-    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is run or \
-            isinstance(parent, cst.Call) and parent.func is run:
+    return awaited_in_place(ctx, run, arg)
+
+
+def awaited_in_place(ctx: FileContext, old: cst.BaseExpression, operand: cst.BaseExpression) -> cst.Await:
+    """``await <operand>`` to stand where ``old`` is, parenthesised where it is the target of an
+    attribute, subscript or call."""
+    new = cst.Await(as_operand(operand))
+    parent = ctx.parent(old)
+    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is old or \
+            isinstance(parent, cst.Call) and parent.func is old:
         new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return new
 
@@ -184,6 +191,8 @@ def awaited_in_assert_raises(ctx: FileContext, call: cst.Call, runs) -> Optional
     manager = call.with_changes(args=[*call.args[:-3], call.args[-3].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
     if count == 4:
         manager = call.with_changes(args=[call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    if isinstance(manager.whitespace_before_args, cst.ParenthesizedWhitespace):  # what is left fits on the line
+        manager = manager.with_changes(whitespace_before_args=cst.SimpleWhitespace(""))
     body = cst.SimpleStatementLine([cst.Expr(cst.Await(as_operand(call.args[-1].value)))])
     return cst.With([cst.WithItem(manager)], cst.IndentedBlock([body]), leading_lines=line.leading_lines)
 

@@ -4,8 +4,8 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.loop_tests import (
-    SET_LOOP, MethodEdits, awaited, check_conversions, in_comprehension, one_round, replace_methods,
-    rewritten_method, set_loop_lines, whole_line,
+    SET_LOOP, MethodEdits, awaited, awaited_in_assert_raises, awaited_in_place, check_conversions,
+    in_comprehension, one_round, replace_methods, rewritten_method, set_loop_lines, whole_line,
 )
 from ..kit.names import asyncio_names, is_call_to
 from ..kit.testcases import ASYNC_HOOKS, methods, self_attributes, stdlib_ref, subclasses_in_module
@@ -40,6 +40,10 @@ class UnittestEventLoop(Rule):
     ``self.loop.stop()`` followed by ``self.loop.run_forever()`` (one more round of the loop)
     becomes ``await asyncio.sleep(0)``.
     Example: `fixtures/aio702_unittest_event_loop/one_more_round_in_teardown`.
+    A helper method that runs the loop becomes ``async def`` and its calls in tests and hooks
+    are awaited (`fixtures/aio702_unittest_event_loop/helper_method_awaited`);
+    ``self.assertRaises(E, self.loop.run_until_complete, x)`` becomes ``with
+    self.assertRaises(E): await x``.
 
     ## Fix safety
     Unsafe. The test's loop is now the current loop (``set_event_loop(None)`` is gone) and runs
@@ -64,7 +68,10 @@ class UnittestEventLoop(Rule):
     now run, or are cancelled, as the test ends. A test that stays a plain ``def`` sees the
     loop not running, as before. ``await asyncio.sleep(0)`` in place of ``stop()`` and
     ``run_forever()`` runs the callbacks already scheduled before the test goes on, as that
-    round did, but I/O callbacks of that round may run after it.
+    round did, but I/O callbacks of that round may run after it. A caller of a helper made
+    ``async def`` in another module (a subclass) now gets a coroutine. In ``with
+    self.assertRaises(E): await x``, ``x`` is evaluated inside the block: an ``E`` raised while
+    making the coroutine, which failed the test, is now caught.
     Proven by
     `fixtures/aio702_unittest_event_loop/runs_the_same` and
     `fixtures/aio702_unittest_event_loop/runs_the_same_loop_kept`, run on 3.7 before and 3.9 to
@@ -75,8 +82,9 @@ class UnittestEventLoop(Rule):
     (``run_forever`` and ``stop`` but for the pair above, ``is_running``, ``close`` but as a
     statement of its own, any of them or ``run_until_complete`` in a nested function or a
     comprehension),
-    ``self.loop`` assigned again, ``run_until_complete`` or the pair in a helper method (its
-    callers would have to await it), set-up split over several classes,
+    ``self.loop`` assigned again, a helper method that runs the loop and is used other than by
+    a direct call in a test or hook (passed on, called in a nested function or by another
+    helper), set-up split over several classes,
     a test decorated with something that may not take a coroutine function, an ``async def``
     test (unittest never ran it), and a dropped line holding a comment. Subclasses in other
     modules are not seen: they keep using ``self.loop``. Only loops from ``new_event_loop()``
@@ -119,6 +127,9 @@ class UnittestEventLoop(Rule):
                     edits.setdefault(method, MethodEdits()).drop.extend(set_loop_lines(self.ctx, method))
             for attribute, method in self_attributes(cls, attr):
                 kept |= self._use(attribute, method, edits.setdefault(method, MethodEdits()), creation, fix)
+        for helper in [method for method, changes in edits.items() if method and not runs_tests(method) and (
+                changes.awaits or changes.lines)]:
+            self._await_calls_of(helper, family, edits)
         if kept:  # the loop stays an attribute: the test case's own loop, bound as the set-up starts running
             setup = edits[self.ctx.parent(self.ctx.parent(creation))]
             setup.drop.remove(creation)
@@ -150,6 +161,10 @@ class UnittestEventLoop(Rule):
         elif use == "run_until_complete" and isinstance(call, cst.Call):
             _check_runs_here(self.ctx, method, call)
             changes.awaits[call] = awaited(self.ctx, call)
+        elif use == "run_until_complete" and isinstance(call, cst.Arg) and _in_assert_raises(self.ctx, call, parent):
+            checking = self.ctx.parent(call)
+            _check_runs_here(self.ctx, method, checking)
+            changes.lines[whole_line(self.ctx, checking)] = _in_assert_raises(self.ctx, call, parent)
         elif use in ("stop", "run_forever") and one_round(self.ctx, call, attribute):
             stop, forever = one_round(self.ctx, call, attribute)
             _check_runs_here(self.ctx, method, call)
@@ -165,12 +180,31 @@ class UnittestEventLoop(Rule):
             return True
         return False
 
+    def _await_calls_of(self, helper: cst.FunctionDef, family: List[cst.ClassDef], edits) -> None:
+        """A helper method that runs the loop becomes a coroutine: each call of it, in a test or
+        a hook of the family, is awaited."""
+        for cls in family:
+            for attribute, caller in self_attributes(cls, helper.name.value):
+                call = self.ctx.parent(attribute)
+                if caller is None or not runs_tests(caller) or not (isinstance(call, cst.Call) and call.func is attribute) \
+                        or in_comprehension(self.ctx, call, caller):
+                    raise NoFix(f"the helper `{helper.name.value}` runs the loop: its callers would have to await it")
+                edits.setdefault(caller, MethodEdits()).awaits[call] = awaited_in_place(self.ctx, call, call)
+
+
+def runs_tests(method: cst.FunctionDef) -> bool:
+    """A test or a set-up or tear-down hook: what IsolatedAsyncioTestCase awaits."""
+    return method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS
+
 
 def _check_runs_here(ctx, method: cst.FunctionDef, call: cst.Call) -> None:
-    if not (method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS):
-        raise NoFix(f"`{call.func.attr.value}` in the helper `{method.name.value}`: its callers would have to await it")
     if in_comprehension(ctx, call, method):
         raise NoFix(f"`{call.func.attr.value}` in a comprehension")
+
+
+def _in_assert_raises(ctx, arg: cst.Arg, run: cst.Attribute):
+    """``with self.assertRaises(E): await x`` for ``self.assertRaises(E, self.loop.run_until_complete, x)``."""
+    return awaited_in_assert_raises(ctx, ctx.parent(arg), lambda func: func is run)
 
 
 def _creations(ctx, setup: cst.FunctionDef):
