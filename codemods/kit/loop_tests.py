@@ -35,6 +35,7 @@ class MethodEdits:
     drop: List[cst.SimpleStatementLine] = field(default_factory=list)
     awaits: Dict[cst.Call, cst.BaseExpression] = field(default_factory=dict)
     lines: Dict[cst.SimpleStatementLine, cst.BaseStatement] = field(default_factory=dict)  # rewritten whole
+    runners: List[cst.Call] = field(default_factory=list)  # calls that run the loop they are handed
 
 
 def awaited(ctx: FileContext, run: cst.Call) -> cst.BaseExpression:

@@ -17,6 +17,9 @@ TEST_CASE = frozenset({"unittest.TestCase", "unittest.case.TestCase"})
 NEW_LOOP = asyncio_names("new_event_loop")
 # What a running loop does otherwise, or must not be asked to do.
 RUNS_LOOP = frozenset({"run_until_complete", "run_forever", "stop", "close", "is_running"})
+# Test helpers that run the loop they are handed: a running loop makes them raise RuntimeError.
+LOOP_RUNNERS = frozenset({"asyncio.test_utils.run_briefly", "aiohttp.test_utils.run_briefly",
+                          "aiohttp.test_utils.teardown_test_loop"})
 MESSAGE = "test case drives an event loop by hand: use `unittest.IsolatedAsyncioTestCase`"
 
 
@@ -84,7 +87,10 @@ class UnittestEventLoop(Rule):
     comprehension),
     ``self.loop`` assigned again, a helper method that runs the loop and is used other than by
     a direct call in a test or hook (passed on, called in a nested function or by another
-    helper), set-up split over several classes,
+    helper), a test or hook that becomes a coroutine and hands the loop to a helper known to run
+    it (``run_briefly`` of ``asyncio.test_utils`` or ``aiohttp.test_utils``: a plain test that does
+    is left a plain test, `fixtures/aio702_unittest_event_loop/runner_in_sync_test`), set-up split
+    over several classes,
     a test decorated with something that may not take a coroutine function, an ``async def``
     test (unittest never ran it), and a dropped line holding a comment. Subclasses in other
     modules are not seen: they keep using ``self.loop``. Only loops from ``new_event_loop()``
@@ -137,6 +143,11 @@ class UnittestEventLoop(Rule):
             setup.lines[creation] = creation.with_changes(
                 body=[assign.with_changes(value=cst.Call(fix.ref("asyncio.get_running_loop")))])
         edits.pop(None, None)
+        for method, changes in edits.items():
+            runner = next((c for c in changes.runners if changes.awaits or changes.lines), None)
+            if runner is not None:
+                name = cst.helpers.get_full_name_for_node(runner.func) or "a function"
+                raise NoFix(f"`{method.name.value}` hands the loop to `{name}`, which runs it")
         check_conversions(self.ctx, family, edits)
         return {method: changes for method, changes in edits.items() if changes.drop or changes.awaits or changes.lines}
 
@@ -177,6 +188,8 @@ class UnittestEventLoop(Rule):
         elif isinstance(parent, (cst.AssignTarget, cst.AugAssign)):
             raise NoFix("`self.loop` is assigned again")
         else:
+            if isinstance(parent, cst.Arg) and is_call_to(self.ctx, call, LOOP_RUNNERS):
+                changes.runners.append(call)
             return True
         return False
 
