@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional, Set
@@ -282,3 +283,22 @@ def _async_setup(line: cst.BaseStatement) -> cst.FunctionDef:
 def is_docstring(stmt: cst.CSTNode) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
         and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+@functools.lru_cache(maxsize=8)
+def loop_running_functions(module: cst.Module) -> frozenset:
+    """Names of the module-level functions that run a loop they are handed: one of their
+    parameters is called ``.run_until_complete(...)`` or ``.run_forever()`` in their body."""
+    found = set()
+    for func in (stmt for stmt in module.body if isinstance(stmt, cst.FunctionDef)):
+        params = {p.name.value for p in (*func.params.params, *func.params.kwonly_params, *func.params.posonly_params)}
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                callee = node.func
+                if isinstance(callee, cst.Attribute) and callee.attr.value in ("run_until_complete", "run_forever") \
+                        and isinstance(callee.value, cst.Name) and callee.value.value in params:
+                    found.add(func.name.value)
+
+        func.body.visit(Finder())
+    return frozenset(found)

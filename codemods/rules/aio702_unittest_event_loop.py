@@ -5,7 +5,8 @@ import libcst as cst
 from ..kit.findings import without_fix
 from ..kit.loop_tests import (
     SET_LOOP, MethodEdits, awaited, awaited_in_assert_raises, awaited_in_place, check_conversions,
-    in_comprehension, one_round, replace_methods, rewritten_method, set_loop_lines, whole_line,
+    in_comprehension, loop_running_functions, one_round, replace_methods, rewritten_method, set_loop_lines,
+    whole_line,
 )
 from ..kit.names import asyncio_names, is_call_to
 from ..kit.testcases import ASYNC_HOOKS, methods, self_attributes, stdlib_ref, subclasses_in_module
@@ -88,9 +89,10 @@ class UnittestEventLoop(Rule):
     ``self.loop`` assigned again, a helper method that runs the loop and is used other than by
     a direct call in a test or hook (passed on, called in a nested function or by another
     helper), a test or hook that becomes a coroutine and hands the loop to a helper known to run
-    it (``run_briefly`` of ``asyncio.test_utils`` or ``aiohttp.test_utils``: a plain test that does
-    is left a plain test, `fixtures/aio702_unittest_event_loop/runner_in_sync_test`), set-up split
-    over several classes,
+    it (``run_briefly`` of ``asyncio.test_utils`` or ``aiohttp.test_utils``, or a function of the
+    module that calls ``run_until_complete`` or ``run_forever`` on a parameter; a plain test that
+    does is left a plain test, `fixtures/aio702_unittest_event_loop/runner_in_sync_test`), set-up
+    split over several classes,
     a test decorated with something that may not take a coroutine function, an ``async def``
     test (unittest never ran it), and a dropped line holding a comment. Subclasses in other
     modules are not seen: they keep using ``self.loop``. Only loops from ``new_event_loop()``
@@ -188,10 +190,19 @@ class UnittestEventLoop(Rule):
         elif isinstance(parent, (cst.AssignTarget, cst.AugAssign)):
             raise NoFix("`self.loop` is assigned again")
         else:
-            if isinstance(parent, cst.Arg) and is_call_to(self.ctx, call, LOOP_RUNNERS):
-                changes.runners.append(call)
+            if isinstance(parent, cst.Arg) and self._runs_loop(self.ctx.parent(parent)):
+                changes.runners.append(self.ctx.parent(parent))
             return True
         return False
+
+    def _runs_loop(self, call: cst.CSTNode) -> bool:
+        """A call of a function known to run the loop it is handed, or one of this module that does."""
+        if not isinstance(call, cst.Call):
+            return False
+        func = call.func
+        local = isinstance(func, cst.Name) and func.value in loop_running_functions(self.ctx.module) \
+            and self.ctx.qualified_names(func) == {func.value}
+        return local or is_call_to(self.ctx, call, LOOP_RUNNERS)
 
     def _await_calls_of(self, helper: cst.FunctionDef, family: List[cst.ClassDef], edits) -> None:
         """A helper method that runs the loop becomes a coroutine: each call of it, in a test or
