@@ -172,15 +172,15 @@ class UnittestEventLoop(Rule):
         elif use == "close" and _cleanup_line(self.ctx, call):
             changes.drop.append(_cleanup_line(self.ctx, call))
         elif use == "run_until_complete" and isinstance(call, cst.Call):
-            _check_runs_here(self.ctx, method, call)
+            _not_in_comprehension(self.ctx, method, call)
             changes.awaits[call] = awaited(self.ctx, call)
         elif use == "run_until_complete" and isinstance(call, cst.Arg) and _in_assert_raises(self.ctx, call, parent):
             checking = self.ctx.parent(call)
-            _check_runs_here(self.ctx, method, checking)
+            _not_in_comprehension(self.ctx, method, checking)
             changes.lines[whole_line(self.ctx, checking)] = _in_assert_raises(self.ctx, call, parent)
         elif use in ("stop", "run_forever") and one_round(self.ctx, call, attribute):
             stop, forever = one_round(self.ctx, call, attribute)
-            _check_runs_here(self.ctx, method, call)
+            _not_in_comprehension(self.ctx, method, call)
             if use == "stop":  # `loop.stop(); loop.run_forever()` runs the loop one more round
                 changes.lines[stop] = fix.parse_statement("await {sleep}(0)\n", sleep=fix.ref("asyncio.sleep")) \
                     .with_changes(leading_lines=stop.leading_lines)
@@ -221,7 +221,7 @@ def runs_tests(method: cst.FunctionDef) -> bool:
     return method.name.value.startswith("test") or method.name.value in ASYNC_HOOKS
 
 
-def _check_runs_here(ctx, method: cst.FunctionDef, call: cst.Call) -> None:
+def _not_in_comprehension(ctx, method: cst.FunctionDef, call: cst.Call) -> None:
     if in_comprehension(ctx, call, method):
         raise NoFix(f"`{call.func.attr.value}` in a comprehension")
 
