@@ -5,6 +5,7 @@ import libcst as cst
 from ..kit.findings import without_fix
 from ..kit.imports import import_binding
 from ..kit.loop_tests import bind_running_loop, replace_methods
+from ..kit.names import asyncio_names
 from ..kit.syntax import count_comments, loses_comments
 from ..kit.testcases import (
     ASYNC_HOOKS, assigned_in_class, is_generator, methods, self_attributes, stdlib_ref, subclasses_in_module,
@@ -30,6 +31,7 @@ TEST_CASES = frozenset(f"{m}.TestCase" for m in MODULES)
 FAIL_ON = frozenset({"asynctest.fail_on", "asynctest._fail_on.fail_on"})
 LENIENT = frozenset({"asynctest.lenient", "asynctest._fail_on.lenient"})
 LOOP_OPTIONS = {"use_default_loop", "forbid_get_event_loop"}
+COROUTINE = asyncio_names("coroutine")
 MESSAGE = "asynctest is unmaintained and fails to import on Python 3.11: use `unittest`"
 
 
@@ -135,7 +137,9 @@ class AsynctestToUnittest(Rule):
             return "the class already has `asyncSetUp` or `asyncTearDown`"
         for func in methods(node):
             if func.asynchronous is None and (func.decorators and func.name.value in ASYNC_HOOKS or is_generator(func)):
-                return f"`{func.name.value}` is a generator-based coroutine: make it `async def` first (AIO402)"
+                if any(self.ctx.resolves_to(d.decorator, COROUTINE) for d in func.decorators):
+                    return f"`{func.name.value}` is a generator-based coroutine: make it `async def` first (AIO402)"
+                return f"`{func.name.value}` is a generator asynctest runs as a coroutine: make it `async def` by hand"
         for attribute, method in self_attributes(node, "loop"):
             if method is not None and method.name.value == "setUp" and method.asynchronous is None:
                 return "`self.loop` in a sync `setUp`, which runs before the loop"
