@@ -1,6 +1,7 @@
 """Reach on real code: what `check` finds and what the default `fix` removes, over the pinned corpus.
 
-    python bench/reach.py [--target py311] [--unsafe-fixes] [--select ALL] [--pyflakes] [--json OUT] [NAME==VERSION ...]
+    python bench/reach.py [--target py311] [--unsafe-fixes] [--extend-safe-fixes AIO7] [--select ALL] [--pyflakes]
+                          [--json OUT] [NAME==VERSION ...]
 
 Per rule: sites (findings of `check`), fixed by the chosen fix, unsafe (a fix exists behind
 --unsafe-fixes), report-only, and the most common reasons a site is not fixed. Per legacy pattern
@@ -162,11 +163,14 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--target", default="py311")
     parser.add_argument("--unsafe-fixes", action="store_true")
     parser.add_argument("--select", help="rule codes or prefixes, comma-separated, or ALL (default: the default selection)")
+    parser.add_argument("--extend-safe-fixes", help="rule codes or prefixes whose unsafe fixes count as safe (AIO7: "
+                        "the test-suite migrations opted in, as a team would)")
     parser.add_argument("--pyflakes", action="store_true", help="list pyflakes warnings the fix introduced")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("-j", "--jobs", type=int, default=None)
     args = parser.parse_args(argv)
-    settings = Settings(target_version=parse_version(args.target), unsafe_fixes=args.unsafe_fixes, select=selection(args.select))
+    settings = Settings(target_version=parse_version(args.target), unsafe_fixes=args.unsafe_fixes, select=selection(args.select),
+                        extend_safe_fixes=selection(args.extend_safe_fixes) or frozenset())
 
     jobs = [(str(p), settings, args.pyflakes) for spec in args.projects for p in corpus.python_files(spec)]
     per_rule: Dict[str, Counter] = defaultdict(Counter)
@@ -193,6 +197,7 @@ def main(argv: List[str]) -> int:
                     reasons[code][f"{status}: {reason(message)}"] += 1
 
     mode = "--unsafe-fixes" if args.unsafe_fixes else "safe fixes only"
+    mode += f", --extend-safe-fixes {args.extend_safe_fixes}" if args.extend_safe_fixes else ""
     print(f"# Reach over {len(args.projects)} releases, {files} files ({rewritten} rewritten, {skipped} skipped); "
           f"fix --target-version {args.target}, {mode}\n")
     print("| rule | sites | fixed | unsafe | report-only | fixed % |")

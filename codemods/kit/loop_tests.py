@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional, Set
@@ -12,7 +13,7 @@ import libcst as cst
 from ..loops import NoFix
 from .names import asyncio_names, is_call_to
 from .syntax import as_operand, count_comments, sole_positional_arg
-from .testcases import ASYNC_HOOKS, NestingVisitor, methods
+from .testcases import ASYNC_HOOKS, NestingVisitor, methods, receiver
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -24,6 +25,7 @@ COROUTINE_SAFE_DECORATORS = frozenset({
     "unittest.skip", "unittest.skipIf", "unittest.skipUnless", "unittest.expectedFailure",
     "unittest.mock.patch", "unittest.mock.patch.object", "unittest.mock.patch.dict", "unittest.mock.patch.multiple",
     "mock.patch", "mock.patch.object", "mock.patch.dict", "mock.patch.multiple",
+    "pytest.mark.skip", "pytest.mark.skipif", "pytest.mark.xfail", "pytest.mark.filterwarnings",
 })
 
 
@@ -34,6 +36,7 @@ class MethodEdits:
     drop: List[cst.SimpleStatementLine] = field(default_factory=list)
     awaits: Dict[cst.Call, cst.BaseExpression] = field(default_factory=dict)
     lines: Dict[cst.SimpleStatementLine, cst.BaseStatement] = field(default_factory=dict)  # rewritten whole
+    runners: List[cst.Call] = field(default_factory=list)  # calls that run the loop they are handed
 
 
 def awaited(ctx: FileContext, run: cst.Call) -> cst.BaseExpression:
@@ -42,10 +45,16 @@ def awaited(ctx: FileContext, run: cst.Call) -> cst.BaseExpression:
     arg = sole_positional_arg(run)
     if arg is None:
         raise NoFix("`run_until_complete` takes one argument")
-    new = cst.Await(as_operand(arg))
-    parent = ctx.parent(run)
-    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is run or \
-            isinstance(parent, cst.Call) and parent.func is run:
+    return awaited_in_place(ctx, run, arg)
+
+
+def awaited_in_place(ctx: FileContext, old: cst.BaseExpression, operand: cst.BaseExpression) -> cst.Await:
+    """``await <operand>`` to stand where ``old`` is, parenthesised where it is the target of an
+    attribute, subscript or call."""
+    new = cst.Await(as_operand(operand))
+    parent = ctx.parent(old)
+    if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is old or \
+            isinstance(parent, cst.Call) and parent.func is old:
         new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return new
 
@@ -184,6 +193,8 @@ def awaited_in_assert_raises(ctx: FileContext, call: cst.Call, runs) -> Optional
     manager = call.with_changes(args=[*call.args[:-3], call.args[-3].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
     if count == 4:
         manager = call.with_changes(args=[call.args[0], call.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    if isinstance(manager.whitespace_before_args, cst.ParenthesizedWhitespace):  # what is left fits on the line
+        manager = manager.with_changes(whitespace_before_args=cst.SimpleWhitespace(""))
     body = cst.SimpleStatementLine([cst.Expr(cst.Await(as_operand(call.args[-1].value)))])
     return cst.With([cst.WithItem(manager)], cst.IndentedBlock([body]), leading_lines=line.leading_lines)
 
@@ -214,3 +225,80 @@ def mentions(method: cst.FunctionDef, names: set) -> int:
 
     method.body.visit(Counter())
     return count
+
+
+def one_round(ctx: FileContext, call: cst.CSTNode, loop: cst.BaseExpression) -> Optional[tuple]:
+    """(the ``loop.stop()`` line, the ``loop.run_forever()`` line right after it) when ``call`` is
+    either: the pair that runs the loop one more round; else None."""
+    line = whole_line(ctx, call)
+    block = ctx.parent(line) if line is not None else None
+    if not isinstance(block, cst.IndentedBlock) or not isinstance(call, cst.Call) or call.args:
+        return None
+    index = next(i for i, stmt in enumerate(block.body) if stmt is line)
+    first = index - (call.func.attr.value == "run_forever")
+    pair = block.body[first:first + 2] if first >= 0 else []
+    expected = [cst.Call(cst.Attribute(loop, cst.Name(name))) for name in ("stop", "run_forever")]
+    if len(pair) == 2 and all(
+        isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)
+        and stmt.body[0].value.deep_equals(want) for stmt, want in zip(pair, expected)
+    ):
+        return pair[0], pair[1]
+    return None
+
+
+def bind_running_loop(fix: "Fix", cls: cst.ClassDef, attr: str) -> bool:
+    """Have ``fix`` bind ``self.<attr>`` to the running loop as the class's ``asyncSetUp`` starts:
+    the first line of its coroutine ``setUp`` (which the fix renames), else a new ``asyncSetUp``
+    after its sync ``setUp`` or before its first method. False when the class has no method."""
+    funcs = list(methods(cls))
+    setup = next((f for f in funcs if f.name.value == "setUp"), None)
+    if setup is not None and setup.asynchronous is not None:
+        first = next((s for s in setup.body.body if not is_docstring(s)), None)
+    else:
+        first = setup or next(iter(funcs), None)
+    if first is None:
+        return False
+    name = receiver(setup) if setup is not None and setup.asynchronous is not None else "self"
+    binding = fix.parse_statement(f"{name}.{attr} = {{get}}()\n", get=fix.ref("asyncio.get_running_loop"))
+    current = fix.edits.pop(first, None) or folded(fix, first)
+    if first is not setup and first in funcs:  # a new asyncSetUp before the first method
+        blank = [cst.EmptyLine(indent=False)]
+        method = _async_setup(binding).with_changes(leading_lines=[l for l in current.leading_lines if l.comment is None])
+        kept = current.leading_lines if current.leading_lines and current.leading_lines[0].comment is None else \
+            [*blank, *current.leading_lines]
+        new = [method, current.with_changes(leading_lines=kept)]
+    elif first is setup:  # after the sync setUp
+        new = [current, _async_setup(binding).with_changes(leading_lines=[cst.EmptyLine(indent=False)])]
+    else:
+        new = [binding.with_changes(leading_lines=current.leading_lines), current.with_changes(leading_lines=())]
+    fix.replace(first, cst.FlattenSentinel(new))
+    return True
+
+
+def _async_setup(line: cst.BaseStatement) -> cst.FunctionDef:
+    return cst.FunctionDef(cst.Name("asyncSetUp"), cst.Parameters([cst.Param(cst.Name("self"))]),
+                           cst.IndentedBlock([line]), asynchronous=cst.Asynchronous())
+
+
+def is_docstring(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+@functools.lru_cache(maxsize=8)
+def loop_running_functions(module: cst.Module) -> frozenset:
+    """Names of the module-level functions that run a loop they are handed: one of their
+    parameters is called ``.run_until_complete(...)`` or ``.run_forever()`` in their body."""
+    found = set()
+    for func in (stmt for stmt in module.body if isinstance(stmt, cst.FunctionDef)):
+        params = {p.name.value for p in (*func.params.params, *func.params.kwonly_params, *func.params.posonly_params)}
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                callee = node.func
+                if isinstance(callee, cst.Attribute) and callee.attr.value in ("run_until_complete", "run_forever") \
+                        and isinstance(callee.value, cst.Name) and callee.value.value in params:
+                    found.add(func.name.value)
+
+        func.body.visit(Finder())
+    return frozenset(found)

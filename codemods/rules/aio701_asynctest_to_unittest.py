@@ -4,7 +4,8 @@ import libcst as cst
 
 from ..kit.findings import without_fix
 from ..kit.imports import import_binding
-from ..kit.loop_tests import replace_methods
+from ..kit.loop_tests import bind_running_loop, replace_methods
+from ..kit.names import asyncio_names
 from ..kit.syntax import count_comments, loses_comments
 from ..kit.testcases import (
     ASYNC_HOOKS, assigned_in_class, is_generator, methods, self_attributes, stdlib_ref, subclasses_in_module,
@@ -30,6 +31,7 @@ TEST_CASES = frozenset(f"{m}.TestCase" for m in MODULES)
 FAIL_ON = frozenset({"asynctest.fail_on", "asynctest._fail_on.fail_on"})
 LENIENT = frozenset({"asynctest.lenient", "asynctest._fail_on.lenient"})
 LOOP_OPTIONS = {"use_default_loop", "forbid_get_event_loop"}
+COROUTINE = asyncio_names("coroutine")
 MESSAGE = "asynctest is unmaintained and fails to import on Python 3.11: use `unittest`"
 
 
@@ -46,6 +48,10 @@ class AsynctestToUnittest(Rule):
     unittest names asynctest re-exports (``Mock``, ``patch``, ``call``, ``skip``, ``main``...) the
     standard library's. ``import asynctest`` goes when nothing uses it.
     Example: `fixtures/aio701_asynctest_to_unittest/from_imports`.
+    Where ``self.loop`` is also used outside a coroutine method (a sync test handing it to the
+    code under test), it stays an attribute, bound to ``asyncio.get_running_loop()`` as
+    ``asyncSetUp`` starts (a new one after a sync ``setUp`` where the class has none).
+    Example: `fixtures/aio701_asynctest_to_unittest/self_loop_in_sync_test_bound`.
 
     ## Fix safety
     Unsafe. The tests run on a new loop each, as before, but: in debug mode (slow callbacks and
@@ -57,9 +63,12 @@ class AsynctestToUnittest(Rule):
     (the standard test case unsets its loop, where asynctest put the default one back): a later
     test that still calls ``asyncio.get_event_loop()`` outside a coroutine gets ``RuntimeError:
     There is no current event loop`` on 3.8 to 3.13, where it got the default loop, so migrate a
-    suite whole. Proven by
-    `fixtures/aio701_asynctest_to_unittest/runs_the_same`, run with asynctest on 3.7 and
-    unittest on 3.9 to 3.13.
+    suite whole. Where ``self.loop`` stays, a sync test sees the loop not running, as under
+    asynctest (code it hands the loop to may run it), but ``self.loop`` is not bound yet in a
+    sync ``setUp``. Proven by
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same` and
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same_loop_bound`, run with asynctest on 3.7
+    and unittest on 3.9 to 3.13.
 
     ## Limitations
     Reported without a fix: ``ClockedTestCase``, and ``fail_on`` or ``strict`` turning a check on
@@ -67,9 +76,9 @@ class AsynctestToUnittest(Rule):
     and ``@fail_on(...=False)`` ask for asynctest's defaults and are dropped), a class setting
     ``use_default_loop`` or ``forbid_get_event_loop`` to anything else, a generator-based
     set-up or test (AIO402 turns ``@asyncio.coroutine`` ones into ``async def`` first), ``self.loop``
-    outside a coroutine method (a sync test driving it with ``run_until_complete``: make the test
-    ``async def`` and ``await``), a class that already has ``asyncSetUp``/``asyncTearDown``, and
-    a rewrite that would lose a comment. Subclasses in other modules keep a coroutine ``setUp``
+    in a sync ``setUp`` (it runs before ``asyncSetUp``) or, outside coroutine methods, with
+    ``setUp`` in several classes of the module, a class that already has
+    ``asyncSetUp``/``asyncTearDown``, and a rewrite that would lose a comment. Subclasses in other modules keep a coroutine ``setUp``
     that ``IsolatedAsyncioTestCase`` would not await: migrate them in the same run.
     """
 
@@ -92,13 +101,15 @@ class AsynctestToUnittest(Rule):
             self.report(bases[0], without_fix(MESSAGE, why or "`IsolatedAsyncioTestCase` is taken here"))
             return
         fix.replace(bases[0], base)
+        # `self.loop` outside a coroutine method stays an attribute, bound as the set-up starts
+        bound = any(method is None or method.asynchronous is None for cls in family for _, method in self_attributes(cls, "loop"))
         for cls in family:
             for func in methods(cls):
                 if func.name.value in ASYNC_HOOKS and func.asynchronous is not None:
                     fix.replace(func.name, func.name.with_changes(value=ASYNC_HOOKS[func.name.value]))
                     for call in super_hook_calls(func):
                         fix.replace(call.func.attr, cst.Name(ASYNC_HOOKS[call.func.attr.value]))
-            for attribute, _ in self_attributes(cls, "loop"):
+            for attribute, method in self_attributes(cls, "loop") if not bound else ():
                 fix.replace(attribute, cst.Call(fix.ref("asyncio.get_running_loop")))
             for decorator in (d for func in methods(cls) for d in func.decorators if self._no_checks(d.decorator)):
                 fix.remove(decorator)
@@ -109,6 +120,12 @@ class AsynctestToUnittest(Rule):
             self.report(bases[0], without_fix(MESSAGE, "a comment would be lost"))
             return
         replace_methods(fix, family, options)
+        if bound and any(func.name.value == "setUp" for cls in family[1:] for func in methods(cls)):
+            self.report(bases[0], without_fix(MESSAGE, "`self.loop` outside a coroutine, set-up split over several classes"))
+            return
+        if bound and not bind_running_loop(fix, node, "loop"):
+            self.report(bases[0], without_fix(MESSAGE, "`self.loop` outside a coroutine, in a subclass only"))
+            return
         self.report(bases[0], MESSAGE, fix=fix)
 
     def _why_not(self, node: cst.ClassDef) -> str:
@@ -120,10 +137,12 @@ class AsynctestToUnittest(Rule):
             return "the class already has `asyncSetUp` or `asyncTearDown`"
         for func in methods(node):
             if func.asynchronous is None and (func.decorators and func.name.value in ASYNC_HOOKS or is_generator(func)):
-                return f"`{func.name.value}` is a generator-based coroutine: make it `async def` first (AIO402)"
+                if any(self.ctx.resolves_to(d.decorator, COROUTINE) for d in func.decorators):
+                    return f"`{func.name.value}` is a generator-based coroutine: make it `async def` first (AIO402)"
+                return f"`{func.name.value}` is a generator asynctest runs as a coroutine: make it `async def` by hand"
         for attribute, method in self_attributes(node, "loop"):
-            if method is None or method.asynchronous is None:
-                return "`self.loop` outside a coroutine method"
+            if method is not None and method.name.value == "setUp" and method.asynchronous is None:
+                return "`self.loop` in a sync `setUp`, which runs before the loop"
             if isinstance(self.ctx.parent(attribute), (cst.AssignTarget, cst.AugAssign)):
                 return "`self.loop` is assigned"
         return ""
