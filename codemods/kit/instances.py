@@ -94,6 +94,35 @@ def instance_of(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> 
     return classes.pop() if len(classes) == 1 else None
 
 
+def receiver_classes(ctx: FileContext, expr: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+    """The classes the receiver of a method call is certainly an instance of one of: as
+    ``instance_of``, but a name or ``self.attr`` may be bound to instances of several classes,
+    and to ``None`` (``None.method()`` raises ``AttributeError`` before the call gives
+    anything to await or iterate, so it decides nothing). None when a value is not known."""
+    if isinstance(expr, cst.Name) and _receiver_class(ctx, expr) is None:
+        values = binding_values(ctx, expr)
+    elif isinstance(expr, cst.Attribute):
+        values = self_attribute_values(ctx, expr)
+    else:
+        values = None
+    if values is None:
+        cls = instance_of(ctx, expr)
+        return frozenset({cls}) if cls is not None else None
+    classes = {instance_of(ctx, value, 1) for value in values if not _is_none(ctx, value)}
+    return frozenset(classes) if classes and None not in classes else None  # type: ignore[arg-type]
+
+
+def methods_are_awaitable(ctx: FileContext, classes: FrozenSet[str], method: str) -> Optional[bool]:
+    """``method_is_awaitable`` for an instance of any of ``classes``: False when one of them
+    has it as a plain generator, True when all have it awaitable, else None."""
+    verdicts = {method_is_awaitable(ctx, cls, method) for cls in classes}
+    return False if False in verdicts else True if verdicts == {True} else None
+
+
+def _is_none(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None" and ctx.qualified_names(expr) <= {"builtins.None"}
+
+
 def method_is_awaitable(ctx: FileContext, cls: str, method: str) -> Optional[bool]:
     """Whether calling ``method`` on an instance of ``cls`` gives something to await: True for
     a coroutine function (or one returning a future), False for a plain generator function
