@@ -164,9 +164,10 @@ class ProjectFacts:
         inherited = self.method_of(f"{module}.{head}", method) if method and "." not in method else None
         return self._defined_kind(inherited) if inherited is not None else None
 
-    def method_kind(self, cls: str, method: str) -> Optional[str]:
-        """The kind of ``method`` as instances of the class ``cls`` find it (``method_of``)."""
-        function = self.method_of(cls, method)
+    def method_kind(self, cls: str, method: str, above: bool = False) -> Optional[str]:
+        """The kind of ``method`` as instances of the class ``cls`` find it (``method_of``);
+        ``above``: as ``super().method`` in a method of ``cls`` finds it."""
+        function = self.method_of(cls, method, above)
         return self._defined_kind(function) if function is not None else None
 
     def _defined_kind(self, function: str) -> Optional[str]:
@@ -175,12 +176,12 @@ class ProjectFacts:
         module, _, name = cls.rpartition(".")
         return self._table()[module]._kinds().get(f"{name}.{method}")
 
-    def method_of(self, cls: str, method: str) -> Optional[str]:
+    def method_of(self, cls: str, method: str, above: bool = False) -> Optional[str]:
         """The function instances of ``cls`` find as ``method`` (``pkg.mod.Base.method``): in
-        the first class of its method resolution order that binds the name; None when that
-        class binds it otherwise than by a ``def``, a class before it is not known, or no
-        class has it."""
-        for qualified, facts in self.mro(cls) or ():
+        the first class of its method resolution order (after ``cls`` itself when ``above``)
+        that binds the name; None when that class binds it otherwise than by a ``def``, a
+        class before it is not known, or no class has it."""
+        for qualified, facts in (self.mro(cls) or ())[1 if above else 0:]:
             if facts is None:
                 return None
             if method in facts.members:

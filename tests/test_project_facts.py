@@ -232,6 +232,9 @@ def test_methods_are_found_along_the_bases_as_python_finds_them() -> None:
     assert facts.mro("pkg.leaf.Broken") is None  # no consistent order: Python refuses the class
     assert facts.mro("pkg.leaf.Mixed") is None  # a metaclass somewhere above: nothing is known
     assert facts.method_kind("pkg.leaf.Loose", "fetch") is None  # an unknown base comes first
+    assert facts.method_kind("pkg.leaf.Leaf", "plain", above=True) is None  # `super().plain` in Leaf: no base has it
+    assert facts.method_kind("pkg.leaf.Leaf", "fetch", above=True) == COROUTINE
+    assert facts.method_kind("pkg.base.Base", "fetch", above=True) is None  # only `object` is above Base
 
 
 def test_instances_are_inert_only_when_no_class_of_theirs_can_be_awaited() -> None:

@@ -4,7 +4,10 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..facts import ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, SCHEDULERS
-from ..kit.instances import AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, methods_are_awaitable, receiver_classes
+from ..kit.instances import (
+    AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, methods_are_awaitable, receiver_classes,
+    super_method_is_awaitable,
+)
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
@@ -280,6 +283,8 @@ class CoroutineDecorator(Rule):
             if isinstance(expr.func, cst.Attribute):
                 classes = receiver_classes(self.ctx, expr.func.value)
                 verdict = methods_are_awaitable(self.ctx, classes, expr.func.attr.value) if classes else None
+                if verdict is None:
+                    verdict = super_method_is_awaitable(self.ctx, expr.func)
                 if verdict is not None:
                     return "awaitable" if verdict else "generator"
             return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # another module's facts
