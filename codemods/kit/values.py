@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Collection, List, Optional, Tuple, Union
 
 import libcst as cst
+from ..lazy import matchers as m
 
 from ..facts import ASYNC, GENERATOR
 from .names import (
@@ -160,6 +161,59 @@ def self_attribute_values(
     return tuple(found) if ok[0] and found else None
 
 
+_DICT_READS = frozenset({"get", "pop", "keys", "values", "items", "clear"})
+
+
+def self_dict_values(ctx: FileContext, expr: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
+    """For ``self.attr`` in a method, a dict: every value it can hold, when each ``self.attr =``
+    of its class (``self_attribute_values``) is a dict display without ``**`` and each other
+    use of ``self.attr`` there reads it (``self.attr[k]``, ``k in self.attr``, ``len()``,
+    ``.get()``, ``.pop()``...), deletes a key or stores ``self.attr[k] = value``: nothing else
+    in the class can put a value in it or hand it to code that could. None otherwise."""
+    displays = self_attribute_values(ctx, expr)
+    if not displays or not all(isinstance(d, cst.Dict) for d in displays):
+        return None
+    values: List[cst.BaseExpression] = []
+    for display in displays:
+        if any(not isinstance(e, cst.DictElement) for e in display.elements):  # type: ignore[attr-defined]
+            return None
+        values += [e.value for e in display.elements]  # type: ignore[attr-defined]
+    receiver = expr.value.value  # type: ignore[attr-defined]
+    cls = ctx.parent(ctx.parent(receiver_method(ctx, expr.value)))  # type: ignore[arg-type]
+    for node in m.findall(cls, m.Attribute(value=m.Name(receiver), attr=m.Name(expr.attr.value))):  # type: ignore[attr-defined]
+        stored = _dict_use(ctx, node)
+        if stored is False:
+            return None
+        if stored is not True:
+            values.append(stored)  # type: ignore[arg-type]
+    return values
+
+
+def _dict_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpression, bool]:
+    """The value ``node[k] = value`` stores; True for a use that puts nothing in the dict
+    ``node`` and hands it to nothing; else False."""
+    parent = ctx.parent(node)
+    if isinstance(parent, cst.AssignTarget):
+        return True  # `self.attr = {...}`: read by self_attribute_values
+    if isinstance(parent, cst.Subscript) and parent.value is node:
+        holder = ctx.parent(parent)
+        if isinstance(holder, cst.AssignTarget):
+            assign = ctx.parent(holder)
+            return assign.value if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else False
+        return not isinstance(holder, (cst.AugAssign, cst.AnnAssign, cst.Element, cst.For, cst.CompFor))
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return parent.attr.value in _DICT_READS and isinstance(ctx.parent(parent), cst.Call)
+    if isinstance(parent, cst.ComparisonTarget):
+        return isinstance(parent.operator, (cst.In, cst.NotIn))
+    if isinstance(parent, (cst.If, cst.While)):
+        return parent.test is node
+    if isinstance(parent, cst.UnaryOperation):
+        return isinstance(parent.operator, cst.Not)
+    plain_arg = isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star
+    call = ctx.parent(parent) if plain_arg else None
+    return isinstance(call, cst.Call) and len(call.args) == 1 and is_call_to(ctx, call, _LEN)
+
+
 def receiver_method(ctx: FileContext, name: cst.Name) -> Optional[cst.FunctionDef]:
     """The method whose first parameter ``name`` is, seen from where ``name`` is read: the
     enclosing function's, or through a closure an outer one's; None when it is bound any
@@ -192,6 +246,8 @@ def is_asyncio_lock(ctx: FileContext, expr: cst.BaseExpression) -> bool:
         if len(params) == 1 and isinstance(params[0], cst.Param) and params[0].annotation is not None:
             return ctx.resolves_to(params[0].annotation.annotation, ASYNCIO_LOCKS)
         values = binding_values(ctx, expr)
+    elif isinstance(expr, cst.Subscript):
+        values = self_dict_values(ctx, expr.value)
     else:
         return False
     return bool(values) and all(is_call_to(ctx, value, ASYNCIO_LOCKS) for value in values)
