@@ -24,6 +24,7 @@ ASYNC = "async"  # async def
 COROUTINE = "coroutine"  # @asyncio.coroutine / @types.coroutine generator
 GENERATOR = "generator"  # a plain generator function
 PLAIN = "plain"
+RETURNS_AWAITABLE = "returns an awaitable"  # a plain function every call of which returns a future or coroutine
 BARE = "bare"  # a call whose result is thrown away or kept, never awaited
 ITERATED = "iterated"  # a call iterated, sent to or delegated to from a plain generator
 ASYNC_GENERATOR = "async generator"
@@ -350,6 +351,15 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
                     counts[key] = counts.get(key, 0) + 1
                     _note_return(returns, key, item, aliases, module, top)
     once = {name for name, n in counts.items() if n == 1}
+    coroutines = {name for name, kind in functions.items() if kind in (ASYNC, COROUTINE) and name in once}
+    for node in tree.body:
+        items = node.body if isinstance(node, ast.ClassDef) else [node]
+        for item in items:
+            if not isinstance(item, ast.FunctionDef):
+                continue
+            key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
+            if functions.get(key) == PLAIN and _returns_awaitable(item, node, coroutines, aliases, module, top):
+                functions[key] = RETURNS_AWAITABLE
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),
         imports=tuple(sorted((k, v) for k, v in imports if k in once)),
@@ -478,6 +488,53 @@ def _note_return(found: Dict[str, str], key: str, function: ast.AST, aliases: Di
             made.add(_made_class(value, aliases, module, top))
     if len(made) == 1 and "" not in made:
         found[key] = made.pop()
+
+
+# asyncio functions whose call is a coroutine or a future, whatever the arguments
+_ASYNCIO_AWAITABLE_CALLS = frozenset({
+    "ensure_future", "shield", "wait_for", "gather", "sleep", "wait", "create_task", "wrap_future",
+    "open_connection", "start_server", "create_subprocess_exec", "create_subprocess_shell",
+})
+
+
+def _returns_awaitable(function: ast.AST, owner: ast.AST, coroutines: Set[str], aliases: Dict[str, str], module: str, top: Set[str]) -> bool:
+    """Every call of the plain ``function`` (a method when ``owner`` is its class) ends in a
+    ``return`` of a call of an asyncio function that makes a coroutine or a future, or of a
+    coroutine function of this module (``coroutines``, bound once): ``self.method()`` of its
+    class (in an undecorated method, ``self`` never rebound), or a module-level function. A
+    path that falls off the end returns None, so the body must end in ``return`` or
+    ``raise`` on every branch."""
+    if not isinstance(function, ast.FunctionDef) or not _always_exits(function.body):
+        return False
+    params = function.args.posonlyargs + function.args.args
+    stores = {n.id for n in _own_nodes(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local = stores | {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    method = isinstance(owner, ast.ClassDef) and params and not function.decorator_list and params[0].arg not in stores
+    receiver = params[0].arg if method else None
+    returns = [node for node in _own_nodes(function) if isinstance(node, ast.Return)]
+    for node in returns:
+        call = node.value
+        callee = _name_parts(call.func) if isinstance(call, ast.Call) else None
+        if not callee:
+            return False
+        name = _dotted(call.func, aliases, module, top) if callee[0] not in local else ""  # type: ignore[union-attr]
+        if name.startswith("asyncio.") and name.rpartition(".")[2] in _ASYNCIO_AWAITABLE_CALLS:
+            continue
+        if len(callee) == 2 and callee[0] == receiver and f"{owner.name}.{callee[1]}" in coroutines:  # type: ignore[attr-defined]
+            continue
+        if len(callee) == 1 and callee[0] not in local and callee[0] in coroutines:
+            continue
+        return False
+    return bool(returns)
+
+
+def _always_exits(body: List[ast.stmt]) -> bool:
+    """The statements end in ``return`` or ``raise`` on every path (an ``if`` whose branches
+    all do; anything else may fall through)."""
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    return isinstance(last, ast.If) and _always_exits(last.body) and _always_exits(last.orelse)
 
 
 def _made_class(value: ast.expr, aliases: Dict[str, str], module: str, top: Set[str]) -> str:

@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 
 from asyncio_upgrade.cli.app import app
 from asyncio_upgrade.cli.project_facts import ProjectFactsFinder
-from asyncio_upgrade.codemods.facts import ASYNC, COROUTINE, DECORATED, GENERATOR, PLAIN, ProjectFacts, module_facts
+from asyncio_upgrade.codemods.facts import (
+    ASYNC, COROUTINE, DECORATED, GENERATOR, PLAIN, RETURNS_AWAITABLE, ProjectFacts, module_facts,
+)
 
 runner = CliRunner()
 
@@ -77,6 +79,50 @@ def test_module_facts_name_each_function_once() -> None:
     assert dict(twice.functions) == {}
     assert dict(module_facts("def g():\n    return 1\n", "m").functions) == {"g": PLAIN}
     assert module_facts("def (:\n", "m") is None
+
+
+RETURNING = '''import asyncio
+from asyncio import shield as protect
+
+
+async def fetch():
+    return 1
+
+
+def soon(fut, timeout=None):
+    if timeout is None:
+        return protect(fut)
+    return asyncio.wait_for(fut, timeout)
+
+
+def maybe(fut):
+    if fut:
+        return fetch()
+
+
+def shadowed(asyncio):
+    return asyncio.sleep(0)
+
+
+class Conn:
+    async def _send(self):
+        pass
+
+    def send(self):
+        return self._send()
+
+    @staticmethod
+    def other(self):
+        return self._send()
+'''
+
+
+def test_plain_functions_that_return_an_awaitable_on_every_path() -> None:
+    kinds = dict(module_facts(RETURNING, "pkg.conn").functions)
+    assert kinds["soon"] == kinds["Conn.send"] == RETURNS_AWAITABLE
+    assert kinds["maybe"] == PLAIN  # falls off the end: None
+    assert kinds["shadowed"] == PLAIN  # a parameter named asyncio
+    assert kinds["Conn.other"] == PLAIN  # a staticmethod's first parameter is no instance
 
 
 def test_relative_imports_and_reexports_resolve() -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
 
 import libcst as cst
 
-from ..facts import ASYNC, COROUTINE, GENERATOR, PLAIN
+from ..facts import ASYNC, COROUTINE, GENERATOR, PLAIN, RETURNS_AWAITABLE
 from .names import asyncio_names
 from .scope import function_of
 from .values import binding_values, receiver_method, self_attribute_values
@@ -58,6 +58,8 @@ _RETURNING = {
 }
 # Decorators under which a method's first parameter is still the instance.
 _INSTANCE_METHOD_DECORATORS = asyncio_names("coroutine") | {"types.coroutine", "abc.abstractmethod"}
+# Whether calling a function of each kind gives something to await.
+_AWAITABLE_KINDS = {ASYNC: True, COROUTINE: True, RETURNS_AWAITABLE: True, GENERATOR: False}
 _CLASS_METHOD_DECORATORS = _INSTANCE_METHOD_DECORATORS | {"builtins.classmethod"}
 _LOOP_RETURNING_FUTURES = frozenset({"run_in_executor", "create_future", "create_task"})
 # What awaiting a call of these gives, element by element for a tuple.
@@ -129,7 +131,7 @@ def super_method_is_awaitable(ctx: FileContext, func: cst.Attribute) -> Optional
     if cls is None or not _fully_known(ctx, cls):
         return None
     kind = ctx.facts().method_kind(cls, func.attr.value, above=True)
-    return {ASYNC: True, COROUTINE: True, GENERATOR: False}.get(kind or "")
+    return _AWAITABLE_KINDS.get(kind or "")
 
 
 def methods_are_awaitable(ctx: FileContext, classes: FrozenSet[str], method: str) -> Optional[bool]:
@@ -150,7 +152,7 @@ def method_is_awaitable(ctx: FileContext, cls: str, method: str) -> Optional[boo
     if cls in AWAITABLE_METHODS:
         return True if method in AWAITABLE_METHODS[cls] else None
     kind = ctx.facts().method_kind(cls, method)
-    return {ASYNC: True, COROUTINE: True, GENERATOR: False}.get(kind or "")
+    return _AWAITABLE_KINDS.get(kind or "")
 
 
 def is_inert_value(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> bool:

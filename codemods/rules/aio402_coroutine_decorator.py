@@ -3,7 +3,9 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..facts import ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, SCHEDULERS
+from ..facts import (
+    ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, RETURNS_AWAITABLE, SCHEDULERS,
+)
 from ..kit.instances import (
     AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, methods_are_awaitable, receiver_classes,
     super_method_is_awaitable,
@@ -279,21 +281,23 @@ class CoroutineDecorator(Rule):
             cls = self.ctx.parent(self.ctx.parent(function_of(self.ctx, expr)))
             body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
             defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
-        if not defs or not all(isinstance(d, cst.FunctionDef) for d in defs):
-            if isinstance(expr.func, cst.Attribute):
-                classes = receiver_classes(self.ctx, expr.func.value)
-                verdict = methods_are_awaitable(self.ctx, classes, expr.func.attr.value) if classes else None
-                if verdict is None:
-                    verdict = super_method_is_awaitable(self.ctx, expr.func)
-                if verdict is not None:
-                    return "awaitable" if verdict else "generator"
-            return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # another module's facts
-        if all(self._is_coroutine(d) for d in defs):
-            return "awaitable"
-        return "generator" if any(_own_yields(d.body) for d in defs) else "unknown"
+        if defs and all(isinstance(d, cst.FunctionDef) for d in defs):
+            if all(self._is_coroutine(d) for d in defs):
+                return "awaitable"
+            if any(_own_yields(d.body) for d in defs):
+                return "generator"
+            # plain functions: the facts may say that every call returns an awaitable
+        if isinstance(expr.func, cst.Attribute):
+            classes = receiver_classes(self.ctx, expr.func.value)
+            verdict = methods_are_awaitable(self.ctx, classes, expr.func.attr.value) if classes else None
+            if verdict is None:
+                verdict = super_method_is_awaitable(self.ctx, expr.func)
+            if verdict is not None:
+                return "awaitable" if verdict else "generator"
+        return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # the project's facts
 
 
-_BY_KIND = {ASYNC: "awaitable", COROUTINE: "awaitable", GENERATOR: "generator"}
+_BY_KIND = {ASYNC: "awaitable", COROUTINE: "awaitable", RETURNS_AWAITABLE: "awaitable", GENERATOR: "generator"}
 
 
 def _class_name(node: Optional[cst.CSTNode]) -> Optional[str]:
