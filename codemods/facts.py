@@ -426,6 +426,14 @@ def _use_of(call: ast.Call, parents: Dict[ast.AST, ast.AST]) -> Optional[str]:
         return None if decorated else ITERATED
     if isinstance(parent, ast.Await):
         return None
+    if isinstance(parent, ast.Return):
+        function = parents.get(parent)
+        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = parents.get(function)
+        if isinstance(function, ast.FunctionDef) and not _yields(function) and any(
+            _called_name_of(d).endswith("coroutine") for d in function.decorator_list
+        ):
+            return None  # the decorator awaited what its function returned
     holder = parent
     while isinstance(holder, (ast.List, ast.Tuple, ast.Set, ast.Starred, ast.ListComp, ast.SetComp, ast.GeneratorExp)):
         holder = parents.get(holder)

@@ -125,6 +125,14 @@ def test_plain_functions_that_return_an_awaitable_on_every_path() -> None:
     assert kinds["Conn.other"] == PLAIN  # a staticmethod's first parameter is no instance
 
 
+def test_a_call_returned_by_a_decorated_function_without_yield_is_run() -> None:
+    source = (
+        "import asyncio\nfrom .db import execute, fetch\n\n\n@asyncio.coroutine\ndef awaited():\n"
+        "    return execute('a')\n\n\ndef plain():\n    return fetch('b')\n"
+    )
+    assert module_facts(source, "pkg.app").calls == (("pkg.db.fetch", "bare"),)
+
+
 def test_relative_imports_and_reexports_resolve() -> None:
     facts = ProjectFacts.of(
         {"pkg.db": module_facts(DB.decode(), "pkg.db"), "pkg": module_facts(INIT.decode(), "pkg", is_package=True)},

@@ -62,19 +62,35 @@ class CoroutineDecorator(Rule):
     taken to run the method of the class it is written in (a subclass overriding it with a
     plain generator would break that, as it breaks the caller's own ``await``).
     Example: `fixtures/aio402_coroutine_decorator/runs_asyncio_typed_receivers`.
+    So is ``cls.method()`` in a classmethod, and ``super().method()`` runs the method the
+    next class of the method resolution order has (by the project facts; a subclass that
+    puts another class in between would change it, as an override does).
+    Example: `fixtures/aio402_coroutine_decorator/runs_classmethod_and_super`. A receiver
+    whose bindings make instances of several known classes (or ``None``, whose method call
+    raises ``AttributeError`` before anything is awaited, either way) is trusted when every
+    class has the method as a coroutine function.
+    Example: `fixtures/aio402_coroutine_decorator/runs_receiver_of_several_classes`. A plain
+    function or method counts as a coroutine function when every path through it ends in
+    ``return`` of a call of an asyncio coroutine or future maker (``wait_for``, ``shield``,
+    ``sleep``, ``ensure_future``...) or of a coroutine function of its module (``self.method()``
+    of its class, or a module-level one). Example: `fixtures/aio402_coroutine_decorator/runs_plain_function_returning_awaitable`.
     A call of a plain generator (of this file, the project, or inherited) makes the site
     report-only; ``acquire()``/``wait()`` of a known asyncio lock is trusted, and ``with
     (yield from lock):`` over a known asyncio lock (see AIO403) becomes ``async with lock:``;
+    a subscript of a ``self.attr`` dict whose every value is such a lock is one too (see AIO403);
     any other operand (a parameter's ``reader.read()``, a future in a variable of unknown
     origin) makes the fix unsafe; the unsafe fix turns ``with (yield from x):`` over an
     unknown ``x`` into ``async with x:`` (right for an asyncio lock, whose ``await`` raises
     ``TypeError`` since 3.9; an object whose ``yield from`` gave a context manager needs
     ``__aenter__`` instead) and ``with (yield from x) as y:`` into ``with (await x) as y:``
     (right for such an object, a pool; wrong for a lock). A function without ``yield from`` is converted only when
-    everything it returns is provably no future and not awaitable (the decorator awaited a
+    everything it returns is either provably no future and not awaitable (the decorator awaited a
     returned awaitable, an ``async def`` returns it as it is): literals, displays, lambdas,
     ``None``, and instances of project classes none of whose classes defines ``__await__`` or
     ``_asyncio_future_blocking``. Example: `fixtures/aio402_coroutine_decorator/runs_returns_plain_instances`.
+    Or a proven awaitable (as above), which becomes ``return await x``, what the decorator did
+    with it; such a ``return`` counts as running the call.
+    Example: `fixtures/aio402_coroutine_decorator/runs_returned_awaitable_is_awaited`.
 
     ## Limitations
     Left alone and reported: a bare ``yield`` or ``yield value``, a function without
@@ -150,7 +166,9 @@ class CoroutineDecorator(Rule):
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
         returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
-        if not yields and not all(is_inert_value(self.ctx, value) for value in returned):
+        # without `yield from`, the decorator awaited a returned awaitable: `return await x`
+        awaited = set() if yields else {value for value in returned if not is_inert_value(self.ctx, value)}
+        if any(self._operand(value) != "awaitable" for value in awaited):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
         if self._used_as(node, self._iterated, ITERATED):
             return self.report(node, f"{message} (not rewritten: a caller uses it as a generator)")
@@ -166,7 +184,7 @@ class CoroutineDecorator(Rule):
         # `with (yield from x):` over an unknown x (an unsafe fix): an asyncio lock, as the
         # spelling says; with `as`, an object whose await gives a context manager (a pool).
         locks = {y for y, kind in zip(yields, kinds) if kind == "lock" or kind == "unknown" and self._bare_with_item(y)}
-        body = node.body.visit(_YieldFromToAwait(self.ctx, yields, locks))
+        body = node.body.visit(_YieldFromToAwait(self.ctx, yields, locks, awaited))
         decorators = [d for d in node.decorators if d is not decorator]
         if decorators and node.decorators[0] is decorator:
             decorators[0] = decorators[0].with_changes(leading_lines=decorator.leading_lines)
@@ -253,6 +271,10 @@ class CoroutineDecorator(Rule):
         if isinstance(holder, cst.Arg):
             callee = self.ctx.parent(holder)
             return m.matches(callee, m.Call(func=m.Name() | m.Attribute())) and _called_name(callee) in SCHEDULERS
+        if isinstance(holder, cst.Return):  # returned by a decorated function without `yield`, which awaited it
+            func = function_of(self.ctx, holder)
+            decorated = func is not None and any(self.ctx.resolves_to(d.decorator, DECORATOR) for d in func.decorators)
+            return decorated and not _own_yields(func.body)  # type: ignore[union-attr]
         return isinstance(holder, (cst.Await, cst.From))
 
     def _is_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
@@ -313,11 +335,17 @@ def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
 
 
 class _YieldFromToAwait(cst.CSTTransformer):
-    def __init__(self, ctx, yields: List[cst.Yield], locks: Set[cst.Yield]) -> None:
+    def __init__(self, ctx, yields: List[cst.Yield], locks: Set[cst.Yield], awaited: Set[cst.BaseExpression]) -> None:
         super().__init__()
         self._ctx = ctx
         self._yields = set(yields)
         self._locks = locks
+        self._awaited = awaited
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if original.value not in self._awaited:
+            return updated
+        return updated.with_changes(value=cst.Await(expression=_operand_of_await(updated.value)))
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.With:
         if original.asynchronous is None and all(item.item in self._locks for item in original.items):
@@ -327,11 +355,16 @@ class _YieldFromToAwait(cst.CSTTransformer):
     def leave_Yield(self, original: cst.Yield, updated: cst.Yield) -> cst.BaseExpression:
         if original not in self._yields or not isinstance(updated.value, cst.From):
             return updated
-        item = updated.value.item
-        if not isinstance(item, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not item.lpar:
-            item = item.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        item = _operand_of_await(updated.value.item)
         lpar, rpar = updated.lpar, updated.rpar
         whole = m.Assign() | m.AnnAssign() | m.AugAssign() | m.Return() | m.Expr() | m.Arg()
         if m.matches(self._ctx.parent(original), whole) and not sum(map(count_comments, (*lpar, *rpar))):
             lpar, rpar = (), ()  # `x = (yield from f())`, `g((yield from f()))`: no parens needed
         return cst.Await(expression=item, lpar=lpar, rpar=rpar)
+
+
+def _operand_of_await(item: cst.BaseExpression) -> cst.BaseExpression:
+    """``item``, parenthesized unless it binds tighter than ``await``."""
+    if not isinstance(item, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not item.lpar:
+        return item.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return item
