@@ -24,6 +24,7 @@ ASYNC = "async"  # async def
 COROUTINE = "coroutine"  # @asyncio.coroutine / @types.coroutine generator
 GENERATOR = "generator"  # a plain generator function
 PLAIN = "plain"
+MARKS_COROUTINES = "marks coroutines"  # a decorator that hands its function only to asyncio.coroutine
 RETURNS_AWAITABLE = "returns an awaitable"  # a plain function every call of which returns a future or coroutine
 BARE = "bare"  # a call whose result is thrown away or kept, never awaited
 ITERATED = "iterated"  # a call iterated, sent to or delegated to from a plain generator
@@ -360,6 +361,8 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
             key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
             if functions.get(key) == PLAIN and _returns_awaitable(item, node, coroutines, aliases, module, top):
                 functions[key] = RETURNS_AWAITABLE
+            elif functions.get(key) == PLAIN and item is node and _marks_coroutines(item, aliases):
+                functions[key] = MARKS_COROUTINES
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),
         imports=tuple(sorted((k, v) for k, v in imports if k in once)),
@@ -534,6 +537,27 @@ def _returns_awaitable(function: ast.AST, owner: ast.AST, coroutines: Set[str], 
             continue
         return False
     return bool(returns)
+
+
+def _marks_coroutines(function: ast.FunctionDef, aliases: Dict[str, str]) -> bool:
+    """``function`` is a decorator (one parameter, ``func``) that does nothing with ``func``
+    but hand it to ``asyncio.coroutine`` or ``types.coroutine`` (which flag a generator
+    function's code, in place, as a coroutine that may ``yield from`` native ones) and to
+    ``functools.wraps``: whenever the function it decorates runs, it runs as a coroutine."""
+    args = function.args
+    if len(args.args) != 1 or args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg:
+        return False
+    param = args.args[0].arg
+    marked = False
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == param for a in node.args):
+            callee = _decorator_name(node.func, aliases)
+            if callee not in _COROUTINE_DECORATORS and callee != "functools.wraps" or len(node.args) != 1 or node.keywords:
+                return False
+            marked |= callee in _COROUTINE_DECORATORS
+    uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == param]
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id == param]
+    return marked and len(uses) == len(calls)
 
 
 def _always_exits(body: List[ast.stmt]) -> bool:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from asyncio_upgrade.cli.app import app
 from asyncio_upgrade.cli.project_facts import ProjectFactsFinder
 from asyncio_upgrade.codemods.facts import (
-    ASYNC, COROUTINE, DECORATED, GENERATOR, PLAIN, RETURNS_AWAITABLE, ProjectFacts, module_facts,
+    ASYNC, COROUTINE, DECORATED, GENERATOR, MARKS_COROUTINES, PLAIN, RETURNS_AWAITABLE, ProjectFacts, module_facts,
 )
 
 runner = CliRunner()
@@ -123,6 +123,35 @@ def test_plain_functions_that_return_an_awaitable_on_every_path() -> None:
     assert kinds["maybe"] == PLAIN  # falls off the end: None
     assert kinds["shadowed"] == PLAIN  # a parameter named asyncio
     assert kinds["Conn.other"] == PLAIN  # a staticmethod's first parameter is no instance
+
+
+MARKERS = '''import asyncio
+import functools
+
+
+def asynctest(func):
+    @functools.wraps(func)
+    def wrapper(self, *args):
+        return self.loop.run_until_complete(asyncio.coroutine(func)(self, *args))
+    return wrapper
+
+
+def as_is(func):
+    @functools.wraps(func)
+    def wrapper(self, *args):
+        return self.loop.run_until_complete(func(self, *args))
+    return wrapper
+
+
+def registered(func):
+    REGISTRY.append(func)
+    return asyncio.coroutine(func)
+'''
+
+
+def test_a_decorator_that_hands_its_function_only_to_asyncio_coroutine_marks_coroutines() -> None:
+    kinds = dict(module_facts(MARKERS, "tests.util").functions)
+    assert kinds == {"asynctest": MARKS_COROUTINES, "as_is": PLAIN, "registered": PLAIN}
 
 
 def test_a_call_returned_by_a_decorated_function_without_yield_is_run() -> None:

@@ -4,7 +4,8 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..facts import (
-    ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, RETURNS_AWAITABLE, SCHEDULERS,
+    ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, MARKS_COROUTINES, RETURNS_AWAITABLE,
+    SCHEDULERS,
 )
 from ..kit.instances import (
     AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, methods_are_awaitable, receiver_classes,
@@ -35,7 +36,11 @@ class CoroutineDecorator(Rule):
     ## Fix safety
     Callers that ``await`` it, ``yield from`` it inside another ``@asyncio.coroutine`` or
     ``@types.coroutine`` function, or hand it to ``ensure_future``/``gather``/``run`` keep
-    working unchanged. A caller that iterates the call (``for``, ``next``, ``.send``), or that
+    working unchanged, and so does ``yield from`` it in a plain generator whose decorator (a
+    project function, by the facts) does nothing with it but hand it to ``asyncio.coroutine``
+    (which flags it, before it runs, as a coroutine that may ``yield from`` an ``async def``'s)
+    and to ``functools.wraps``. Example: `fixtures/aio402_coroutine_decorator/runs_yielded_from_by_a_marked_generator`.
+    A caller that iterates the call (``for``, ``next``, ``.send``), or that
     uses ``yield from`` in an undecorated generator, would break: such callers in the same
     file make the site report-only, and so do such calls of it from other modules of the
     project (the CLI's project facts: calls of names they import, so not method calls on
@@ -132,7 +137,7 @@ class CoroutineDecorator(Rule):
                 or m.matches(parent, m.Attribute(attr=m.Name()))
                 and parent.attr.value in GENERATOR_METHODS
                 or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
-                or isinstance(parent, cst.From) and not self._is_coroutine(function_of(self.ctx, parent))
+                or isinstance(parent, cst.From) and not self._runs_as_coroutine(function_of(self.ctx, parent))
             ):
                 self._iterated.add(key)
             elif not self._runs_it(call):
@@ -276,6 +281,13 @@ class CoroutineDecorator(Rule):
             decorated = func is not None and any(self.ctx.resolves_to(d.decorator, DECORATOR) for d in func.decorators)
             return decorated and not _own_yields(func.body)  # type: ignore[union-attr]
         return isinstance(holder, (cst.Await, cst.From))
+
+    def _runs_as_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
+        """A coroutine function, or a generator whose decorator (the facts say) flags it as one
+        before it runs (``asyncio.coroutine(func)`` inside a test decorator): its ``yield
+        from`` takes an ``async def``'s coroutine too."""
+        marked = func is not None and any(self.ctx.function_kind(d.decorator) == MARKS_COROUTINES for d in func.decorators)
+        return marked or self._is_coroutine(func)
 
     def _is_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
         return func is not None and (
