@@ -22,6 +22,7 @@ from ..rule import Rule
 DECORATOR = asyncio_names("coroutine")
 COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
+BELOW = {"abc.abstractmethod"}  # sets an attribute and hands back the function, which the decorator's wraps copies
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -100,8 +101,8 @@ class CoroutineDecorator(Rule):
     ## Limitations
     Left alone and reported: a bare ``yield`` or ``yield value``, a function without
     ``yield from`` that returns a value not proven inert (above), other
-    decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
-    any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
+    decorators than ``staticmethod``/``classmethod``/``abstractmethod`` and pytest marks
+    stacked above it or any but ``abstractmethod`` below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
     decorator line holding a comment. A call of ``asyncio.coroutine()`` inside ``if
     sys.version_info < (3, 5, 3):`` (or another ``sys.version_info`` test false on the target
     and every later Python, with no ``else``) is dead code there and on 3.10: the branch is
@@ -164,9 +165,9 @@ class CoroutineDecorator(Rule):
         message = "`@asyncio.coroutine` was removed in Python 3.11: use `async def` and `await`"
         decorator = found[0]
         yields = _own_yields(node.body)
-        if node.decorators[-1] is not decorator or not all(
-            self.ctx.resolves_to(d.decorator, STACKABLE) for d in node.decorators[:-1]
-        ):
+        at = node.decorators.index(decorator)
+        above, below = node.decorators[:at], node.decorators[at + 1:]
+        if not all(self._marks_only(d) for d in above) or not all(self.ctx.resolves_to(d.decorator, BELOW) for d in below):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
@@ -206,6 +207,15 @@ class CoroutineDecorator(Rule):
         unknown = "unknown" in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _marks_only(self, decorator: cst.Decorator) -> bool:
+        """``staticmethod``, ``classmethod``, ``abstractmethod``, or a pytest mark (which
+        records itself on the function and hands it back as it is, whatever its kind)."""
+        if self.ctx.resolves_to(decorator.decorator, STACKABLE):
+            return True
+        func = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        names = self.ctx.qualified_names(func)
+        return bool(names) and all(name.startswith("pytest.mark.") for name in names)
 
     def _bare_with_item(self, node: cst.Yield) -> bool:
         item = self.ctx.parent(node)
