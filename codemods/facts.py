@@ -24,6 +24,7 @@ ASYNC = "async"  # async def
 COROUTINE = "coroutine"  # @asyncio.coroutine / @types.coroutine generator
 GENERATOR = "generator"  # a plain generator function
 PLAIN = "plain"
+MAKES_COROUTINE_FUNCTIONS = "makes coroutine functions"  # a decorator that returns a coroutine function of its own
 MARKS_COROUTINES = "marks coroutines"  # a decorator that hands its function only to asyncio.coroutine
 RETURNS_AWAITABLE = "returns an awaitable"  # a plain function every call of which returns a future or coroutine
 BARE = "bare"  # a call whose result is thrown away or kept, never awaited
@@ -363,6 +364,18 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
                 functions[key] = RETURNS_AWAITABLE
             elif functions.get(key) == PLAIN and item is node and _marks_coroutines(item, aliases):
                 functions[key] = MARKS_COROUTINES
+            elif functions.get(key) == PLAIN and item is node and _makes_coroutine_functions(item, aliases):
+                functions[key] = MAKES_COROUTINE_FUNCTIONS
+    makers = {name for name, kind in functions.items() if kind == MAKES_COROUTINE_FUNCTIONS and name in once}
+    for node in tree.body:
+        items = node.body if isinstance(node, ast.ClassDef) else [node]
+        for item in items:
+            if not isinstance(item, ast.FunctionDef) or not item.decorator_list:
+                continue
+            outer = item.decorator_list[0]
+            key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
+            if isinstance(outer, ast.Name) and outer.id in makers and functions.get(key) == DECORATED:
+                functions[key] = COROUTINE  # what the outermost decorator returns
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),
         imports=tuple(sorted((k, v) for k, v in imports if k in once)),
@@ -558,6 +571,22 @@ def _marks_coroutines(function: ast.FunctionDef, aliases: Dict[str, str]) -> boo
     uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == param]
     calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id == param]
     return marked and len(uses) == len(calls)
+
+
+def _makes_coroutine_functions(function: ast.FunctionDef, aliases: Dict[str, str]) -> bool:
+    """``function`` (a module-level decorator) returns, on every path, the one function it
+    defines under that name, a generator-based coroutine function (``@asyncio.coroutine``
+    and ``functools.wraps`` only): what it decorates becomes a coroutine function."""
+    if not function.body or not isinstance(function.body[-1], ast.Return):
+        return False
+    nested = [s for s in function.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    names = {s.name for s in nested}
+    returns = [n for n in _own_nodes(function) if isinstance(n, ast.Return)]
+    stores = [n.id for n in _own_nodes(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+    if len(returns) != 1 or len(nested) != 1 or any(name in names for name in stores):
+        return False
+    value = returns[0].value
+    return isinstance(value, ast.Name) and value.id in names and _kind(nested[0], aliases) == COROUTINE
 
 
 def _always_exits(body: List[ast.stmt]) -> bool:

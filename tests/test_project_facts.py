@@ -149,6 +149,41 @@ def registered(func):
 '''
 
 
+WRAPPERS = '''import asyncio
+import functools
+
+
+def connected(func):
+    @asyncio.coroutine
+    @functools.wraps(func)
+    def wrapper(self, *args):
+        return (yield from func(self, *args))
+    return wrapper
+
+
+def logged(func):
+    def wrapper(self, *args):
+        return func(self, *args)
+    return wrapper
+
+
+class Client:
+    @connected
+    def publish(self):
+        pass
+
+    @logged
+    def other(self):
+        pass
+'''
+
+
+def test_a_function_under_a_decorator_that_returns_its_own_coroutine_function_is_a_coroutine() -> None:
+    kinds = dict(module_facts(WRAPPERS, "pkg.client").functions)
+    assert kinds["Client.publish"] == COROUTINE
+    assert kinds["Client.other"] == DECORATED
+
+
 def test_a_decorator_that_hands_its_function_only_to_asyncio_coroutine_marks_coroutines() -> None:
     kinds = dict(module_facts(MARKERS, "tests.util").functions)
     assert kinds == {"asynctest": MARKS_COROUTINES, "as_is": PLAIN, "registered": PLAIN}

@@ -79,7 +79,10 @@ class CoroutineDecorator(Rule):
     function or method counts as a coroutine function when every path through it ends in
     ``return`` of a call of an asyncio coroutine or future maker (``wait_for``, ``shield``,
     ``sleep``, ``ensure_future``...) or of a coroutine function of its module (``self.method()``
-    of its class, or a module-level one). Example: `fixtures/aio402_coroutine_decorator/runs_plain_function_returning_awaitable`.
+    of its class, or a module-level one); so does a method under a decorator of its module
+    that returns a generator-based coroutine function of its own (``@asyncio.coroutine def
+    wrapper``). Example: `fixtures/aio402_coroutine_decorator/runs_method_wrapped_by_a_coroutine_decorator`.
+    Example: `fixtures/aio402_coroutine_decorator/runs_plain_function_returning_awaitable`.
     A call of a plain generator (of this file, the project, or inherited) makes the site
     report-only; ``acquire()``/``wait()`` of a known asyncio lock is trusted, and ``with
     (yield from lock):`` over a known asyncio lock (see AIO403) becomes ``async with lock:``;
