@@ -3,24 +3,17 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..facts import (
-    ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, MARKS_COROUTINES, RETURNS_AWAITABLE,
-    SCHEDULERS,
-)
-from ..kit.instances import (
-    AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, methods_are_awaitable, receiver_classes,
-    super_method_is_awaitable,
-)
+from ..facts import BARE, GENERATOR_METHODS, ITERATED, ITERATORS, MARKS_COROUTINES, SCHEDULERS
+from ..kit.awaitables import AWAITABLE, GENERATOR_CALL, LOCK, UNKNOWN, is_coroutine_def, operand_kind
+from ..kit.instances import AWAITABLE_METHODS, instance_of, is_inert_value
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
 from ..kit.versions import dead_version_branch
-from ..kit.values import is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
 
 DECORATOR = asyncio_names("coroutine")
-COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
 BELOW = {"abc.abstractmethod"}  # sets an attribute and hands back the function, which the decorator's wraps copies
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
@@ -177,7 +170,7 @@ class CoroutineDecorator(Rule):
         returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
         # without `yield from`, the decorator awaited a returned awaitable: `return await x`
         awaited = set() if yields else {value for value in returned if not is_inert_value(self.ctx, value)}
-        if any(self._operand(value) != "awaitable" for value in awaited):
+        if any(operand_kind(self.ctx, value) != AWAITABLE for value in awaited):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
         if self._used_as(node, self._iterated, ITERATED):
             return self.report(node, f"{message} (not rewritten: a caller uses it as a generator)")
@@ -187,12 +180,12 @@ class CoroutineDecorator(Rule):
             return self.report(node, f"{message} (not rewritten: a caller neither awaits nor schedules it)")
         if count_comments(decorator):
             return self.report(node, f"{message} (not rewritten: the decorator line holds a comment)")
-        kinds = [self._operand(y.value.item) for y in yields]
-        if "generator" in kinds:
+        kinds = [operand_kind(self.ctx, y.value.item) for y in yields]
+        if GENERATOR_CALL in kinds:
             return self.report(node, f"{message} (not rewritten: it delegates to a plain generator)")
         # `with (yield from x):` over an unknown x (an unsafe fix): an asyncio lock, as the
         # spelling says; with `as`, an object whose await gives a context manager (a pool).
-        locks = {y for y, kind in zip(yields, kinds) if kind == "lock" or kind == "unknown" and self._bare_with_item(y)}
+        locks = {y for y, kind in zip(yields, kinds) if kind == LOCK or kind == UNKNOWN and self._bare_with_item(y)}
         body = node.body.visit(_YieldFromToAwait(self.ctx, yields, locks, awaited))
         decorators = [d for d in node.decorators if d is not decorator]
         if decorators and node.decorators[0] is decorator:
@@ -207,7 +200,7 @@ class CoroutineDecorator(Rule):
             module = next(iter(self.ctx.qualified_names(decorator.decorator))).rpartition(".")[0]
             bound = decorator.decorator.value
             fix.remove_import_if_unused(module, "coroutine", None if bound == "coroutine" else bound)
-        unknown = "unknown" in kinds
+        unknown = UNKNOWN in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
 
@@ -300,51 +293,7 @@ class CoroutineDecorator(Rule):
         before it runs (``asyncio.coroutine(func)`` inside a test decorator): its ``yield
         from`` takes an ``async def``'s coroutine too."""
         marked = func is not None and any(self.ctx.function_kind(d.decorator) == MARKS_COROUTINES for d in func.decorators)
-        return marked or self._is_coroutine(func)
-
-    def _is_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
-        return func is not None and (
-            func.asynchronous is not None
-            or any(self.ctx.resolves_to(d.decorator, COROUTINE_DECORATORS) for d in func.decorators)
-        )
-
-    def _operand(self, expr: cst.BaseExpression) -> str:
-        """"awaitable", "lock", "generator" (a plain generator function of this file) or "unknown"."""
-        if is_asyncio_lock(self.ctx, expr):
-            return "lock"  # in `with (yield from lock):` it becomes `async with lock:`
-        if not isinstance(expr, cst.Call):
-            return "awaitable" if instance_of(self.ctx, expr) == FUTURE else "unknown"
-        names = self.ctx.qualified_names(expr.func)
-        if names and all(name.startswith("asyncio.") for name in names):
-            return "awaitable"
-        if m.matches(expr.func, m.Attribute(attr=m.Name("acquire") | m.Name("wait") | m.Name("wait_for"))):
-            if is_asyncio_lock(self.ctx, expr.func.value):
-                return "awaitable"  # `yield from self._cond.wait()`
-        defs: List[cst.CSTNode] = []
-        if isinstance(expr.func, cst.Name):
-            scope = self.ctx.scope(expr.func)
-            defs = [b.node for b in scope[expr.func.value]] if scope is not None else []
-        elif m.matches(expr.func, m.Attribute(m.Name("self") | m.Name("cls"))):
-            cls = self.ctx.parent(self.ctx.parent(function_of(self.ctx, expr)))
-            body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
-            defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
-        if defs and all(isinstance(d, cst.FunctionDef) for d in defs):
-            if all(self._is_coroutine(d) for d in defs):
-                return "awaitable"
-            if any(_own_yields(d.body) for d in defs):
-                return "generator"
-            # plain functions: the facts may say that every call returns an awaitable
-        if isinstance(expr.func, cst.Attribute):
-            classes = receiver_classes(self.ctx, expr.func.value)
-            verdict = methods_are_awaitable(self.ctx, classes, expr.func.attr.value) if classes else None
-            if verdict is None:
-                verdict = super_method_is_awaitable(self.ctx, expr.func)
-            if verdict is not None:
-                return "awaitable" if verdict else "generator"
-        return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # the project's facts
-
-
-_BY_KIND = {ASYNC: "awaitable", COROUTINE: "awaitable", RETURNS_AWAITABLE: "awaitable", GENERATOR: "generator"}
+        return marked or is_coroutine_def(self.ctx, func)
 
 
 def _class_name(node: Optional[cst.CSTNode]) -> Optional[str]:
