@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Collection, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
 from ..lazy import matchers as m
@@ -180,13 +180,9 @@ def self_dict_values(ctx: FileContext, expr: cst.BaseExpression) -> Optional[Lis
         values += [e.value for e in display.elements]  # type: ignore[attr-defined]
     receiver = expr.value.value  # type: ignore[attr-defined]
     cls = ctx.parent(ctx.parent(receiver_method(ctx, expr.value)))  # type: ignore[arg-type]
-    for node in m.findall(cls, m.Attribute(value=m.Name(receiver), attr=m.Name(expr.attr.value))):  # type: ignore[attr-defined]
-        stored = _dict_use(ctx, node)
-        if stored is False:
-            return None
-        if stored is not True:
-            values.append(stored)  # type: ignore[arg-type]
-    return values
+    uses = m.findall(cls, m.Attribute(value=m.Name(receiver), attr=m.Name(expr.attr.value)))  # type: ignore[attr-defined]
+    stored = _added_items(ctx, uses, _dict_use)
+    return None if stored is None else values + stored
 
 
 def _dict_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpression, bool]:
@@ -205,13 +201,7 @@ def _dict_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpression, 
         return parent.attr.value in _DICT_READS and isinstance(ctx.parent(parent), cst.Call)
     if isinstance(parent, cst.ComparisonTarget):
         return isinstance(parent.operator, (cst.In, cst.NotIn))
-    if isinstance(parent, (cst.If, cst.While)):
-        return parent.test is node
-    if isinstance(parent, cst.UnaryOperation):
-        return isinstance(parent.operator, cst.Not)
-    plain_arg = isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star
-    call = ctx.parent(parent) if plain_arg else None
-    return isinstance(call, cst.Call) and len(call.args) == 1 and is_call_to(ctx, call, _LEN)
+    return _passive_read(ctx, node, parent)
 
 
 def receiver_method(ctx: FileContext, name: cst.Name) -> Optional[cst.FunctionDef]:
@@ -437,13 +427,38 @@ def collection_items(ctx: FileContext, name: cst.Name) -> Optional[List[cst.Base
             items += [e.value for e in value.elements]
         else:
             return None
-        for access in assignment.references:
-            use = True if access.node is name else _collection_use(ctx, access.node)
-            if use is False:
-                return None
-            if use is not True:
-                items.append(use)  # type: ignore[arg-type]
+        added = _added_items(ctx, [a.node for a in assignment.references if a.node is not name], _collection_use)
+        if added is None:
+            return None
+        items += added
     return items
+
+
+def _added_items(
+    ctx: FileContext, uses: Iterable[cst.CSTNode], use: Callable[[FileContext, cst.CSTNode], Union[cst.BaseExpression, bool]]
+) -> Optional[List[cst.BaseExpression]]:
+    """What the ``uses`` of a container put in it, by ``use`` (an item, True for nothing, False
+    for a use that may do anything); None when one may."""
+    found = []
+    for node in uses:
+        added = use(ctx, node)
+        if added is False:
+            return None
+        if added is not True:
+            found.append(added)
+    return found  # type: ignore[return-value]
+
+
+def _passive_read(ctx: FileContext, node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> bool:
+    """``if node:``, ``while node:``, ``not node`` or ``len(node)``: a read that cannot change
+    the container ``node`` or hand it on."""
+    if isinstance(parent, (cst.If, cst.While)):
+        return parent.test is node
+    if isinstance(parent, cst.UnaryOperation):
+        return isinstance(parent.operator, cst.Not)
+    plain_arg = isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star
+    call = ctx.parent(parent) if plain_arg else None  # type: ignore[arg-type]
+    return isinstance(call, cst.Call) and len(call.args) == 1 and is_call_to(ctx, call, _LEN)
 
 
 def _collection_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpression, bool]:
@@ -456,13 +471,7 @@ def _collection_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpres
             arg = call.args[0]
             return arg.value if arg.keyword is None and not arg.star else False
         return False
-    if isinstance(parent, (cst.If, cst.While)):
-        return parent.test is node
-    if isinstance(parent, cst.UnaryOperation):
-        return isinstance(parent.operator, cst.Not)
-    plain_arg = isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star
-    call = ctx.parent(parent) if plain_arg else None
-    return isinstance(call, cst.Call) and len(call.args) == 1 and is_call_to(ctx, call, _LEN)
+    return _passive_read(ctx, node, parent)
 
 
 # pathlib.Path values: two tests that differ on purpose (see each rule's Limitations):
