@@ -374,7 +374,8 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
                 continue
             outer = item.decorator_list[0]
             key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
-            if isinstance(outer, ast.Name) and outer.id in makers and functions.get(key) == DECORATED:
+            shadowed = item is not node and outer.id in classes[node.name].members if isinstance(outer, ast.Name) else True  # type: ignore[attr-defined]
+            if isinstance(outer, ast.Name) and outer.id in makers and not shadowed and functions.get(key) == DECORATED:
                 functions[key] = COROUTINE  # what the outermost decorator returns
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),

@@ -19,7 +19,7 @@ import libcst as cst
 from ..facts import ASYNC, COROUTINE, GENERATOR, RETURNS_AWAITABLE
 from ..lazy import matchers as m
 from .instances import FUTURE, instance_of, methods_are_awaitable, receiver_classes, super_method_is_awaitable
-from .names import GENERATOR_COROUTINE_DECORATORS
+from .names import ASYNCIO_COROUTINE_FUNCTIONS, GENERATOR_COROUTINE_DECORATORS
 from .scope import function_of, own_nodes
 from .values import is_asyncio_lock
 
@@ -66,6 +66,16 @@ def operand_kind(ctx: FileContext, expr: cst.BaseExpression) -> str:
         if verdict is not None:
             return AWAITABLE if verdict else GENERATOR_CALL
     return _BY_KIND.get(ctx.function_kind(expr.func), UNKNOWN)  # type: ignore[arg-type]  # the project's facts
+
+
+def certainly_awaitable(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """``operand_kind`` says AWAITABLE without taking any asyncio call for one, as it may for
+    the operand of a ``yield from`` that works (``asyncio.Queue()`` is no awaitable): an
+    asyncio call only of a coroutine function or a future maker."""
+    asyncio_call = isinstance(expr, cst.Call) and all(n.startswith("asyncio.") for n in ctx.qualified_names(expr.func) or {""})
+    if asyncio_call and not ctx.resolves_to(expr.func, ASYNCIO_COROUTINE_FUNCTIONS) and instance_of(ctx, expr) != FUTURE:
+        return False
+    return operand_kind(ctx, expr) == AWAITABLE
 
 
 def _defs_called(ctx: FileContext, call: cst.Call) -> List[cst.CSTNode]:

@@ -4,7 +4,7 @@ import libcst as cst
 from ..lazy import matchers as m
 
 from ..facts import BARE, GENERATOR_METHODS, ITERATED, ITERATORS, MARKS_COROUTINES, SCHEDULERS
-from ..kit.awaitables import AWAITABLE, GENERATOR_CALL, LOCK, UNKNOWN, is_coroutine_def, operand_kind
+from ..kit.awaitables import GENERATOR_CALL, LOCK, UNKNOWN, certainly_awaitable, is_coroutine_def, operand_kind
 from ..kit.instances import AWAITABLE_METHODS, instance_of, is_inert_value
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
@@ -170,7 +170,7 @@ class CoroutineDecorator(Rule):
         returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
         # without `yield from`, the decorator awaited a returned awaitable: `return await x`
         awaited = set() if yields else {value for value in returned if not is_inert_value(self.ctx, value)}
-        if any(operand_kind(self.ctx, value) != AWAITABLE for value in awaited):
+        if not all(certainly_awaitable(self.ctx, value) for value in awaited):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
         if self._used_as(node, self._iterated, ITERATED):
             return self.report(node, f"{message} (not rewritten: a caller uses it as a generator)")
