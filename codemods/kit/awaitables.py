@@ -83,7 +83,7 @@ def _defs_called(ctx: FileContext, call: cst.Call) -> List[cst.CSTNode]:
     method's name in the class body a ``self.method()`` / ``cls.method()`` is written in."""
     if isinstance(call.func, cst.Name):
         scope = ctx.scope(call.func)
-        return [b.node for b in scope[call.func.value]] if scope is not None else []
+        return [getattr(b, "node", None) for b in scope[call.func.value]] if scope is not None else []  # a builtin has none
     if m.matches(call.func, m.Attribute(m.Name("self") | m.Name("cls"))):
         cls = ctx.parent(ctx.parent(function_of(ctx, call)))  # type: ignore[arg-type]
         body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
