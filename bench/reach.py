@@ -5,7 +5,8 @@
 
 Per rule: sites (findings of `check`), fixed by the chosen fix, unsafe (a fix exists behind
 --unsafe-fixes), report-only, and the most common reasons a site is not fixed. Per legacy pattern
-(textual candidates, as counted in the issue tracker): occurrences before and after the fix.
+(textual candidates, as counted in the issue tracker; lock sites by AIO403's evidence): occurrences
+before and after the fix.
 Every rewritten file must compile (if the original did) and be a fixed point; `--pyflakes` also
 lists the pyflakes warnings the fix introduced (line numbers inside a warning left out: added lines
 move them). First-party names and project facts are found as the CLI finds them.
@@ -60,6 +61,11 @@ PATTERNS = {
     "asynctest (the package)": re.compile(r"(?m)^[ \t]*(?:import|from)[ \t]+asynctest\b|\basynctest\.[A-Za-z_]"),
     ".run_until_complete( in tests": re.compile(r"\.run_until_complete\("),
 }
+# Counted by meaning, not text: `with await x:` / `with (yield from x):` over an asyncio lock by
+# AIO403's evidence (its findings on the file, before and after the fix).
+LOCK_SITES = "  of which over an asyncio lock (AIO403)"
+ROWS = [*PATTERNS]
+ROWS.insert(ROWS.index("  of which not over a call") + 1, LOCK_SITES)
 # Patterns counted only in test files (under a tests folder, test_*.py, *_test.py, conftest.py).
 IN_TESTS_ONLY = {".run_until_complete( in tests"}
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest|tests)\.py$")
@@ -70,6 +76,14 @@ def pattern_counts(text: str, path: str = "") -> Counter:
     in_tests = bool(_TEST_PATH.search(path))
     return Counter({name: len(pattern.findall(text)) for name, pattern in PATTERNS.items()
                     if in_tests or name not in IN_TESTS_ONLY})
+
+
+def lock_sites(source: bytes, settings: Settings) -> int:
+    """How many ``with await lock:`` / ``with (yield from lock):`` AIO403 finds in ``source``."""
+    if not PATTERNS["with await/yield from lock"].search(source.decode("utf-8", "replace")):
+        return 0
+    found = process_source(source, replace(settings, select=frozenset({"AIO403"})), fix=False).findings
+    return sum(f.code == "AIO403" and f.message.startswith("`with ") for f in found)
 
 
 def pyflakes_warnings(source: bytes, path: str) -> Counter:
@@ -114,14 +128,16 @@ def one_file(job: Tuple[str, Settings, bool]) -> dict:
     fixed = process_source(data, settings, fix=True)
     after = fixed.new_source if fixed.new_source is not None else data
     text_before = data.decode("utf-8", "replace")
+    locks = Counter({LOCK_SITES: lock_sites(data, settings)})
     out = {
         "path": path,
         "skipped": checked.skipped,
         "internal": checked.internal_error or fixed.internal_error,
         "findings": [(f.code, f.fix.value, f.message) for f in checked.findings],
         "rewritten": fixed.new_source is not None,
-        "patterns_before": pattern_counts(text_before, path),
-        "patterns_after": pattern_counts(after.decode("utf-8", "replace"), path),
+        "patterns_before": pattern_counts(text_before, path) + locks,
+        "patterns_after": pattern_counts(after.decode("utf-8", "replace"), path)
+        + Counter({LOCK_SITES: lock_sites(after, settings) if after is not data else locks[LOCK_SITES]}),
         "problems": [],
         "new_flakes": [],
     }
@@ -209,7 +225,7 @@ def main(argv: List[str]) -> int:
         print(f"| {code} | {sites} | {fixed} | {counts['unsafe']} | {counts['none']} | {fixed / sites:.0%} |")
     print("\n| pattern (text) | before | after | removed |")
     print("| --- | ---: | ---: | ---: |")
-    for name in PATTERNS:
+    for name in ROWS:
         removed = (before[name] - after[name]) / before[name] if before[name] else 0
         print(f"| `{name}` | {before[name]} | {after[name]} | {removed:.0%} |")
     print("\nTop reasons a site is not fixed:")
@@ -226,7 +242,7 @@ def main(argv: List[str]) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "rules": {code: dict(counts) for code, counts in per_rule.items()},
-            "patterns": {name: [before[name], after[name]] for name in PATTERNS},
+            "patterns": {name: [before[name], after[name]] for name in ROWS},
             "problems": problems, "new_pyflakes": sorted(flakes),
         }, indent=2))
     return 1 if problems else 0

@@ -27,6 +27,9 @@ ASYNC = "async"  # async def
 COROUTINE = "coroutine"  # @asyncio.coroutine / @types.coroutine generator
 GENERATOR = "generator"  # a plain generator function
 PLAIN = "plain"
+MAKES_COROUTINE_FUNCTIONS = "makes coroutine functions"  # a decorator that returns a coroutine function of its own
+MARKS_COROUTINES = "marks coroutines"  # a decorator that hands its function only to asyncio.coroutine
+RETURNS_AWAITABLE = "returns an awaitable"  # a plain function every call of which returns a future or coroutine
 BARE = "bare"  # a call whose result is thrown away or kept, never awaited
 ITERATED = "iterated"  # a call iterated, sent to or delegated to from a plain generator
 ASYNC_GENERATOR = "async generator"
@@ -181,9 +184,10 @@ class ProjectFacts:
         inherited = self.method_of(f"{module}.{head}", method) if method and "." not in method else None
         return self._defined_kind(inherited) if inherited is not None else None
 
-    def method_kind(self, cls: str, method: str) -> Optional[str]:
-        """The kind of ``method`` as instances of the class ``cls`` find it (``method_of``)."""
-        function = self.method_of(cls, method)
+    def method_kind(self, cls: str, method: str, above: bool = False) -> Optional[str]:
+        """The kind of ``method`` as instances of the class ``cls`` find it (``method_of``);
+        ``above``: as ``super().method`` in a method of ``cls`` finds it."""
+        function = self.method_of(cls, method, above)
         return self._defined_kind(function) if function is not None else None
 
     def _defined_kind(self, function: str) -> Optional[str]:
@@ -192,12 +196,12 @@ class ProjectFacts:
         module, _, name = cls.rpartition(".")
         return self._table()[module]._kinds().get(f"{name}.{method}")
 
-    def method_of(self, cls: str, method: str) -> Optional[str]:
+    def method_of(self, cls: str, method: str, above: bool = False) -> Optional[str]:
         """The function instances of ``cls`` find as ``method`` (``pkg.mod.Base.method``): in
-        the first class of its method resolution order that binds the name; None when that
-        class binds it otherwise than by a ``def``, a class before it is not known, or no
-        class has it."""
-        for qualified, facts in self.mro(cls) or ():
+        the first class of its method resolution order (after ``cls`` itself when ``above``)
+        that binds the name; None when that class binds it otherwise than by a ``def``, a
+        class before it is not known, or no class has it."""
+        for qualified, facts in (self.mro(cls) or ())[1 if above else 0:]:
             if facts is None:
                 return None
             if method in facts.members:
@@ -366,6 +370,30 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
                     counts[key] = counts.get(key, 0) + 1
                     _note_return(returns, key, item, aliases, module, top)
     once = {name for name, n in counts.items() if n == 1}
+    coroutines = {name for name, kind in functions.items() if kind in (ASYNC, COROUTINE) and name in once}
+    for node in tree.body:
+        items = node.body if isinstance(node, ast.ClassDef) else [node]
+        for item in items:
+            if not isinstance(item, ast.FunctionDef):
+                continue
+            key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
+            if functions.get(key) == PLAIN and _returns_awaitable(item, node, coroutines, aliases, module, top):
+                functions[key] = RETURNS_AWAITABLE
+            elif functions.get(key) == PLAIN and item is node and _marks_coroutines(item, aliases):
+                functions[key] = MARKS_COROUTINES
+            elif functions.get(key) == PLAIN and item is node and _makes_coroutine_functions(item, aliases):
+                functions[key] = MAKES_COROUTINE_FUNCTIONS
+    makers = {name for name, kind in functions.items() if kind == MAKES_COROUTINE_FUNCTIONS and name in once}
+    for node in tree.body:
+        items = node.body if isinstance(node, ast.ClassDef) else [node]
+        for item in items:
+            if not isinstance(item, ast.FunctionDef) or not item.decorator_list:
+                continue
+            outer = item.decorator_list[0]
+            key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
+            shadowed = item is not node and outer.id in classes[node.name].members if isinstance(outer, ast.Name) else True  # type: ignore[attr-defined]
+            if isinstance(outer, ast.Name) and outer.id in makers and not shadowed and functions.get(key) == DECORATED:
+                functions[key] = COROUTINE  # what the outermost decorator returns
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),
         imports=tuple(sorted((k, v) for k, v in imports if k in once)),
@@ -432,6 +460,14 @@ def _use_of(call: ast.Call, parents: Dict[ast.AST, ast.AST]) -> Optional[str]:
         return None if decorated else ITERATED
     if isinstance(parent, ast.Await):
         return None
+    if isinstance(parent, ast.Return):
+        function = parents.get(parent)
+        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = parents.get(function)
+        if isinstance(function, ast.FunctionDef) and not _yields(function) and any(
+            _called_name_of(d).endswith("coroutine") for d in function.decorator_list
+        ):
+            return None  # the decorator awaited what its function returned
     holder = parent
     while isinstance(holder, (ast.List, ast.Tuple, ast.Set, ast.Starred, ast.ListComp, ast.SetComp, ast.GeneratorExp)):
         holder = parents.get(holder)
@@ -494,6 +530,90 @@ def _note_return(found: Dict[str, str], key: str, function: ast.AST, aliases: Di
             made.add(_made_class(value, aliases, module, top))
     if len(made) == 1 and "" not in made:
         found[key] = made.pop()
+
+
+# asyncio functions whose call is a coroutine or a future, whatever the arguments
+_ASYNCIO_AWAITABLE_CALLS = frozenset({
+    "ensure_future", "shield", "wait_for", "gather", "sleep", "wait", "create_task", "wrap_future",
+    "open_connection", "start_server", "create_subprocess_exec", "create_subprocess_shell",
+})
+
+
+def _returns_awaitable(function: ast.AST, owner: ast.AST, coroutines: Set[str], aliases: Dict[str, str], module: str, top: Set[str]) -> bool:
+    """Every call of the plain ``function`` (a method when ``owner`` is its class) ends in a
+    ``return`` of a call of an asyncio function that makes a coroutine or a future, or of a
+    coroutine function of this module (``coroutines``, bound once): ``self.method()`` of its
+    class (in an undecorated method, ``self`` never rebound), or a module-level function. A
+    path that falls off the end returns None, so the body must end in ``return`` or
+    ``raise`` on every branch."""
+    if not isinstance(function, ast.FunctionDef) or not _always_exits(function.body):
+        return False
+    params = function.args.posonlyargs + function.args.args
+    stores = {n.id for n in _own_nodes(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local = stores | {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    method = isinstance(owner, ast.ClassDef) and params and not function.decorator_list and params[0].arg not in stores
+    receiver = params[0].arg if method else None
+    returns = [node for node in _own_nodes(function) if isinstance(node, ast.Return)]
+    for node in returns:
+        call = node.value
+        callee = _name_parts(call.func) if isinstance(call, ast.Call) else None
+        if not callee:
+            return False
+        name = _dotted(call.func, aliases, module, top) if callee[0] not in local else ""  # type: ignore[union-attr]
+        if name.startswith("asyncio.") and name.rpartition(".")[2] in _ASYNCIO_AWAITABLE_CALLS:
+            continue
+        if len(callee) == 2 and callee[0] == receiver and f"{owner.name}.{callee[1]}" in coroutines:  # type: ignore[attr-defined]
+            continue
+        if len(callee) == 1 and callee[0] not in local and callee[0] in coroutines:
+            continue
+        return False
+    return bool(returns)
+
+
+def _marks_coroutines(function: ast.FunctionDef, aliases: Dict[str, str]) -> bool:
+    """``function`` is a decorator (one parameter, ``func``) that does nothing with ``func``
+    but hand it to ``asyncio.coroutine`` or ``types.coroutine`` (which flag a generator
+    function's code, in place, as a coroutine that may ``yield from`` native ones) and to
+    ``functools.wraps``: whenever the function it decorates runs, it runs as a coroutine."""
+    args = function.args
+    if len(args.args) != 1 or args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg:
+        return False
+    param = args.args[0].arg
+    marked = False
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == param for a in node.args):
+            callee = _decorator_name(node.func, aliases)
+            if callee not in _COROUTINE_DECORATORS and callee != "functools.wraps" or len(node.args) != 1 or node.keywords:
+                return False
+            marked |= callee in _COROUTINE_DECORATORS
+    uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == param]
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id == param]
+    return marked and len(uses) == len(calls)
+
+
+def _makes_coroutine_functions(function: ast.FunctionDef, aliases: Dict[str, str]) -> bool:
+    """``function`` (a module-level decorator) returns, on every path, the one function it
+    defines under that name, a generator-based coroutine function (``@asyncio.coroutine``
+    and ``functools.wraps`` only): what it decorates becomes a coroutine function."""
+    if not function.body or not isinstance(function.body[-1], ast.Return):
+        return False
+    nested = [s for s in function.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    names = {s.name for s in nested}
+    returns = [n for n in _own_nodes(function) if isinstance(n, ast.Return)]
+    stores = [n.id for n in _own_nodes(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+    if len(returns) != 1 or len(nested) != 1 or any(name in names for name in stores):
+        return False
+    value = returns[0].value
+    return isinstance(value, ast.Name) and value.id in names and _kind(nested[0], aliases) == COROUTINE
+
+
+def _always_exits(body: List[ast.stmt]) -> bool:
+    """The statements end in ``return`` or ``raise`` on every path (an ``if`` whose branches
+    all do; anything else may fall through)."""
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    return isinstance(last, ast.If) and _always_exits(last.body) and _always_exits(last.orelse)
 
 
 def _made_class(value: ast.expr, aliases: Dict[str, str], module: str, top: Set[str]) -> str:

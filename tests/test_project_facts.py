@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 
 from asyncio_upgrade.cli.app import app
 from asyncio_upgrade.cli.project_facts import ProjectFactsFinder
-from asyncio_upgrade.codemods.facts import ASYNC, COROUTINE, DECORATED, GENERATOR, PLAIN, ProjectFacts, module_facts
+from asyncio_upgrade.codemods.facts import (
+    ASYNC, COROUTINE, DECORATED, GENERATOR, MARKS_COROUTINES, PLAIN, RETURNS_AWAITABLE, ProjectFacts, module_facts,
+)
 
 runner = CliRunner()
 
@@ -77,6 +79,122 @@ def test_module_facts_name_each_function_once() -> None:
     assert dict(twice.functions) == {}
     assert dict(module_facts("def g():\n    return 1\n", "m").functions) == {"g": PLAIN}
     assert module_facts("def (:\n", "m") is None
+
+
+RETURNING = '''import asyncio
+from asyncio import shield as protect
+
+
+async def fetch():
+    return 1
+
+
+def soon(fut, timeout=None):
+    if timeout is None:
+        return protect(fut)
+    return asyncio.wait_for(fut, timeout)
+
+
+def maybe(fut):
+    if fut:
+        return fetch()
+
+
+def shadowed(asyncio):
+    return asyncio.sleep(0)
+
+
+class Conn:
+    async def _send(self):
+        pass
+
+    def send(self):
+        return self._send()
+
+    @staticmethod
+    def other(self):
+        return self._send()
+'''
+
+
+def test_plain_functions_that_return_an_awaitable_on_every_path() -> None:
+    kinds = dict(module_facts(RETURNING, "pkg.conn").functions)
+    assert kinds["soon"] == kinds["Conn.send"] == RETURNS_AWAITABLE
+    assert kinds["maybe"] == PLAIN  # falls off the end: None
+    assert kinds["shadowed"] == PLAIN  # a parameter named asyncio
+    assert kinds["Conn.other"] == PLAIN  # a staticmethod's first parameter is no instance
+
+
+MARKERS = '''import asyncio
+import functools
+
+
+def asynctest(func):
+    @functools.wraps(func)
+    def wrapper(self, *args):
+        return self.loop.run_until_complete(asyncio.coroutine(func)(self, *args))
+    return wrapper
+
+
+def as_is(func):
+    @functools.wraps(func)
+    def wrapper(self, *args):
+        return self.loop.run_until_complete(func(self, *args))
+    return wrapper
+
+
+def registered(func):
+    REGISTRY.append(func)
+    return asyncio.coroutine(func)
+'''
+
+
+WRAPPERS = '''import asyncio
+import functools
+
+
+def connected(func):
+    @asyncio.coroutine
+    @functools.wraps(func)
+    def wrapper(self, *args):
+        return (yield from func(self, *args))
+    return wrapper
+
+
+def logged(func):
+    def wrapper(self, *args):
+        return func(self, *args)
+    return wrapper
+
+
+class Client:
+    @connected
+    def publish(self):
+        pass
+
+    @logged
+    def other(self):
+        pass
+'''
+
+
+def test_a_function_under_a_decorator_that_returns_its_own_coroutine_function_is_a_coroutine() -> None:
+    kinds = dict(module_facts(WRAPPERS, "pkg.client").functions)
+    assert kinds["Client.publish"] == COROUTINE
+    assert kinds["Client.other"] == DECORATED
+
+
+def test_a_decorator_that_hands_its_function_only_to_asyncio_coroutine_marks_coroutines() -> None:
+    kinds = dict(module_facts(MARKERS, "tests.util").functions)
+    assert kinds == {"asynctest": MARKS_COROUTINES, "as_is": PLAIN, "registered": PLAIN}
+
+
+def test_a_call_returned_by_a_decorated_function_without_yield_is_run() -> None:
+    source = (
+        "import asyncio\nfrom .db import execute, fetch\n\n\n@asyncio.coroutine\ndef awaited():\n"
+        "    return execute('a')\n\n\ndef plain():\n    return fetch('b')\n"
+    )
+    assert module_facts(source, "pkg.app").calls == (("pkg.db.fetch", "bare"),)
 
 
 def test_relative_imports_and_reexports_resolve() -> None:
@@ -232,6 +350,9 @@ def test_methods_are_found_along_the_bases_as_python_finds_them() -> None:
     assert facts.mro("pkg.leaf.Broken") is None  # no consistent order: Python refuses the class
     assert facts.mro("pkg.leaf.Mixed") is None  # a metaclass somewhere above: nothing is known
     assert facts.method_kind("pkg.leaf.Loose", "fetch") is None  # an unknown base comes first
+    assert facts.method_kind("pkg.leaf.Leaf", "plain", above=True) is None  # `super().plain` in Leaf: no base has it
+    assert facts.method_kind("pkg.leaf.Leaf", "fetch", above=True) == COROUTINE
+    assert facts.method_kind("pkg.base.Base", "fetch", above=True) is None  # only `object` is above Base
 
 
 def test_instances_are_inert_only_when_no_class_of_theirs_can_be_awaited() -> None:

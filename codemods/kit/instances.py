@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
 
 import libcst as cst
 
-from ..facts import ASYNC, COROUTINE, PLAIN
+from ..facts import ASYNC, COROUTINE, GENERATOR, PLAIN, RETURNS_AWAITABLE
 from .names import asyncio_names
+from .scope import function_of
 from .values import binding_values, receiver_method, self_attribute_values
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ _RETURNING = {
 }
 # Decorators under which a method's first parameter is still the instance.
 _INSTANCE_METHOD_DECORATORS = asyncio_names("coroutine") | {"types.coroutine", "abc.abstractmethod"}
+# Whether calling a function of each kind gives something to await.
+_AWAITABLE_KINDS = {ASYNC: True, COROUTINE: True, RETURNS_AWAITABLE: True, GENERATOR: False}
+_CLASS_METHOD_DECORATORS = _INSTANCE_METHOD_DECORATORS | {"builtins.classmethod"}
 _LOOP_RETURNING_FUTURES = frozenset({"run_in_executor", "create_future", "create_task"})
 # What awaiting a call of these gives, element by element for a tuple.
 _AWAITED: Dict[str, Tuple[str, ...]] = {
@@ -94,6 +98,53 @@ def instance_of(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> 
     return classes.pop() if len(classes) == 1 else None
 
 
+def receiver_classes(ctx: FileContext, expr: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+    """The classes the receiver of a method call is certainly an instance of one of: as
+    ``instance_of``, but a name or ``self.attr`` may be bound to instances of several classes,
+    and to ``None`` (``None.method()`` raises ``AttributeError`` before the call gives
+    anything to await or iterate, so it decides nothing). None when a value is not known."""
+    if isinstance(expr, cst.Name) and _class_receiver(ctx, expr) is not None:
+        return frozenset({_class_receiver(ctx, expr)})  # type: ignore[arg-type]
+    if isinstance(expr, cst.Name) and _receiver_class(ctx, expr) is None:
+        values = binding_values(ctx, expr)
+    elif isinstance(expr, cst.Attribute):
+        values = self_attribute_values(ctx, expr)
+    else:
+        values = None
+    if values is None:
+        cls = instance_of(ctx, expr)
+        return frozenset({cls}) if cls is not None else None
+    classes = {instance_of(ctx, value, 1) for value in values if not _is_none(ctx, value)}
+    return frozenset(classes) if classes and None not in classes else None  # type: ignore[arg-type]
+
+
+def super_method_is_awaitable(ctx: FileContext, func: cst.Attribute) -> Optional[bool]:
+    """For ``super().method`` written in a plain method (or classmethod) of a module-level
+    class: ``method_is_awaitable`` for the method the class's bases give, the next class of
+    its method resolution order that binds the name. A subclass whose order puts another
+    class between them would change that, as an override changes what ``self.method`` runs."""
+    call = func.value
+    if not (isinstance(call, cst.Call) and not call.args and ctx.resolves_to(call.func, {"builtins.super"})):
+        return None
+    method = function_of(ctx, call)
+    cls = own_class(ctx, method)
+    if cls is None or not _fully_known(ctx, cls):
+        return None
+    kind = ctx.facts().method_kind(cls, func.attr.value, above=True)
+    return _AWAITABLE_KINDS.get(kind or "")
+
+
+def methods_are_awaitable(ctx: FileContext, classes: FrozenSet[str], method: str) -> Optional[bool]:
+    """``method_is_awaitable`` for an instance of any of ``classes``: False when one of them
+    has it as a plain generator, True when all have it awaitable, else None."""
+    verdicts = {method_is_awaitable(ctx, cls, method) for cls in classes}
+    return False if False in verdicts else True if verdicts == {True} else None
+
+
+def _is_none(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None" and ctx.qualified_names(expr) <= {"builtins.None"}
+
+
 def method_is_awaitable(ctx: FileContext, cls: str, method: str) -> Optional[bool]:
     """Whether calling ``method`` on an instance of ``cls`` gives something to await: True for
     a coroutine function (or one returning a future), False for a plain generator function
@@ -101,7 +152,7 @@ def method_is_awaitable(ctx: FileContext, cls: str, method: str) -> Optional[boo
     if cls in AWAITABLE_METHODS:
         return True if method in AWAITABLE_METHODS[cls] else None
     kind = ctx.facts().method_kind(cls, method)
-    return {"async": True, "coroutine": True, "generator": False}.get(kind or "")
+    return _AWAITABLE_KINDS.get(kind or "")
 
 
 def is_inert_value(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) -> bool:
@@ -116,6 +167,8 @@ def is_inert_value(ctx: FileContext, expr: cst.BaseExpression, _depth: int = 0) 
     cls = instance_of(ctx, expr, _depth) if _depth <= 3 else None
     if cls is not None and cls not in AWAITABLE_METHODS:
         return ctx.facts().instances_awaitable(cls) is False
+    if isinstance(expr, cst.Name) and _class_receiver(ctx, expr) is not None:
+        return frozenset({_class_receiver(ctx, expr)})  # type: ignore[arg-type]
     if isinstance(expr, cst.Name) and _receiver_class(ctx, expr) is None:
         values = binding_values(ctx, expr)
         return bool(values) and all(is_inert_value(ctx, v, _depth + 1) for v in values)  # type: ignore[union-attr]
@@ -142,6 +195,20 @@ def _receiver_class(ctx: FileContext, name: cst.Name) -> Optional[str]:
         ctx.resolves_to(d.decorator, _INSTANCE_METHOD_DECORATORS) for d in method.decorators
     ):
         return None  # a classmethod's or staticmethod's first parameter is no instance
+    scope = ctx.scope(name)
+    if scope is None or len(scope[name.value]) != 1:
+        return None
+    return own_class(ctx, method)
+
+
+def _class_receiver(ctx: FileContext, name: cst.Name) -> Optional[str]:
+    """For ``cls`` (the first parameter of a classmethod, never rebound): its class, or a
+    subclass of it, whose methods it finds as the class's own would."""
+    method = receiver_method(ctx, name)
+    if method is None or not any(ctx.resolves_to(d.decorator, {"builtins.classmethod"}) for d in method.decorators):
+        return None
+    if not all(ctx.resolves_to(d.decorator, _CLASS_METHOD_DECORATORS) for d in method.decorators):
+        return None
     scope = ctx.scope(name)
     if scope is None or len(scope[name.value]) != 1:
         return None

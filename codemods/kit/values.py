@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Collection, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
+from ..lazy import matchers as m
 
 from ..facts import ASYNC, GENERATOR
 from .names import (
@@ -160,6 +161,49 @@ def self_attribute_values(
     return tuple(found) if ok[0] and found else None
 
 
+_DICT_READS = frozenset({"get", "pop", "keys", "values", "items", "clear"})
+
+
+def self_dict_values(ctx: FileContext, expr: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
+    """For ``self.attr`` in a method, a dict: every value it can hold, when each ``self.attr =``
+    of its class (``self_attribute_values``) is a dict display without ``**`` and each other
+    use of ``self.attr`` there reads it (``self.attr[k]``, ``k in self.attr``, ``len()``,
+    ``.get()``, ``.pop()``...), deletes a key or stores ``self.attr[k] = value``: nothing else
+    in the class can put a value in it or hand it to code that could. None otherwise."""
+    displays = self_attribute_values(ctx, expr)
+    if not displays or not all(isinstance(d, cst.Dict) for d in displays):
+        return None
+    values: List[cst.BaseExpression] = []
+    for display in displays:
+        if any(not isinstance(e, cst.DictElement) for e in display.elements):  # type: ignore[attr-defined]
+            return None
+        values += [e.value for e in display.elements]  # type: ignore[attr-defined]
+    receiver = expr.value.value  # type: ignore[attr-defined]
+    cls = ctx.parent(ctx.parent(receiver_method(ctx, expr.value)))  # type: ignore[arg-type]
+    uses = m.findall(cls, m.Attribute(value=m.Name(receiver), attr=m.Name(expr.attr.value)))  # type: ignore[attr-defined]
+    stored = _added_items(ctx, uses, _dict_use)
+    return None if stored is None else values + stored
+
+
+def _dict_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpression, bool]:
+    """The value ``node[k] = value`` stores; True for a use that puts nothing in the dict
+    ``node`` and hands it to nothing; else False."""
+    parent = ctx.parent(node)
+    if isinstance(parent, cst.AssignTarget):
+        return True  # `self.attr = {...}`: read by self_attribute_values
+    if isinstance(parent, cst.Subscript) and parent.value is node:
+        holder = ctx.parent(parent)
+        if isinstance(holder, cst.AssignTarget):
+            assign = ctx.parent(holder)
+            return assign.value if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else False
+        return not isinstance(holder, (cst.AugAssign, cst.AnnAssign, cst.Element, cst.For, cst.CompFor))
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return parent.attr.value in _DICT_READS and isinstance(ctx.parent(parent), cst.Call)
+    if isinstance(parent, cst.ComparisonTarget):
+        return isinstance(parent.operator, (cst.In, cst.NotIn))
+    return _passive_read(ctx, node, parent)
+
+
 def receiver_method(ctx: FileContext, name: cst.Name) -> Optional[cst.FunctionDef]:
     """The method whose first parameter ``name`` is, seen from where ``name`` is read: the
     enclosing function's, or through a closure an outer one's; None when it is bound any
@@ -192,6 +236,8 @@ def is_asyncio_lock(ctx: FileContext, expr: cst.BaseExpression) -> bool:
         if len(params) == 1 and isinstance(params[0], cst.Param) and params[0].annotation is not None:
             return ctx.resolves_to(params[0].annotation.annotation, ASYNCIO_LOCKS)
         values = binding_values(ctx, expr)
+    elif isinstance(expr, cst.Subscript):
+        values = self_dict_values(ctx, expr.value)
     else:
         return False
     return bool(values) and all(is_call_to(ctx, value, ASYNCIO_LOCKS) for value in values)
@@ -381,13 +427,38 @@ def collection_items(ctx: FileContext, name: cst.Name) -> Optional[List[cst.Base
             items += [e.value for e in value.elements]
         else:
             return None
-        for access in assignment.references:
-            use = True if access.node is name else _collection_use(ctx, access.node)
-            if use is False:
-                return None
-            if use is not True:
-                items.append(use)  # type: ignore[arg-type]
+        added = _added_items(ctx, [a.node for a in assignment.references if a.node is not name], _collection_use)
+        if added is None:
+            return None
+        items += added
     return items
+
+
+def _added_items(
+    ctx: FileContext, uses: Iterable[cst.CSTNode], use: Callable[[FileContext, cst.CSTNode], Union[cst.BaseExpression, bool]]
+) -> Optional[List[cst.BaseExpression]]:
+    """What the ``uses`` of a container put in it, by ``use`` (an item, True for nothing, False
+    for a use that may do anything); None when one may."""
+    found = []
+    for node in uses:
+        added = use(ctx, node)
+        if added is False:
+            return None
+        if added is not True:
+            found.append(added)
+    return found  # type: ignore[return-value]
+
+
+def _passive_read(ctx: FileContext, node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> bool:
+    """``if node:``, ``while node:``, ``not node`` or ``len(node)``: a read that cannot change
+    the container ``node`` or hand it on."""
+    if isinstance(parent, (cst.If, cst.While)):
+        return parent.test is node
+    if isinstance(parent, cst.UnaryOperation):
+        return isinstance(parent.operator, cst.Not)
+    plain_arg = isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star
+    call = ctx.parent(parent) if plain_arg else None  # type: ignore[arg-type]
+    return isinstance(call, cst.Call) and len(call.args) == 1 and is_call_to(ctx, call, _LEN)
 
 
 def _collection_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpression, bool]:
@@ -400,13 +471,7 @@ def _collection_use(ctx: FileContext, node: cst.CSTNode) -> Union[cst.BaseExpres
             arg = call.args[0]
             return arg.value if arg.keyword is None and not arg.star else False
         return False
-    if isinstance(parent, (cst.If, cst.While)):
-        return parent.test is node
-    if isinstance(parent, cst.UnaryOperation):
-        return isinstance(parent.operator, cst.Not)
-    plain_arg = isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star
-    call = ctx.parent(parent) if plain_arg else None
-    return isinstance(call, cst.Call) and len(call.args) == 1 and is_call_to(ctx, call, _LEN)
+    return _passive_read(ctx, node, parent)
 
 
 # pathlib.Path values: two tests that differ on purpose (see each rule's Limitations):

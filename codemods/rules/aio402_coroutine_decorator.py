@@ -3,19 +3,19 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 from ..lazy import matchers as m
 
-from ..facts import ASYNC, BARE, COROUTINE, GENERATOR, GENERATOR_METHODS, ITERATED, ITERATORS, SCHEDULERS
-from ..kit.instances import AWAITABLE_METHODS, FUTURE, instance_of, is_inert_value, method_is_awaitable
+from ..facts import BARE, GENERATOR_METHODS, ITERATED, ITERATORS, MARKS_COROUTINES, SCHEDULERS
+from ..kit.awaitables import GENERATOR_CALL, LOCK, UNKNOWN, certainly_awaitable, is_coroutine_def, operand_kind
+from ..kit.instances import AWAITABLE_METHODS, instance_of, is_inert_value
 from ..kit.names import asyncio_names
 from ..kit.scope import function_of, own_nodes
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
 from ..kit.versions import dead_version_branch
-from ..kit.values import is_asyncio_lock
 from ..model import Safety
 from ..rule import Rule
 
 DECORATOR = asyncio_names("coroutine")
-COROUTINE_DECORATORS = DECORATOR | {"types.coroutine"}
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
+BELOW = {"abc.abstractmethod"}  # sets an attribute and hands back the function, which the decorator's wraps copies
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -30,7 +30,11 @@ class CoroutineDecorator(Rule):
     ## Fix safety
     Callers that ``await`` it, ``yield from`` it inside another ``@asyncio.coroutine`` or
     ``@types.coroutine`` function, or hand it to ``ensure_future``/``gather``/``run`` keep
-    working unchanged. A caller that iterates the call (``for``, ``next``, ``.send``), or that
+    working unchanged, and so does ``yield from`` it in a plain generator whose decorator (a
+    project function, by the facts) does nothing with it but hand it to ``asyncio.coroutine``
+    (which flags it, before it runs, as a coroutine that may ``yield from`` an ``async def``'s)
+    and to ``functools.wraps``. Example: `fixtures/aio402_coroutine_decorator/runs_yielded_from_by_a_marked_generator`.
+    A caller that iterates the call (``for``, ``next``, ``.send``), or that
     uses ``yield from`` in an undecorated generator, would break: such callers in the same
     file make the site report-only, and so do such calls of it from other modules of the
     project (the CLI's project facts: calls of names they import, so not method calls on
@@ -57,25 +61,44 @@ class CoroutineDecorator(Rule):
     taken to run the method of the class it is written in (a subclass overriding it with a
     plain generator would break that, as it breaks the caller's own ``await``).
     Example: `fixtures/aio402_coroutine_decorator/runs_asyncio_typed_receivers`.
+    So is ``cls.method()`` in a classmethod, and ``super().method()`` runs the method the
+    next class of the method resolution order has (by the project facts; a subclass that
+    puts another class in between would change it, as an override does).
+    Example: `fixtures/aio402_coroutine_decorator/runs_classmethod_and_super`. A receiver
+    whose bindings make instances of several known classes (or ``None``, whose method call
+    raises ``AttributeError`` before anything is awaited, either way) is trusted when every
+    class has the method as a coroutine function.
+    Example: `fixtures/aio402_coroutine_decorator/runs_receiver_of_several_classes`. A plain
+    function or method counts as a coroutine function when every path through it ends in
+    ``return`` of a call of an asyncio coroutine or future maker (``wait_for``, ``shield``,
+    ``sleep``, ``ensure_future``...) or of a coroutine function of its module (``self.method()``
+    of its class, or a module-level one); so does a method under a decorator of its module
+    that returns a generator-based coroutine function of its own (``@asyncio.coroutine def
+    wrapper``). Example: `fixtures/aio402_coroutine_decorator/runs_method_wrapped_by_a_coroutine_decorator`.
+    Example: `fixtures/aio402_coroutine_decorator/runs_plain_function_returning_awaitable`.
     A call of a plain generator (of this file, the project, or inherited) makes the site
     report-only; ``acquire()``/``wait()`` of a known asyncio lock is trusted, and ``with
     (yield from lock):`` over a known asyncio lock (see AIO403) becomes ``async with lock:``;
+    a subscript of a ``self.attr`` dict whose every value is such a lock is one too (see AIO403);
     any other operand (a parameter's ``reader.read()``, a future in a variable of unknown
     origin) makes the fix unsafe; the unsafe fix turns ``with (yield from x):`` over an
     unknown ``x`` into ``async with x:`` (right for an asyncio lock, whose ``await`` raises
     ``TypeError`` since 3.9; an object whose ``yield from`` gave a context manager needs
     ``__aenter__`` instead) and ``with (yield from x) as y:`` into ``with (await x) as y:``
     (right for such an object, a pool; wrong for a lock). A function without ``yield from`` is converted only when
-    everything it returns is provably no future and not awaitable (the decorator awaited a
+    everything it returns is either provably no future and not awaitable (the decorator awaited a
     returned awaitable, an ``async def`` returns it as it is): literals, displays, lambdas,
     ``None``, and instances of project classes none of whose classes defines ``__await__`` or
     ``_asyncio_future_blocking``. Example: `fixtures/aio402_coroutine_decorator/runs_returns_plain_instances`.
+    Or a proven awaitable (as above), which becomes ``return await x``, what the decorator did
+    with it; such a ``return`` counts as running the call.
+    Example: `fixtures/aio402_coroutine_decorator/runs_returned_awaitable_is_awaited`.
 
     ## Limitations
     Left alone and reported: a bare ``yield`` or ``yield value``, a function without
     ``yield from`` that returns a value not proven inert (above), other
-    decorators than ``staticmethod``/``classmethod``/``abstractmethod`` stacked above it or
-    any below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
+    decorators than ``staticmethod``/``classmethod``/``abstractmethod`` and pytest marks
+    stacked above it or any but ``abstractmethod`` below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
     decorator line holding a comment. A call of ``asyncio.coroutine()`` inside ``if
     sys.version_info < (3, 5, 3):`` (or another ``sys.version_info`` test false on the target
     and every later Python, with no ``else``) is dead code there and on 3.10: the branch is
@@ -111,7 +134,7 @@ class CoroutineDecorator(Rule):
                 or m.matches(parent, m.Attribute(attr=m.Name()))
                 and parent.attr.value in GENERATOR_METHODS
                 or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
-                or isinstance(parent, cst.From) and not self._is_coroutine(function_of(self.ctx, parent))
+                or isinstance(parent, cst.From) and not self._runs_as_coroutine(function_of(self.ctx, parent))
             ):
                 self._iterated.add(key)
             elif not self._runs_it(call):
@@ -138,14 +161,16 @@ class CoroutineDecorator(Rule):
         message = "`@asyncio.coroutine` was removed in Python 3.11: use `async def` and `await`"
         decorator = found[0]
         yields = _own_yields(node.body)
-        if node.decorators[-1] is not decorator or not all(
-            self.ctx.resolves_to(d.decorator, STACKABLE) for d in node.decorators[:-1]
-        ):
+        at = node.decorators.index(decorator)
+        above, below = node.decorators[:at], node.decorators[at + 1:]
+        if not all(self._marks_only(d) for d in above) or not all(self.ctx.resolves_to(d.decorator, BELOW) for d in below):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
         returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
-        if not yields and not all(is_inert_value(self.ctx, value) for value in returned):
+        # without `yield from`, the decorator awaited a returned awaitable: `return await x`
+        awaited = set() if yields else {value for value in returned if not is_inert_value(self.ctx, value)}
+        if not all(certainly_awaitable(self.ctx, value) for value in awaited):
             return self.report(node, f"{message} (not rewritten: the decorator awaited what it returns)")
         if self._used_as(node, self._iterated, ITERATED):
             return self.report(node, f"{message} (not rewritten: a caller uses it as a generator)")
@@ -155,13 +180,13 @@ class CoroutineDecorator(Rule):
             return self.report(node, f"{message} (not rewritten: a caller neither awaits nor schedules it)")
         if count_comments(decorator):
             return self.report(node, f"{message} (not rewritten: the decorator line holds a comment)")
-        kinds = [self._operand(y.value.item) for y in yields]
-        if "generator" in kinds:
+        kinds = [operand_kind(self.ctx, y.value.item) for y in yields]
+        if GENERATOR_CALL in kinds:
             return self.report(node, f"{message} (not rewritten: it delegates to a plain generator)")
         # `with (yield from x):` over an unknown x (an unsafe fix): an asyncio lock, as the
         # spelling says; with `as`, an object whose await gives a context manager (a pool).
-        locks = {y for y, kind in zip(yields, kinds) if kind == "lock" or kind == "unknown" and self._bare_with_item(y)}
-        body = node.body.visit(_YieldFromToAwait(self.ctx, yields, locks))
+        locks = {y for y, kind in zip(yields, kinds) if kind == LOCK or kind == UNKNOWN and self._bare_with_item(y)}
+        body = node.body.visit(_YieldFromToAwait(self.ctx, yields, locks, awaited))
         decorators = [d for d in node.decorators if d is not decorator]
         if decorators and node.decorators[0] is decorator:
             decorators[0] = decorators[0].with_changes(leading_lines=decorator.leading_lines)
@@ -175,9 +200,18 @@ class CoroutineDecorator(Rule):
             module = next(iter(self.ctx.qualified_names(decorator.decorator))).rpartition(".")[0]
             bound = decorator.decorator.value
             fix.remove_import_if_unused(module, "coroutine", None if bound == "coroutine" else bound)
-        unknown = "unknown" in kinds
+        unknown = UNKNOWN in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _marks_only(self, decorator: cst.Decorator) -> bool:
+        """``staticmethod``, ``classmethod``, ``abstractmethod``, or a pytest mark (which
+        records itself on the function and hands it back as it is, whatever its kind)."""
+        if self.ctx.resolves_to(decorator.decorator, STACKABLE):
+            return True
+        func = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        names = self.ctx.qualified_names(func)
+        return bool(names) and all(name.startswith("pytest.mark.") for name in names)
 
     def _bare_with_item(self, node: cst.Yield) -> bool:
         item = self.ctx.parent(node)
@@ -248,47 +282,18 @@ class CoroutineDecorator(Rule):
         if isinstance(holder, cst.Arg):
             callee = self.ctx.parent(holder)
             return m.matches(callee, m.Call(func=m.Name() | m.Attribute())) and _called_name(callee) in SCHEDULERS
+        if isinstance(holder, cst.Return):  # returned by a decorated function without `yield`, which awaited it
+            func = function_of(self.ctx, holder)
+            decorated = func is not None and any(self.ctx.resolves_to(d.decorator, DECORATOR) for d in func.decorators)
+            return decorated and not _own_yields(func.body)  # type: ignore[union-attr]
         return isinstance(holder, (cst.Await, cst.From))
 
-    def _is_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
-        return func is not None and (
-            func.asynchronous is not None
-            or any(self.ctx.resolves_to(d.decorator, COROUTINE_DECORATORS) for d in func.decorators)
-        )
-
-    def _operand(self, expr: cst.BaseExpression) -> str:
-        """"awaitable", "lock", "generator" (a plain generator function of this file) or "unknown"."""
-        if is_asyncio_lock(self.ctx, expr):
-            return "lock"  # in `with (yield from lock):` it becomes `async with lock:`
-        if not isinstance(expr, cst.Call):
-            return "awaitable" if instance_of(self.ctx, expr) == FUTURE else "unknown"
-        names = self.ctx.qualified_names(expr.func)
-        if names and all(name.startswith("asyncio.") for name in names):
-            return "awaitable"
-        if m.matches(expr.func, m.Attribute(attr=m.Name("acquire") | m.Name("wait") | m.Name("wait_for"))):
-            if is_asyncio_lock(self.ctx, expr.func.value):
-                return "awaitable"  # `yield from self._cond.wait()`
-        defs: List[cst.CSTNode] = []
-        if isinstance(expr.func, cst.Name):
-            scope = self.ctx.scope(expr.func)
-            defs = [b.node for b in scope[expr.func.value]] if scope is not None else []
-        elif m.matches(expr.func, m.Attribute(m.Name("self") | m.Name("cls"))):
-            cls = self.ctx.parent(self.ctx.parent(function_of(self.ctx, expr)))
-            body = cls.body.body if isinstance(cls, cst.ClassDef) else ()
-            defs = [s for s in body if m.matches(s, m.FunctionDef(name=m.Name(expr.func.attr.value)))]
-        if not defs or not all(isinstance(d, cst.FunctionDef) for d in defs):
-            if isinstance(expr.func, cst.Attribute):
-                cls = instance_of(self.ctx, expr.func.value)
-                verdict = method_is_awaitable(self.ctx, cls, expr.func.attr.value) if cls is not None else None
-                if verdict is not None:
-                    return "awaitable" if verdict else "generator"
-            return _BY_KIND.get(self.ctx.function_kind(expr.func), "unknown")  # another module's facts
-        if all(self._is_coroutine(d) for d in defs):
-            return "awaitable"
-        return "generator" if any(_own_yields(d.body) for d in defs) else "unknown"
-
-
-_BY_KIND = {ASYNC: "awaitable", COROUTINE: "awaitable", GENERATOR: "generator"}
+    def _runs_as_coroutine(self, func: Optional[cst.FunctionDef]) -> bool:
+        """A coroutine function, or a generator whose decorator (the facts say) flags it as one
+        before it runs (``asyncio.coroutine(func)`` inside a test decorator): its ``yield
+        from`` takes an ``async def``'s coroutine too."""
+        marked = func is not None and any(self.ctx.function_kind(d.decorator) == MARKS_COROUTINES for d in func.decorators)
+        return marked or is_coroutine_def(self.ctx, func)
 
 
 def _class_name(node: Optional[cst.CSTNode]) -> Optional[str]:
@@ -304,11 +309,17 @@ def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
 
 
 class _YieldFromToAwait(cst.CSTTransformer):
-    def __init__(self, ctx, yields: List[cst.Yield], locks: Set[cst.Yield]) -> None:
+    def __init__(self, ctx, yields: List[cst.Yield], locks: Set[cst.Yield], awaited: Set[cst.BaseExpression]) -> None:
         super().__init__()
         self._ctx = ctx
         self._yields = set(yields)
         self._locks = locks
+        self._awaited = awaited
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if original.value not in self._awaited:
+            return updated
+        return updated.with_changes(value=cst.Await(expression=_operand_of_await(updated.value)))
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.With:
         if original.asynchronous is None and all(item.item in self._locks for item in original.items):
@@ -318,11 +329,16 @@ class _YieldFromToAwait(cst.CSTTransformer):
     def leave_Yield(self, original: cst.Yield, updated: cst.Yield) -> cst.BaseExpression:
         if original not in self._yields or not isinstance(updated.value, cst.From):
             return updated
-        item = updated.value.item
-        if not isinstance(item, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not item.lpar:
-            item = item.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        item = _operand_of_await(updated.value.item)
         lpar, rpar = updated.lpar, updated.rpar
         whole = m.Assign() | m.AnnAssign() | m.AugAssign() | m.Return() | m.Expr() | m.Arg()
         if m.matches(self._ctx.parent(original), whole) and not sum(map(count_comments, (*lpar, *rpar))):
             lpar, rpar = (), ()  # `x = (yield from f())`, `g((yield from f()))`: no parens needed
         return cst.Await(expression=item, lpar=lpar, rpar=rpar)
+
+
+def _operand_of_await(item: cst.BaseExpression) -> cst.BaseExpression:
+    """``item``, parenthesized unless it binds tighter than ``await``."""
+    if not isinstance(item, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not item.lpar:
+        return item.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return item

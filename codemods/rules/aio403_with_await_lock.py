@@ -23,7 +23,10 @@ class WithAwaitLock(Rule):
     ``__aenter__`` returns ``None`` as the old context manager's ``__enter__`` did. Only objects
     known to be an asyncio ``Lock``, ``Semaphore``, ``BoundedSemaphore`` or ``Condition`` are
     rewritten: a name whose every binding is such a constructor call, a ``self.attr`` only ever
-    assigned one in its class, or a parameter annotated with one of these classes. A ``try``
+    assigned one in its class, a parameter annotated with one of these classes, or
+    ``self.attr[key]`` where ``self.attr`` is a dict into which its class only ever puts such
+    calls (displays and ``self.attr[key] = ...``; every other use of it in the class a read,
+    never handed on). Example: `fixtures/aio403_with_await_lock/dict_of_locks`. A ``try``
     with ``except``/``else`` clauses is kept inside the ``async with`` (its handlers still run
     with the lock held, as before). Sites that would lose a comment are reported only.
 
