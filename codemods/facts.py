@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import hashlib
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
@@ -101,6 +100,8 @@ class ModuleFacts:
         """A short stand-in for every fact, for cache keys: a file's key holds the facts of
         every module it may use, and spelling them all out, file after file, costs a run
         more than reading them."""
+        import hashlib  # only when a cache is used (start-up imports no hashlib)
+
         return _memo(self, "_digest", lambda: hashlib.blake2b(repr(self).encode(), digest_size=16).hexdigest())
 
     def binds(self, name: str) -> bool:
