@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .source import quiet_ast
 
@@ -372,29 +372,23 @@ def module_facts(source: str, module: str = "", is_package: bool = False) -> Opt
                     _note_return(returns, key, item, aliases, module, top)
     once = {name for name, n in counts.items() if n == 1}
     coroutines = {name for name, kind in functions.items() if kind in (ASYNC, COROUTINE) and name in once}
-    for node in tree.body:
-        items = node.body if isinstance(node, ast.ClassDef) else [node]
-        for item in items:
-            if not isinstance(item, ast.FunctionDef):
-                continue
-            key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
-            if functions.get(key) == PLAIN and _returns_awaitable(item, node, coroutines, aliases, module, top):
-                functions[key] = RETURNS_AWAITABLE
-            elif functions.get(key) == PLAIN and item is node and _marks_coroutines(item, aliases):
-                functions[key] = MARKS_COROUTINES
-            elif functions.get(key) == PLAIN and item is node and _makes_coroutine_functions(item, aliases):
-                functions[key] = MAKES_COROUTINE_FUNCTIONS
+    for owner, item, key in _plain_defs(tree):
+        if functions.get(key) != PLAIN:
+            continue
+        if _returns_awaitable(item, owner, coroutines, aliases, module, top):
+            functions[key] = RETURNS_AWAITABLE
+        elif item is owner and _marks_coroutines(item, aliases):
+            functions[key] = MARKS_COROUTINES
+        elif item is owner and _makes_coroutine_functions(item, aliases):
+            functions[key] = MAKES_COROUTINE_FUNCTIONS
     makers = {name for name, kind in functions.items() if kind == MAKES_COROUTINE_FUNCTIONS and name in once}
-    for node in tree.body:
-        items = node.body if isinstance(node, ast.ClassDef) else [node]
-        for item in items:
-            if not isinstance(item, ast.FunctionDef) or not item.decorator_list:
-                continue
-            outer = item.decorator_list[0]
-            key = item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
-            shadowed = item is not node and outer.id in classes[node.name].members if isinstance(outer, ast.Name) else True  # type: ignore[attr-defined]
-            if isinstance(outer, ast.Name) and outer.id in makers and not shadowed and functions.get(key) == DECORATED:
-                functions[key] = COROUTINE  # what the outermost decorator returns
+    for owner, item, key in _plain_defs(tree):
+        outer = item.decorator_list[0] if item.decorator_list else None
+        if functions.get(key) != DECORATED or not isinstance(outer, ast.Name) or outer.id not in makers:
+            continue
+        if item is not owner and outer.id in classes[owner.name].members:  # type: ignore[attr-defined]
+            continue  # the class body rebinds the decorator's name
+        functions[key] = COROUTINE  # what the outermost decorator returns
     return ModuleFacts(
         functions=tuple(sorted((k, v) for k, v in functions.items() if k in once)),
         imports=tuple(sorted((k, v) for k, v in imports if k in once)),
@@ -606,6 +600,15 @@ def _makes_coroutine_functions(function: ast.FunctionDef, aliases: Dict[str, str
         return False
     value = returns[0].value
     return isinstance(value, ast.Name) and value.id in names and _kind(nested[0], aliases) == COROUTINE
+
+
+def _plain_defs(tree: ast.Module) -> Iterator[Tuple[ast.AST, ast.FunctionDef, str]]:
+    """(owner, function, key in the facts) for each ``def`` (not ``async def``) of the module
+    and of its classes; the owner is the function itself at module level, else its class."""
+    for node in tree.body:
+        for item in node.body if isinstance(node, ast.ClassDef) else [node]:
+            if isinstance(item, ast.FunctionDef):
+                yield node, item, item.name if item is node else f"{node.name}.{item.name}"  # type: ignore[attr-defined]
 
 
 def _always_exits(body: List[ast.stmt]) -> bool:
