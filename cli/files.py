@@ -128,20 +128,22 @@ def _inherited_gitignores(top: Path) -> Ignores:
 
 
 def _is_ancestor(folder: Path, path: Path) -> bool:
+    return relative_posix(path, folder) is not None
+
+
+def relative_posix(path: Path, base: Path) -> Optional[str]:
+    """``path`` relative to ``base``, both resolved, with forward slashes; None when ``path``
+    is not under ``base``."""
     try:
-        path.resolve().relative_to(folder.resolve())
+        return resolved(path).relative_to(resolved(base)).as_posix()
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _ignored(path: Path, is_dir: bool, ignores: Ignores) -> bool:
     for base, spec in ignores:
-        try:
-            relative = resolved(path).relative_to(resolved(base)).as_posix()
-        except ValueError:
-            continue
-        if spec.match_file(relative + ("/" if is_dir else "")):
+        relative = relative_posix(path, base)
+        if relative is not None and spec.match_file(relative + ("/" if is_dir else "")):
             return True
     return False
 
@@ -149,9 +151,5 @@ def _ignored(path: Path, is_dir: bool, ignores: Ignores) -> bool:
 def _excluded(path: Path, is_dir: bool, exclude: Optional[pathspec.PathSpec], root: Optional[Path]) -> bool:
     if exclude is None:
         return False
-    base = root or Path.cwd()
-    try:
-        relative = resolved(path).relative_to(resolved(base)).as_posix()
-    except ValueError:
-        relative = path.as_posix()
+    relative = relative_posix(path, root or Path.cwd()) or path.as_posix()
     return exclude.match_file(relative + ("/" if is_dir else ""))

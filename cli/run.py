@@ -18,7 +18,7 @@ from asyncio_upgrade.codemods.api import black_options_from_pyproject
 from . import config as config_module
 from . import terminal
 from .config import Config
-from .files import discover, gitignore_spec, resolved
+from .files import discover, gitignore_spec, relative_posix
 from .first_party import first_party
 from .project_facts import ProjectFactsFinder, facts_words
 from .options import RunOptions, UsageError
@@ -234,7 +234,7 @@ class FileSettings:
         codes = self.base.select
         assert codes is not None
         if self._per_file:
-            relative = _relative(path, self._root)
+            relative = relative_posix(path, self._root) or path.as_posix()
             for spec, allowed in self._per_file:
                 if spec.match_file(relative):
                     codes = codes & allowed
@@ -248,13 +248,6 @@ class FileSettings:
         if key not in self._by_codes:
             self._by_codes[key] = replace(self.base, select=codes, first_party=key[1])
         return self._by_codes[key]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return resolved(path).relative_to(resolved(root)).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _split(values: Optional[List[str]]) -> List[str]:
