@@ -14,8 +14,9 @@ from typing import Any, Callable, List, Optional, Tuple, TypeVar
 from asyncio_upgrade.codemods.api import Edit, FileResult, Finding, Settings, decode_text, fix_one, noqa_edit, process_source
 
 from .. import first_party
+from ..files import relative_posix
 from ..options import RunOptions, UsageError
-from ..run import Run, _relative  # as per-file-ignores match a path
+from ..run import Run
 from .text import Change, changes
 
 R = TypeVar("R")
@@ -49,7 +50,7 @@ def settings_for(path: str) -> Optional[Settings]:
     `extend-exclude` leaves out (as walking its project would, and as ruff's server does).
     UsageError for a configuration `check` would refuse."""
     run = Run(RunOptions(paths=[path], no_cache=True, quiet=True))
-    if run.exclude is not None and run.exclude.match_file(_relative(Path(path), run.config.root)):
+    if run.exclude is not None and run.exclude.match_file(relative_posix(Path(path), run.config.root) or Path(path).as_posix()):
         return None
     return run.settings.for_path(Path(path))
 
