@@ -18,11 +18,11 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from typing import Dict, FrozenSet, Iterable, Set, Tuple
+from typing import Dict, FrozenSet, Set, Tuple
 
 import libcst as cst
 
-__all__ = ["child_fields", "fields_reaching", "may_hold"]
+__all__ = ["child_fields", "fields_reaching"]
 
 _ORDER: Dict[type, Tuple[str, ...]] = {}
 
@@ -67,7 +67,6 @@ def child_fields(node: cst.CSTNode) -> Tuple[str, ...]:
 # -- which node types a field can hold ----------------------------------------------------
 
 _FIELD_TYPES: Dict[type, Dict[str, FrozenSet[type]]] = {}
-_BELOW: Dict[type, FrozenSet[type]] = {}
 _REACHING: Dict[Tuple[type, FrozenSet[type]], Tuple[str, ...]] = {}
 
 
@@ -75,26 +74,15 @@ def field_types(node_type: type) -> Dict[str, FrozenSet[type]]:
     """For each field of ``node_type``: the concrete node types its annotation allows."""
     found = _FIELD_TYPES.get(node_type)
     if found is None:
-        hints = typing.get_type_hints(node_type)
-        found = _FIELD_TYPES[node_type] = {
-            name: frozenset(_concrete(hints[name])) for name in _dataclass_fields(node_type)
-        }
+        fields = node_type.__dataclass_fields__.values()  # type: ignore[attr-defined]
+        try:
+            found = {field.name: _concrete(field.type) for field in fields}
+        except _Postponed:
+            # typing.get_type_hints walks the whole class: ~1 ms a class, paid only where needed
+            hints = typing.get_type_hints(node_type)
+            found = {field.name: _concrete(hints[field.name]) for field in fields}
+        _FIELD_TYPES[node_type] = found
     return found
-
-
-def may_hold(node_type: type) -> FrozenSet[type]:
-    """Every concrete node type that can occur anywhere below a node of ``node_type``."""
-    below = _BELOW.get(node_type)
-    if below is None:
-        seen: Set[type] = set()
-        stack = [node_type]
-        while stack:
-            for types in field_types(stack.pop()).values():
-                for child in types - seen:
-                    seen.add(child)
-                    stack.append(child)
-        below = _BELOW[node_type] = frozenset(seen)
-    return below
 
 
 def fields_reaching(node: cst.CSTNode, wanted: FrozenSet[type]) -> Tuple[str, ...]:
@@ -104,27 +92,63 @@ def fields_reaching(node: cst.CSTNode, wanted: FrozenSet[type]) -> Tuple[str, ..
     fields = _REACHING.get(key)
     if fields is None:
         types = field_types(type(node))
-        fields = _REACHING[key] = tuple(
-            name
-            for name in child_fields(node)
-            if any(t in wanted or not wanted.isdisjoint(may_hold(t)) for t in types[name])
-        )
+        holders = _holding(wanted)
+        fields = _REACHING[key] = tuple(name for name in child_fields(node) if not holders.isdisjoint(types[name]))
     return fields
 
 
-def _dataclass_fields(node_type: type) -> Iterable[str]:
-    return (field.name for field in node_type.__dataclass_fields__.values())  # type: ignore[attr-defined]
+@functools.lru_cache(maxsize=None)  # one per set of hooked types: a few per run
+def _holding(wanted: FrozenSet[type]) -> FrozenSet[type]:
+    """The node types in ``wanted`` and those that can hold one of them, however deep: one
+    walk up the table from ``wanted`` (walking down from each type asked about cost a whole
+    closure per type, tens of milliseconds at every start)."""
+    holders = _holders()
+    found = set(wanted)
+    stack = list(wanted)
+    while stack:
+        for holder in holders.get(stack.pop(), ()):
+            if holder not in found:
+                found.add(holder)
+                stack.append(holder)
+    return frozenset(found)
 
 
-def _concrete(annotation: object) -> Iterable[type]:
+@functools.lru_cache(maxsize=None)
+def _holders() -> Dict[type, Tuple[type, ...]]:
+    """For each node type, the node types with a field that can hold it."""
+    holders: Dict[type, Set[type]] = {}
+    for node_type in _subclasses(cst.CSTNode):
+        for types in field_types(node_type).values():
+            for child in types:
+                holders.setdefault(child, set()).add(node_type)
+    return {child: tuple(found) for child, found in holders.items()}
+
+
+class _Postponed(Exception):
+    """An annotation kept as a string, or naming a class libcst does not export."""
+
+
+@functools.lru_cache(maxsize=None)  # a few hundred distinct annotations, shared by most fields
+def _concrete(annotation: object) -> FrozenSet[type]:
     """The concrete libcst node classes an annotation admits (through Union, Optional,
-    Sequence...); nothing for str, bool and sentinels."""
+    Sequence, and ``ForwardRef``s to classes libcst exports); nothing for str, bool and
+    sentinels."""
+    if isinstance(annotation, typing.ForwardRef):
+        named = getattr(cst, annotation.__forward_arg__, None)
+        if not isinstance(named, type):
+            raise _Postponed(annotation)
+        return _concrete(named)
+    if isinstance(annotation, str):
+        raise _Postponed(annotation)
+    if typing.get_origin(annotation) is typing.Literal:  # its arguments are values, not types
+        return frozenset()
     args = typing.get_args(annotation)
     if args:
-        for arg in args:
-            yield from _concrete(arg)
-    elif isinstance(annotation, type) and issubclass(annotation, cst.CSTNode):
-        yield from _subclasses(annotation)
+        return frozenset().union(*map(_concrete, args))
+    # not issubclass: CSTNode is an ABC, whose negative answer asks each of its 400 subclasses
+    if isinstance(annotation, type) and cst.CSTNode in annotation.__mro__:
+        return frozenset(_subclasses(annotation))
+    return frozenset()
 
 
 @functools.lru_cache(maxsize=None)  # a few dozen bases (BaseExpression...), asked for by hundreds of fields
