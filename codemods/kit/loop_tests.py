@@ -174,10 +174,15 @@ def folded(fix: "Fix", stmt: cst.CSTNode) -> cst.CSTNode:
             return True
 
     stmt.visit(Collect())
-    new = stmt
-    for old in [old for old in fix.edits if id(old) in inside and old is not stmt]:
-        new = new.deep_replace(old, fix.edits.pop(old))
-    return new
+    # one pass: a transformer rebuilds every node above an edit, so the next edit's node would
+    # be gone from a tree that one edit was applied to
+    edits = {old: fix.edits.pop(old) for old in [old for old in fix.edits if id(old) in inside and old is not stmt]}
+
+    class Apply(cst.CSTTransformer):
+        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+            return edits.get(original, updated)
+
+    return stmt.visit(Apply())
 
 
 def awaited_in_assert_raises(ctx: FileContext, call: cst.Call, runs) -> Optional[cst.With]:
