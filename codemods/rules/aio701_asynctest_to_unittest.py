@@ -29,6 +29,7 @@ NO_EQUIVALENT = {
     "lenient": "drop it: the standard-library test case makes none of its checks",
 }
 NAMES = frozenset(f"{m}.{n}" for m in MODULES for n in (*TARGETS, *NO_EQUIVALENT))
+PATCHES = frozenset(f"{m}.patch" for m in MODULES)
 TEST_CASES = frozenset(f"{m}.TestCase" for m in MODULES)
 FAIL_ON = frozenset({"asynctest.fail_on", "asynctest._fail_on.fail_on"})
 LENIENT = frozenset({"asynctest.lenient", "asynctest._fail_on.lenient"})
@@ -204,13 +205,13 @@ class AsynctestToUnittest(Rule):
             if not (isinstance(decorator, cst.Decorator) and self._no_checks(decorator.decorator)):
                 self.report(node, without_fix(MESSAGE, NO_EQUIVALENT[name]))
             return
-        if self._decorates_generator(node):
-            self.report(node, without_fix(MESSAGE, GENERATOR_PATCH))
-            return
         module, new_name = TARGETS[name]
         binding = import_binding(self.ctx, node) if isinstance(node, cst.Name) else None
         if binding and name != "TestCase" and (binding[2] is not None or new_name == name):
             return  # the import statement's fix
+        if name == "patch" and self._decorates_generator(node):
+            self.report(node, without_fix(MESSAGE, GENERATOR_PATCH))
+            return
         fix = self.fix(node)
         new = stdlib_ref(self.ctx, fix, module, new_name, isinstance(node, cst.Name))
         if new is None:
@@ -226,14 +227,15 @@ class AsynctestToUnittest(Rule):
         return isinstance(func, cst.FunctionDef) and func.asynchronous is None and is_generator(func)
 
     def _generator_decorators(self) -> frozenset:
-        """The asynctest names (``asynctest.patch``) that decorate a plain generator function here."""
+        """The asynctest ``patch`` names (``asynctest.mock.patch``) that decorate a plain generator
+        function here."""
         found = set()
         for func in m.findall(self.ctx.module, m.FunctionDef(asynchronous=None)):
             for decorator in func.decorators if is_generator(func) else ():
                 target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
                 while isinstance(target, cst.Attribute) and not self.ctx.qualified_names(target) & NAMES:
                     target = target.value
-                found |= self.ctx.qualified_names(target) & NAMES
+                found |= self.ctx.qualified_names(target) & PATCHES
         return frozenset(found)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
