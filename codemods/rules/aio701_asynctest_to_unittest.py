@@ -3,9 +3,9 @@ import unittest
 import libcst as cst
 
 from ..kit.findings import without_fix
-from ..kit.generator_tests import awaits_for_yields, is_generator_test
+from ..kit.generator_tests import as_coroutine, convertible_yields, is_generator_test
 from ..kit.imports import import_binding
-from ..kit.loop_tests import bind_running_loop, folded, replace_methods
+from ..kit.loop_tests import bind_running_loop, replace_methods
 from ..kit.names import asyncio_names
 from ..kit.syntax import count_comments, loses_comments
 from ..kit.testcases import (
@@ -133,9 +133,7 @@ class AsynctestToUnittest(Rule):
         # `use_default_loop = False`... ask for the default: the standard test case never does it
         new_methods = {line: None for cls in family for _, line in assigned_in_class(cls, LOOP_OPTIONS)}
         for func in (func for cls in family for func in methods(cls) if is_generator_test(func)):
-            for old, new in awaits_for_yields(self.ctx, func).items():  # type: ignore[union-attr]
-                fix.replace(old, new)
-            new_methods[func] = folded(fix, func).with_changes(asynchronous=cst.Asynchronous())
+            new_methods[func] = as_coroutine(self.ctx, fix, func, convertible_yields(self.ctx, func))  # type: ignore[arg-type]
         if any(count_comments(old) for old, new in fix.edits.items() if isinstance(new, cst.RemovalSentinel)) \
                 or any(count_comments(line) for line in new_methods if isinstance(line, cst.SimpleStatementLine)):
             self.report(bases[0], without_fix(MESSAGE, "a comment would be lost"))
@@ -162,7 +160,7 @@ class AsynctestToUnittest(Rule):
                 if any(self.ctx.resolves_to(d.decorator, COROUTINE) for d in func.decorators):
                     return f"`{name}` is a generator-based coroutine: make it `async def` first (AIO402)"
                 if is_generator_test(func):
-                    why = awaits_for_yields(self.ctx, func)
+                    why = convertible_yields(self.ctx, func)
                     if isinstance(why, str):
                         return why
                 elif name not in ASYNC_HOOKS:
