@@ -81,6 +81,8 @@ RELEASES: Dict[str, Release] = {
         Release("aioresponses", "0.6.1", "fab9607d11a2e05050ef766006b8fdd9424e7122c2bd6f34a5376be4c728e242"),
         Release("pyatv", "0.3.13", "8fc1a903a9d666e4109127410d35a83458559a86bc0de3fe1ffb3f15d2d653b3"),
         Release("tenacity", "8.2.3", "5398ef0d78e63f40007c1fb4c0bff96e1911394d2fa8d194f77619c05ff6cc8a"),
+        Release("pyatv", "0.4.0", "85dad4156d8f2f863ab8bf02770b02b48fb7bb9cf0de2cff54570c5940f4fc42"),
+        Release("pymodbus", "2.5.3", "5ef68c1a109bdb467c830ef003ef2db6494349a5248e4af946fe21c9eefe7e74"),
     ]
     if r.sha256
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set
 
 import libcst as cst
 
@@ -163,9 +163,10 @@ def replace_methods(fix: "Fix", family: List[cst.ClassDef], new: Dict[cst.Functi
                 fix.replace(stmt, replacement)
 
 
-def folded(fix: "Fix", stmt: cst.CSTNode) -> cst.CSTNode:
+def folded(fix: "Fix", stmt: cst.CSTNode, rebuilt: Optional[Dict[cst.CSTNode, Callable]] = None) -> cst.CSTNode:
     """``stmt`` with the fix's edits of nodes inside it applied, and those edits taken out of the
-    fix (so that ``stmt`` itself can be replaced)."""
+    fix (so that ``stmt`` itself can be replaced); each node of ``rebuilt`` becomes what its
+    function makes of the node with the edits inside it applied."""
     inside: Set[int] = set()
 
     class Collect(cst.CSTVisitor):
@@ -174,10 +175,18 @@ def folded(fix: "Fix", stmt: cst.CSTNode) -> cst.CSTNode:
             return True
 
     stmt.visit(Collect())
-    new = stmt
-    for old in [old for old in fix.edits if id(old) in inside and old is not stmt]:
-        new = new.deep_replace(old, fix.edits.pop(old))
-    return new
+    # one pass: a transformer rebuilds every node above an edit, so the next edit's node would
+    # be gone from a tree that one edit was applied to
+    edits = {old: fix.edits.pop(old) for old in [old for old in fix.edits if id(old) in inside and old is not stmt]}
+    rebuilt = rebuilt or {}
+
+    class Apply(cst.CSTTransformer):
+        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+            if original in rebuilt:
+                return rebuilt[original](updated)
+            return edits.get(original, updated)
+
+    return stmt.visit(Apply())
 
 
 def awaited_in_assert_raises(ctx: FileContext, call: cst.Call, runs) -> Optional[cst.With]:

@@ -37,12 +37,22 @@ def module_bindings(ctx: FileContext) -> Dict[str, str]:
 
 @once_per_file
 def spelled_names(ctx: FileContext) -> frozenset:
-    """Every identifier the module may bind or read: its names but those after a dot."""
+    """Every identifier the module may bind or read: its names but those after a dot and those
+    of the module a ``from ... import`` reads from (``unittest`` in ``from unittest.mock import
+    patch`` binds nothing)."""
     attributes: set = set()
 
     class Collect(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> None:
             attributes.add(id(node.attr))
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if node.module is not None:
+                node.module.visit(Skip())
+
+    class Skip(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            attributes.add(id(node))
 
     ctx.module.visit(Collect())
     found = set()

@@ -3,6 +3,7 @@ import unittest
 import libcst as cst
 
 from ..kit.findings import without_fix
+from ..kit.generator_tests import as_coroutine, convertible_yields, is_generator_test
 from ..kit.imports import import_binding
 from ..kit.loop_tests import bind_running_loop, replace_methods
 from ..kit.names import asyncio_names
@@ -11,6 +12,7 @@ from ..kit.testcases import (
     ASYNC_HOOKS, assigned_in_class, is_generator, methods, self_attributes, stdlib_ref, subclasses_in_module,
     super_hook_calls,
 )
+from ..lazy import matchers as m
 from ..model import Safety
 from ..rule import Rule
 
@@ -27,11 +29,13 @@ NO_EQUIVALENT = {
     "lenient": "drop it: the standard-library test case makes none of its checks",
 }
 NAMES = frozenset(f"{m}.{n}" for m in MODULES for n in (*TARGETS, *NO_EQUIVALENT))
+PATCHES = frozenset(f"{m}.patch" for m in MODULES)
 TEST_CASES = frozenset(f"{m}.TestCase" for m in MODULES)
 FAIL_ON = frozenset({"asynctest.fail_on", "asynctest._fail_on.fail_on"})
 LENIENT = frozenset({"asynctest.lenient", "asynctest._fail_on.lenient"})
 LOOP_OPTIONS = {"use_default_loop", "forbid_get_event_loop"}
 COROUTINE = asyncio_names("coroutine")
+GENERATOR_PATCH = "it decorates a generator, which asynctest's `patch` keeps patched as it runs, unittest's not"
 MESSAGE = "asynctest is unmaintained and fails to import on Python 3.11: use `unittest`"
 
 
@@ -52,6 +56,11 @@ class AsynctestToUnittest(Rule):
     code under test), it stays an attribute, bound to ``asyncio.get_running_loop()`` as
     ``asyncSetUp`` starts (a new one after a sync ``setUp`` where the class has none).
     Example: `fixtures/aio701_asynctest_to_unittest/self_loop_in_sync_test_bound`.
+    A test method that is a plain generator, which asynctest ran as a coroutine (to 3.10
+    ``asyncio.iscoroutine`` says a generator is one), becomes ``async def`` with ``await`` for
+    each ``yield from`` whose operand is proven awaitable as AIO402 proves it (a call of a
+    generator-based or ``async def`` coroutine function, of the file or the project, a future).
+    Example: `fixtures/aio701_asynctest_to_unittest/generator_test_awaits`.
 
     ## Fix safety
     Unsafe. The tests run on a new loop each, as before, but: in debug mode (slow callbacks and
@@ -65,17 +74,23 @@ class AsynctestToUnittest(Rule):
     There is no current event loop`` on 3.8 to 3.13, where it got the default loop, so migrate a
     suite whole. Where ``self.loop`` stays, a sync test sees the loop not running, as under
     asynctest (code it hands the loop to may run it), but ``self.loop`` is not bound yet in a
-    sync ``setUp``. Proven by
-    `fixtures/aio701_asynctest_to_unittest/runs_the_same` and
-    `fixtures/aio701_asynctest_to_unittest/runs_the_same_loop_bound`, run with asynctest on 3.7
-    and unittest on 3.9 to 3.13.
+    sync ``setUp``. A generator test runs as the coroutine asynctest made of it: ``yield from``
+    a coroutine or a future and ``await`` it do the same. Proven by
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same`,
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same_loop_bound` and
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same_generator_tests`, run with asynctest
+    on 3.7 and unittest on 3.9 to 3.13.
 
     ## Limitations
     Reported without a fix: ``ClockedTestCase``, and ``fail_on`` or ``strict`` turning a check on
     (no equivalent; ``use_default_loop = False``, ``forbid_get_event_loop = False``, ``@lenient``
     and ``@fail_on(...=False)`` ask for asynctest's defaults and are dropped), a class setting
-    ``use_default_loop`` or ``forbid_get_event_loop`` to anything else, a generator-based
-    set-up or test (AIO402 turns ``@asyncio.coroutine`` ones into ``async def`` first), ``self.loop``
+    ``use_default_loop`` or ``forbid_get_event_loop`` to anything else, an ``@asyncio.coroutine``
+    set-up or test (AIO402 turns them into ``async def`` first), a generator test with a plain
+    ``yield``, a ``yield from`` not proven awaitable, a decorator other than a skip or a pytest
+    mark, or parameters over several lines, a generator ``setUp``/``tearDown`` (asynctest never
+    ran one) or other generator method, asynctest's ``patch`` on a generator (it kept the patch
+    while the generator ran, unittest's only while the call makes it), ``self.loop``
     in a sync ``setUp`` (it runs before ``asyncSetUp``) or, outside coroutine methods, with
     ``setUp`` in several classes of the module, a class that already has
     ``asyncSetUp``/``asyncTearDown``, and a rewrite that would lose a comment. Subclasses in other modules keep a coroutine ``setUp``
@@ -88,6 +103,7 @@ class AsynctestToUnittest(Rule):
     safety = Safety.UNSAFE
     trigger_words = ("asynctest",)
     anchors = ("asynctest",)
+    facts_words = ("yield from",)  # what a generator test's `yield from` delegates to
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = [arg.value for arg in node.bases if self.ctx.resolves_to(arg.value, TEST_CASES)]
@@ -102,7 +118,8 @@ class AsynctestToUnittest(Rule):
             return
         fix.replace(bases[0], base)
         # `self.loop` outside a coroutine method stays an attribute, bound as the set-up starts
-        bound = any(method is None or method.asynchronous is None for cls in family for _, method in self_attributes(cls, "loop"))
+        bound = any(method is None or method.asynchronous is None and not is_generator_test(method)
+                    for cls in family for _, method in self_attributes(cls, "loop"))
         for cls in family:
             for func in methods(cls):
                 if func.name.value in ASYNC_HOOKS and func.asynchronous is not None:
@@ -114,12 +131,14 @@ class AsynctestToUnittest(Rule):
             for decorator in (d for func in methods(cls) for d in func.decorators if self._no_checks(d.decorator)):
                 fix.remove(decorator)
         # `use_default_loop = False`... ask for the default: the standard test case never does it
-        options = {line: None for cls in family for _, line in assigned_in_class(cls, LOOP_OPTIONS)}
+        new_methods = {line: None for cls in family for _, line in assigned_in_class(cls, LOOP_OPTIONS)}
+        for func in (func for cls in family for func in methods(cls) if is_generator_test(func)):
+            new_methods[func] = as_coroutine(self.ctx, fix, func, convertible_yields(self.ctx, func))  # type: ignore[arg-type]
         if any(count_comments(old) for old, new in fix.edits.items() if isinstance(new, cst.RemovalSentinel)) \
-                or any(count_comments(line) for line in options):
+                or any(count_comments(line) for line in new_methods if isinstance(line, cst.SimpleStatementLine)):
             self.report(bases[0], without_fix(MESSAGE, "a comment would be lost"))
             return
-        replace_methods(fix, family, options)
+        replace_methods(fix, family, new_methods)
         if bound and any(func.name.value == "setUp" for cls in family[1:] for func in methods(cls)):
             self.report(bases[0], without_fix(MESSAGE, "`self.loop` outside a coroutine, set-up split over several classes"))
             return
@@ -137,9 +156,19 @@ class AsynctestToUnittest(Rule):
             return "the class already has `asyncSetUp` or `asyncTearDown`"
         for func in methods(node):
             if func.asynchronous is None and (func.decorators and func.name.value in ASYNC_HOOKS or is_generator(func)):
+                name = func.name.value
                 if any(self.ctx.resolves_to(d.decorator, COROUTINE) for d in func.decorators):
-                    return f"`{func.name.value}` is a generator-based coroutine: make it `async def` first (AIO402)"
-                return f"`{func.name.value}` is a generator asynctest runs as a coroutine: make it `async def` by hand"
+                    return f"`{name}` is a generator-based coroutine: make it `async def` first (AIO402)"
+                if is_generator_test(func):
+                    why = convertible_yields(self.ctx, func)
+                    if isinstance(why, str):
+                        return why
+                elif name not in ASYNC_HOOKS:
+                    return f"`{name}` is a generator a test may run as a coroutine: make it `async def` by hand"
+                elif is_generator(func):
+                    return f"`{name}` is a generator, which asynctest never ran: make it `async def` by hand if it should run"
+                else:
+                    return f"`{name}` has a decorator that may make it a coroutine function"
         for attribute, method in self_attributes(node, "loop"):
             if method is not None and method.name.value == "setUp" and method.asynchronous is None:
                 return "`self.loop` in a sync `setUp`, which runs before the loop"
@@ -178,6 +207,9 @@ class AsynctestToUnittest(Rule):
         binding = import_binding(self.ctx, node) if isinstance(node, cst.Name) else None
         if binding and name != "TestCase" and (binding[2] is not None or new_name == name):
             return  # the import statement's fix
+        if name == "patch" and self._decorates_generator(node):
+            self.report(node, without_fix(MESSAGE, GENERATOR_PATCH))
+            return
         fix = self.fix(node)
         new = stdlib_ref(self.ctx, fix, module, new_name, isinstance(node, cst.Name))
         if new is None:
@@ -185,12 +217,33 @@ class AsynctestToUnittest(Rule):
             return
         self.report(node, MESSAGE, fix=fix.replace(node, new))
 
+    def _decorates_generator(self, node: cst.CSTNode) -> bool:
+        """``node`` (``patch``, ``patch.object``) is in a decorator of a plain generator function."""
+        while node is not None and not isinstance(node, (cst.Decorator, cst.BaseStatement)):
+            node = self.ctx.parent(node)
+        func = self.ctx.parent(node) if isinstance(node, cst.Decorator) else None
+        return isinstance(func, cst.FunctionDef) and func.asynchronous is None and is_generator(func)
+
+    def _generator_decorators(self) -> frozenset:
+        """The asynctest ``patch`` names (``asynctest.mock.patch``) that decorate a plain generator
+        function here."""
+        found = set()
+        for func in m.findall(self.ctx.module, m.FunctionDef(asynchronous=None)):
+            for decorator in func.decorators if is_generator(func) else ():
+                target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+                while isinstance(target, cst.Attribute) and not self.ctx.qualified_names(target) & NAMES:
+                    target = target.value
+                found |= self.ctx.qualified_names(target) & PATCHES
+        return frozenset(found)
+
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = cst.helpers.get_full_name_for_node(node.module) if node.module and not node.relative else None
         if module not in MODULES or isinstance(node.names, cst.ImportStar):
             return
+        kept_back = self._generator_decorators()
         moved = [alias for alias in node.names if alias.evaluated_name in TARGETS and alias.evaluated_name != "TestCase"
-                 and (alias.asname is not None or TARGETS[alias.evaluated_name][1] == alias.evaluated_name)]
+                 and (alias.asname is not None or TARGETS[alias.evaluated_name][1] == alias.evaluated_name)
+                 and f"{module}.{alias.evaluated_name}" not in kept_back]
         line = self.ctx.parent(node)
         if not moved or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return
