@@ -1,5 +1,3 @@
-import unittest
-
 import libcst as cst
 
 from ..kit.findings import without_fix
@@ -20,9 +18,16 @@ MODULES = ("asynctest", "asynctest.case", "asynctest.mock")
 RENAMED = {"TestCase": ("unittest", "IsolatedAsyncioTestCase"), "CoroutineMock": ("unittest.mock", "AsyncMock")}
 MOCKS = ("Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock", "PropertyMock", "patch", "sentinel",
          "call", "ANY", "DEFAULT", "mock_open", "create_autospec")
-TARGETS = {**{n: ("unittest.mock", n) for n in MOCKS},
-           **{n: ("unittest", n) for n in unittest.__all__ if n not in ("TestCase", "FunctionTestCase")}, **RENAMED}
+# What asynctest re-exported from unittest (its `from unittest import *`, Python 3.5-3.8) and unittest
+# still has in 3.13; spelled out, not read off the running Python's unittest, which may not be the target.
+UNITTEST = ("IsolatedAsyncioTestCase", "SkipTest", "TestLoader", "TestResult", "TestSuite", "TextTestResult", "TextTestRunner",
+            "addModuleCleanup", "defaultTestLoader", "expectedFailure", "installHandler", "main", "registerResult",
+            "removeHandler", "removeResult", "skip", "skipIf", "skipUnless")
+TARGETS = {**{n: ("unittest.mock", n) for n in MOCKS}, **{n: ("unittest", n) for n in UNITTEST}, **RENAMED}
 NO_EQUIVALENT = {
+    "makeSuite": "`unittest.makeSuite` is gone in Python 3.13: use `unittest.TestLoader().loadTestsFromTestCase`",
+    "findTestCases": "`unittest.findTestCases` is gone in Python 3.13: use `unittest.TestLoader().loadTestsFromModule`",
+    "getTestCaseNames": "`unittest.getTestCaseNames` is gone in Python 3.13: use `unittest.TestLoader().getTestCaseNames`",
     "ClockedTestCase": "its `advance()` has no standard-library equivalent; mock the clock by hand",
     "fail_on": "checks no standard-library test case makes; drop it, or check the loop in `asyncTearDown`",
     "strict": "checks no standard-library test case makes; drop it, or check the loop in `asyncTearDown`",
@@ -82,8 +87,9 @@ class AsynctestToUnittest(Rule):
     on 3.7 and unittest on 3.9 to 3.13.
 
     ## Limitations
-    Reported without a fix: ``ClockedTestCase``, and ``fail_on`` or ``strict`` turning a check on
-    (no equivalent; ``use_default_loop = False``, ``forbid_get_event_loop = False``, ``@lenient``
+    Reported without a fix: ``ClockedTestCase``, the ``makeSuite``, ``findTestCases`` and
+    ``getTestCaseNames`` asynctest re-exported from unittest (gone in Python 3.13), and
+    ``fail_on`` or ``strict`` turning a check on (no equivalent; ``use_default_loop = False``, ``forbid_get_event_loop = False``, ``@lenient``
     and ``@fail_on(...=False)`` ask for asynctest's defaults and are dropped), a class setting
     ``use_default_loop`` or ``forbid_get_event_loop`` to anything else, an ``@asyncio.coroutine``
     set-up or test (AIO402 turns them into ``async def`` first), a generator test with a plain
