@@ -15,7 +15,7 @@ from ..rule import Rule
 
 DECORATOR = asyncio_names("coroutine")
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
-BELOW = {"abc.abstractmethod"}  # sets an attribute and hands back the function, which the decorator's wraps copies
+BELOW = {"abc.abstractmethod"}
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -34,6 +34,10 @@ class CoroutineDecorator(Rule):
     project function, by the facts) does nothing with it but hand it to ``asyncio.coroutine``
     (which flags it, before it runs, as a coroutine that may ``yield from`` an ``async def``'s)
     and to ``functools.wraps``. Example: `fixtures/aio402_coroutine_decorator/runs_yielded_from_by_a_marked_generator`.
+    A pytest mark, above or below the decorator, records itself on the function and hands it
+    back; ``asyncio.coroutine`` keeps that function (debug mode: a wrapper that copies its
+    attributes), so the ``async def`` carries the same marks (`pytest_marks_below`, collected by
+    pytest 9 on 3.10 with and without ``PYTHONASYNCIODEBUG`` and on 3.12: the same marks).
     A caller that iterates the call (``for``, ``next``, ``.send``), or that
     uses ``yield from`` in an undecorated generator, would break: such callers in the same
     file make the site report-only, and so do such calls of it from other modules of the
@@ -98,7 +102,7 @@ class CoroutineDecorator(Rule):
     Left alone and reported: a bare ``yield`` or ``yield value``, a function without
     ``yield from`` that returns a value not proven inert (above), other
     decorators than ``staticmethod``/``classmethod``/``abstractmethod`` and pytest marks
-    stacked above it or any but ``abstractmethod`` below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
+    stacked above it or any but ``abstractmethod`` and pytest marks below it, ``asyncio.coroutine(func)`` called rather than used as a decorator, and a
     decorator line holding a comment. A call of ``asyncio.coroutine()`` inside ``if
     sys.version_info < (3, 5, 3):`` (or another ``sys.version_info`` test false on the target
     and every later Python, with no ``else``) is dead code there and on 3.10: the branch is
@@ -163,7 +167,7 @@ class CoroutineDecorator(Rule):
         yields = _own_yields(node.body)
         at = node.decorators.index(decorator)
         above, below = node.decorators[:at], node.decorators[at + 1:]
-        if not all(self._marks_only(d) for d in above) or not all(self.ctx.resolves_to(d.decorator, BELOW) for d in below):
+        if not all(self._marks_only(d) for d in above) or not all(self._hands_back_below(d) for d in below):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
@@ -207,8 +211,15 @@ class CoroutineDecorator(Rule):
     def _marks_only(self, decorator: cst.Decorator) -> bool:
         """``staticmethod``, ``classmethod``, ``abstractmethod``, or a pytest mark (which
         records itself on the function and hands it back as it is, whatever its kind)."""
-        if self.ctx.resolves_to(decorator.decorator, STACKABLE):
-            return True
+        return self.ctx.resolves_to(decorator.decorator, STACKABLE) or self._pytest_mark(decorator)
+
+    def _hands_back_below(self, decorator: cst.Decorator) -> bool:
+        """Below the coroutine decorator: what sets an attribute on the generator function and
+        hands it back, for the decorator to keep (non-debug: the function itself; debug mode:
+        a wrapper whose ``functools.wraps`` copies the attributes): ``abstractmethod``, a mark."""
+        return self.ctx.resolves_to(decorator.decorator, BELOW) or self._pytest_mark(decorator)
+
+    def _pytest_mark(self, decorator: cst.Decorator) -> bool:
         func = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
         names = self.ctx.qualified_names(func)
         return bool(names) and all(name.startswith("pytest.mark.") for name in names)
