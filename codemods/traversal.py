@@ -18,11 +18,11 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from typing import Dict, FrozenSet, Iterable, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Set, Tuple
 
 import libcst as cst
 
-__all__ = ["child_fields", "fields_reaching", "may_hold"]
+__all__ = ["child_fields", "fields_reaching", "find_all", "may_hold"]
 
 _ORDER: Dict[type, Tuple[str, ...]] = {}
 
@@ -110,6 +110,29 @@ def fields_reaching(node: cst.CSTNode, wanted: FrozenSet[type]) -> Tuple[str, ..
             if any(t in wanted or not wanted.isdisjoint(may_hold(t)) for t in types[name])
         )
     return fields
+
+
+def find_all(root: cst.CSTNode, kinds: FrozenSet[type], skip: FrozenSet[type] = frozenset()) -> List[cst.CSTNode]:
+    """The nodes of the concrete types ``kinds`` at or below ``root``, in the order libcst's
+    traversal visits them (``m.findall(root, m.OneOf(...))`` without rebuilding every node or
+    entering a field that cannot hold one); nodes of the types ``skip`` are not entered."""
+    found: List[cst.CSTNode] = []
+    stack: List[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        if type(node) in kinds:
+            found.append(node)
+        if type(node) in skip:
+            continue
+        children: List[cst.CSTNode] = []
+        for name in fields_reaching(node, kinds):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif type(value) is tuple or type(value) is list:
+                children.extend(value)
+        stack.extend(reversed(children))
+    return found
 
 
 def _dataclass_fields(node_type: type) -> Iterable[str]:

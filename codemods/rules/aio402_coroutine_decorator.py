@@ -12,10 +12,12 @@ from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
 from ..kit.versions import dead_version_branch
 from ..model import Safety
 from ..rule import Rule
+from ..traversal import find_all
 
 DECORATOR = asyncio_names("coroutine")
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
 BELOW = {"abc.abstractmethod"}  # sets an attribute and hands back the function, which the decorator's wraps copies
+_DEFS_AND_CALLS = frozenset({cst.FunctionDef, cst.Call})
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -122,23 +124,33 @@ class CoroutineDecorator(Rule):
         # or none (a plain name, or a method called on something other than self/cls)
         self._iterated: Set[Tuple[Optional[str], str]] = set()
         self._called_bare: Set[Tuple[Optional[str], str]] = set()  # ... neither awaited nor scheduled
-        decorated = {f.name.value for f in m.findall(node, m.FunctionDef()) if f.decorators}
-        for call in m.findall(node, m.Call(func=m.Name() | m.Attribute())):
-            key = self._callee_key(call) if _called_name(call) in decorated else None
-            if key is None:
+        found = find_all(node, _DEFS_AND_CALLS)
+        convertible = {f.name.value for f in found if isinstance(f, cst.FunctionDef) and self._decorator_of(f) is not None}
+        for call in found:
+            if not m.matches(call, m.Call(func=m.Name() | m.Attribute())) or _called_name(call) not in convertible:
                 continue  # no function of this file that the rule could convert is called
-            parent = self.ctx.parent(call)
-            outer = self.ctx.parent(parent)
-            if (
-                isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call
-                or m.matches(parent, m.Attribute(attr=m.Name()))
-                and parent.attr.value in GENERATOR_METHODS
-                or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
-                or isinstance(parent, cst.From) and not self._runs_as_coroutine(function_of(self.ctx, parent))
-            ):
-                self._iterated.add(key)
+            if self._iterates(call):
+                uses = self._iterated
             elif not self._runs_it(call):
-                self._called_bare.add(key)
+                uses = self._called_bare
+            else:
+                continue  # awaited or scheduled: which function it calls does not matter
+            key = self._callee_key(call)  # the costly part: only for the calls that count
+            if key is not None:
+                uses.add(key)
+
+    def _iterates(self, call: cst.Call) -> bool:
+        """The call's value is used as a generator: iterated, ``next``-ed, ``.send``-ed, or
+        ``yield from``-ed outside a coroutine."""
+        parent = self.ctx.parent(call)
+        outer = self.ctx.parent(parent)
+        return bool(
+            isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call
+            or m.matches(parent, m.Attribute(attr=m.Name()))
+            and parent.attr.value in GENERATOR_METHODS
+            or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
+            or isinstance(parent, cst.From) and not self._runs_as_coroutine(function_of(self.ctx, parent))
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, DECORATOR) or isinstance(self.ctx.parent(node), cst.Decorator):
@@ -155,11 +167,10 @@ class CoroutineDecorator(Rule):
         self.report(node, message + why, fix=fix, unsafe=bool(comments))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = [d for d in node.decorators if self.ctx.resolves_to(d.decorator, DECORATOR)]
-        if node.asynchronous is not None or not found:
+        decorator = self._decorator_of(node)
+        if decorator is None:
             return
         message = "`@asyncio.coroutine` was removed in Python 3.11: use `async def` and `await`"
-        decorator = found[0]
         yields = _own_yields(node.body)
         at = node.decorators.index(decorator)
         above, below = node.decorators[:at], node.decorators[at + 1:]
@@ -203,6 +214,12 @@ class CoroutineDecorator(Rule):
         unknown = UNKNOWN in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _decorator_of(self, node: cst.FunctionDef) -> Optional[cst.Decorator]:
+        """The first ``@asyncio.coroutine`` of a plain ``def``: the functions this rule converts."""
+        if node.asynchronous is not None:
+            return None
+        return next((d for d in node.decorators if self.ctx.resolves_to(d.decorator, DECORATOR)), None)
 
     def _marks_only(self, decorator: cst.Decorator) -> bool:
         """``staticmethod``, ``classmethod``, ``abstractmethod``, or a pytest mark (which
