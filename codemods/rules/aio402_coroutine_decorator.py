@@ -7,7 +7,7 @@ from ..facts import BARE, GENERATOR_METHODS, ITERATED, ITERATORS, MARKS_COROUTIN
 from ..kit.awaitables import GENERATOR_CALL, LOCK, UNKNOWN, certainly_awaitable, is_coroutine_def, operand_kind
 from ..kit.instances import AWAITABLE_METHODS, instance_of, is_inert_value
 from ..kit.names import asyncio_names
-from ..kit.scope import function_of, own_nodes
+from ..kit.scope import function_of
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
 from ..kit.versions import dead_version_branch
 from ..model import Safety
@@ -18,6 +18,8 @@ DECORATOR = asyncio_names("coroutine")
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
 BELOW = {"abc.abstractmethod"}  # sets an attribute and hands back the function, which the decorator's wraps copies
 _DEFS_AND_CALLS = frozenset({cst.FunctionDef, cst.Call})
+_YIELDS, _YIELDS_AND_RETURNS, _COMMENTS = frozenset({cst.Yield}), frozenset({cst.Yield, cst.Return}), frozenset({cst.Comment})
+_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})  # what own_nodes does not enter
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -171,14 +173,15 @@ class CoroutineDecorator(Rule):
         if decorator is None:
             return
         message = "`@asyncio.coroutine` was removed in Python 3.11: use `async def` and `await`"
-        yields = _own_yields(node.body)
+        own = find_all(node.body, _YIELDS_AND_RETURNS, _SCOPES)  # one walk for both
+        yields: List[cst.Yield] = [n for n in own if isinstance(n, cst.Yield)]
         at = node.decorators.index(decorator)
         above, below = node.decorators[:at], node.decorators[at + 1:]
         if not all(self._marks_only(d) for d in above) or not all(self.ctx.resolves_to(d.decorator, BELOW) for d in below):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
-        returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
+        returned = [n.value for n in own if isinstance(n, cst.Return) and n.value is not None]
         # without `yield from`, the decorator awaited a returned awaitable: `return await x`
         awaited = set() if yields else {value for value in returned if not is_inert_value(self.ctx, value)}
         if not all(certainly_awaitable(self.ctx, value) for value in awaited):
@@ -204,7 +207,7 @@ class CoroutineDecorator(Rule):
         new = node.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators, body=body, **self._realigned(node))
         if not decorators:
             new = new.with_changes(leading_lines=[*node.leading_lines, *decorator.leading_lines])
-        if count_comments(new) < count_comments(node):
+        if _comment_count(new) < _comment_count(node):
             return self.report(node, f"{message} (not rewritten: a comment would be lost)")
         fix = self.fix(node).replace(node, new)
         if isinstance(decorator.decorator, cst.Name):
@@ -322,7 +325,13 @@ def _called_name(call: cst.Call) -> str:
 
 
 def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
-    return own_nodes(body, cst.Yield)  # type: ignore[return-value]
+    """``own_nodes(body, cst.Yield)``, walked without rebuilding the nodes."""
+    return find_all(body, _YIELDS, _SCOPES)  # type: ignore[return-value]
+
+
+def _comment_count(node: cst.CSTNode) -> int:
+    """``count_comments(node)``, walked without rebuilding the nodes (whole functions)."""
+    return len(find_all(node, _COMMENTS))
 
 
 class _YieldFromToAwait(cst.CSTTransformer):
