@@ -18,11 +18,11 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from typing import Dict, FrozenSet, Set, Tuple
+from typing import Dict, FrozenSet, List, Set, Tuple
 
 import libcst as cst
 
-__all__ = ["child_fields", "fields_reaching"]
+__all__ = ["child_fields", "fields_reaching", "find_all"]
 
 _ORDER: Dict[type, Tuple[str, ...]] = {}
 
@@ -95,6 +95,29 @@ def fields_reaching(node: cst.CSTNode, wanted: FrozenSet[type]) -> Tuple[str, ..
         holders = _holding(wanted)
         fields = _REACHING[key] = tuple(name for name in child_fields(node) if not holders.isdisjoint(types[name]))
     return fields
+
+
+def find_all(root: cst.CSTNode, kinds: FrozenSet[type], skip: FrozenSet[type] = frozenset()) -> List[cst.CSTNode]:
+    """The nodes of the concrete types ``kinds`` at or below ``root``, in the order libcst's
+    traversal visits them (``m.findall(root, m.OneOf(...))`` without rebuilding every node or
+    entering a field that cannot hold one); nodes of the types ``skip`` are not entered."""
+    found: List[cst.CSTNode] = []
+    stack: List[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        if type(node) in kinds:
+            found.append(node)
+        if type(node) in skip:
+            continue
+        children: List[cst.CSTNode] = []
+        for name in fields_reaching(node, kinds):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif type(value) is tuple or type(value) is list:
+                children.extend(value)
+        stack.extend(reversed(children))
+    return found
 
 
 @functools.lru_cache(maxsize=None)  # one per set of hooked types: a few per run

@@ -17,7 +17,9 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from asyncio_upgrade.codemods.context import resolve_scopes
 from asyncio_upgrade.codemods.engine import _hooks
 from asyncio_upgrade.codemods.registry import all_rules
-from asyncio_upgrade.codemods.traversal import NoRebuild, child_fields, fields_reaching
+from asyncio_upgrade.codemods.kit.scope import own_nodes
+from asyncio_upgrade.codemods.kit.syntax import count_comments
+from asyncio_upgrade.codemods.traversal import NoRebuild, child_fields, fields_reaching, find_all
 
 from conftest import FIXTURES
 
@@ -171,6 +173,28 @@ def test_no_rebuild_makes_libcsts_callbacks(modules: List[cst.Module]) -> None:
             module.visit(slow)
             module.visit(fast)
             assert fast.calls == slow.calls
+
+
+_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+
+
+def test_find_all_finds_what_libcsts_visitors_find(modules: List[cst.Module]) -> None:
+    """``find_all`` against ``m.findall``, ``own_nodes`` and ``count_comments`` (the walks
+    it stands in for), node for node and in the same order, on every function too."""
+    import libcst.matchers as m
+
+    for module in modules:
+        for kinds in ({cst.FunctionDef, cst.Call}, {cst.Comment}, {cst.Yield, cst.Return}):
+            wanted = frozenset(kinds)
+            expected = m.findall(module, m.OneOf(*(getattr(m, t.__name__)() for t in kinds)))
+            assert find_all(module, wanted) == expected
+        assert len(find_all(module, frozenset({cst.Comment}))) == count_comments(module)
+        for func in find_all(module, frozenset({cst.FunctionDef})):
+            own = own_nodes(func.body, cst.Yield) + own_nodes(func.body, cst.Return)
+            found = find_all(func.body, frozenset({cst.Yield, cst.Return}), _SCOPES)
+            assert sorted(found, key=id) == sorted(own, key=id)
+            assert [n for n in found if isinstance(n, cst.Yield)] == own_nodes(func.body, cst.Yield)
+            assert len(find_all(func, frozenset({cst.Comment}))) == count_comments(func)
 
 
 def test_scopes_are_libcsts(modules: List[cst.Module]) -> None:

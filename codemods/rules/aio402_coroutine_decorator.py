@@ -7,15 +7,19 @@ from ..facts import BARE, GENERATOR_METHODS, ITERATED, ITERATORS, MARKS_COROUTIN
 from ..kit.awaitables import GENERATOR_CALL, LOCK, UNKNOWN, certainly_awaitable, is_coroutine_def, operand_kind
 from ..kit.instances import AWAITABLE_METHODS, instance_of, is_inert_value
 from ..kit.names import asyncio_names
-from ..kit.scope import function_of, own_nodes
+from ..kit.scope import function_of
 from ..kit.syntax import async_with_over, count_comments, shift_aligned_lines
 from ..kit.versions import dead_version_branch
 from ..model import Safety
 from ..rule import Rule
+from ..traversal import find_all
 
 DECORATOR = asyncio_names("coroutine")
 STACKABLE = {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
 BELOW = {"abc.abstractmethod"}
+_DEFS_AND_CALLS = frozenset({cst.FunctionDef, cst.Call})
+_YIELDS, _YIELDS_AND_RETURNS, _COMMENTS = frozenset({cst.Yield}), frozenset({cst.Yield, cst.Return}), frozenset({cst.Comment})
+_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})  # what own_nodes does not enter
 HOLDERS = (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
 
@@ -126,23 +130,33 @@ class CoroutineDecorator(Rule):
         # or none (a plain name, or a method called on something other than self/cls)
         self._iterated: Set[Tuple[Optional[str], str]] = set()
         self._called_bare: Set[Tuple[Optional[str], str]] = set()  # ... neither awaited nor scheduled
-        decorated = {f.name.value for f in m.findall(node, m.FunctionDef()) if f.decorators}
-        for call in m.findall(node, m.Call(func=m.Name() | m.Attribute())):
-            key = self._callee_key(call) if _called_name(call) in decorated else None
-            if key is None:
+        found = find_all(node, _DEFS_AND_CALLS)
+        convertible = {f.name.value for f in found if isinstance(f, cst.FunctionDef) and self._decorator_of(f) is not None}
+        for call in found:
+            if not m.matches(call, m.Call(func=m.Name() | m.Attribute())) or _called_name(call) not in convertible:
                 continue  # no function of this file that the rule could convert is called
-            parent = self.ctx.parent(call)
-            outer = self.ctx.parent(parent)
-            if (
-                isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call
-                or m.matches(parent, m.Attribute(attr=m.Name()))
-                and parent.attr.value in GENERATOR_METHODS
-                or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
-                or isinstance(parent, cst.From) and not self._runs_as_coroutine(function_of(self.ctx, parent))
-            ):
-                self._iterated.add(key)
+            if self._iterates(call):
+                uses = self._iterated
             elif not self._runs_it(call):
-                self._called_bare.add(key)
+                uses = self._called_bare
+            else:
+                continue  # awaited or scheduled: which function it calls does not matter
+            key = self._callee_key(call)  # the costly part: only for the calls that count
+            if key is not None:
+                uses.add(key)
+
+    def _iterates(self, call: cst.Call) -> bool:
+        """The call's value is used as a generator: iterated, ``next``-ed, ``.send``-ed, or
+        ``yield from``-ed outside a coroutine."""
+        parent = self.ctx.parent(call)
+        outer = self.ctx.parent(parent)
+        return bool(
+            isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call
+            or m.matches(parent, m.Attribute(attr=m.Name()))
+            and parent.attr.value in GENERATOR_METHODS
+            or m.matches(outer, m.Call(func=m.Name())) and outer.func.value in ITERATORS
+            or isinstance(parent, cst.From) and not self._runs_as_coroutine(function_of(self.ctx, parent))
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.resolves_to(node.func, DECORATOR) or isinstance(self.ctx.parent(node), cst.Decorator):
@@ -159,19 +173,19 @@ class CoroutineDecorator(Rule):
         self.report(node, message + why, fix=fix, unsafe=bool(comments))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = [d for d in node.decorators if self.ctx.resolves_to(d.decorator, DECORATOR)]
-        if node.asynchronous is not None or not found:
+        decorator = self._decorator_of(node)
+        if decorator is None:
             return
         message = "`@asyncio.coroutine` was removed in Python 3.11: use `async def` and `await`"
-        decorator = found[0]
-        yields = _own_yields(node.body)
+        own = find_all(node.body, _YIELDS_AND_RETURNS, _SCOPES)  # one walk for both
+        yields: List[cst.Yield] = [n for n in own if isinstance(n, cst.Yield)]
         at = node.decorators.index(decorator)
         above, below = node.decorators[:at], node.decorators[at + 1:]
         if not all(self._marks_only(d) for d in above) or not all(self._hands_back_below(d) for d in below):
             return self.report(node, f"{message} (not rewritten: other decorators)")
         if any(not isinstance(y.value, cst.From) for y in yields):
             return self.report(node, f"{message} (not rewritten: it uses a plain `yield`)")
-        returned = [r.value for r in own_nodes(node.body, cst.Return) if r.value is not None]
+        returned = [n.value for n in own if isinstance(n, cst.Return) and n.value is not None]
         # without `yield from`, the decorator awaited a returned awaitable: `return await x`
         awaited = set() if yields else {value for value in returned if not is_inert_value(self.ctx, value)}
         if not all(certainly_awaitable(self.ctx, value) for value in awaited):
@@ -197,7 +211,7 @@ class CoroutineDecorator(Rule):
         new = node.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators, body=body, **self._realigned(node))
         if not decorators:
             new = new.with_changes(leading_lines=[*node.leading_lines, *decorator.leading_lines])
-        if count_comments(new) < count_comments(node):
+        if _comment_count(new) < _comment_count(node):
             return self.report(node, f"{message} (not rewritten: a comment would be lost)")
         fix = self.fix(node).replace(node, new)
         if isinstance(decorator.decorator, cst.Name):
@@ -207,6 +221,12 @@ class CoroutineDecorator(Rule):
         unknown = UNKNOWN in kinds
         why = " (unsafe: `await` needs an awaitable, `yield from` also took generators)" if unknown else ""
         self.report(node, message + why, fix=fix, unsafe=unknown)
+
+    def _decorator_of(self, node: cst.FunctionDef) -> Optional[cst.Decorator]:
+        """The first ``@asyncio.coroutine`` of a plain ``def``: the functions this rule converts."""
+        if node.asynchronous is not None:
+            return None
+        return next((d for d in node.decorators if self.ctx.resolves_to(d.decorator, DECORATOR)), None)
 
     def _marks_only(self, decorator: cst.Decorator) -> bool:
         """``staticmethod``, ``classmethod``, ``abstractmethod``, or a pytest mark (which
@@ -316,7 +336,13 @@ def _called_name(call: cst.Call) -> str:
 
 
 def _own_yields(body: cst.CSTNode) -> List[cst.Yield]:
-    return own_nodes(body, cst.Yield)  # type: ignore[return-value]
+    """``own_nodes(body, cst.Yield)``, walked without rebuilding the nodes."""
+    return find_all(body, _YIELDS, _SCOPES)  # type: ignore[return-value]
+
+
+def _comment_count(node: cst.CSTNode) -> int:
+    """``count_comments(node)``, walked without rebuilding the nodes (whole functions)."""
+    return len(find_all(node, _COMMENTS))
 
 
 class _YieldFromToAwait(cst.CSTTransformer):
