@@ -22,7 +22,8 @@ from .import_order import placed_as_isort_would
 from .kit.imports import imports_made_unused
 from .model import Edit, FileResult, Finding, FixStatus, Settings
 from .preserve import splice_changes
-from .registry import all_rules
+from .manifest import RULES
+from .registry import all_rules, rule_in
 from .rule import ImportRequest, Report, Rule
 from .prefilter import rules_that_may_fire
 from .source import DecodedSource, quiet_compile
@@ -41,7 +42,7 @@ class RuleCrash(Exception):
 
 def selected_rules(settings: Settings, codes: Optional[Collection[str]] = None) -> List[Type[Rule]]:
     """The registry's rules that ``settings`` selects (and, if given, whose code is in ``codes``)."""
-    rules = all_rules()
+    rules = all_rules() if codes is None else _rules_coded(codes)
     if settings.select is not None:
         rules = [r for r in rules if r.code in settings.select]
     else:
@@ -49,6 +50,11 @@ def selected_rules(settings: Settings, codes: Optional[Collection[str]] = None) 
     if codes is not None:
         rules = [r for r in rules if r.code in codes]
     return rules
+
+
+def _rules_coded(codes: Collection[str]) -> List[Type[Rule]]:
+    """The rules with these codes, each module imported alone (the manifest names it)."""
+    return [rule_in(entry["key"]) for entry in RULES if entry["code"] in codes]
 
 
 def process_decoded(
@@ -63,7 +69,7 @@ def process_decoded(
     rules, fix passes, splice, format, verify. ``pool``: the rules later passes may add (the
     selected registry's, unless a caller brings its own). Never raises."""
     return _never_raising(
-        lambda: _process(decoded, settings, fix, list(rules), list(pool) if pool is not None else selected_rules(settings))
+        lambda: _process(decoded, settings, fix, list(rules), (lambda: list(pool)) if pool is not None else (lambda: selected_rules(settings)))
         if rules
         else FileResult()
     )
@@ -83,11 +89,12 @@ def _never_raising(work: Callable[[], FileResult]) -> FileResult:
 
 
 def _process(
-    decoded: DecodedSource, settings: Settings, fix: bool, rules: List[Type[Rule]], pool: List[Type[Rule]]
+    decoded: DecodedSource, settings: Settings, fix: bool, rules: List[Type[Rule]], pool: Callable[[], List[Type[Rule]]]
 ) -> FileResult:
-    """``rules``: those the prefilter kept from ``pool`` for this source. A fix can give another
+    """``rules``: those the prefilter kept from ``pool()`` for this source. A fix can give another
     rule of the pool work (a generator made ``async def``, a name newly referred to), so later
-    passes ask the prefilter again about the rewritten source."""
+    passes ask the prefilter again about the rewritten source (and only they import the pool's
+    rules: a check imports the rules its files need)."""
     text = decoded.text
     try:
         module = parse_module(text)
@@ -118,7 +125,7 @@ def _process(
         except cst.ParserSyntaxError as exc:
             return _broken(result, applied_codes, f"produced code that does not parse ({exc.message})")
         if settings.prefilter:
-            rules = rules_that_may_fire(code, pool)
+            rules = rules_that_may_fire(code, pool())
         ctx, reports = _run_rules(module, rules, settings, code)
         left, applicable = _triage(ctx, reports, settings, None)
     else:

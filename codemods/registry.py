@@ -25,26 +25,33 @@ def all_rules() -> List[Type[Rule]]:
             continue
         if not _KEY.match(key):
             raise TypeError(f"rule module {key!r} must be named like aio201_gather_to_taskgroup")
-        module = importlib.import_module(f"{rules_package.__name__}.{key}")
-        classes = [
-            obj
-            for obj in vars(module).values()
-            # (modules first: looking at a lazy module's class would load it)
-            if not isinstance(obj, ModuleType) and isinstance(obj, type) and issubclass(obj, Rule)
-            and obj.__module__ == module.__name__
-        ]
-        if len(classes) != 1:
-            raise TypeError(f"rule module {key} must define exactly one Rule subclass, found {len(classes)}")
-        rule = classes[0]
-        if key[:6] != rule.code.lower():
-            raise TypeError(f"rule module {key} holds {rule.code}: the module must start with its code")
-        rule.key = key
-        found.append(rule)
+        found.append(rule_in(key))
     codes = [r.code for r in found]
     duplicates = {c for c in codes if codes.count(c) > 1}
     if duplicates:
         raise TypeError(f"rule codes used twice: {sorted(duplicates)}")
     return found
+
+
+@lru_cache(maxsize=None)
+def rule_in(key: str) -> Type[Rule]:
+    """The rule of the module ``key``, imported alone (a run whose files need two rules
+    imports two modules, not every rule and the kit behind them)."""
+    module = importlib.import_module(f"{rules_package.__name__}.{key}")
+    classes = [
+        obj
+        for obj in vars(module).values()
+        # (modules first: looking at a lazy module's class would load it)
+        if not isinstance(obj, ModuleType) and isinstance(obj, type) and issubclass(obj, Rule)
+        and obj.__module__ == module.__name__
+    ]
+    if len(classes) != 1:
+        raise TypeError(f"rule module {key} must define exactly one Rule subclass, found {len(classes)}")
+    rule = classes[0]
+    if key[:6] != rule.code.lower():
+        raise TypeError(f"rule module {key} holds {rule.code}: the module must start with its code")
+    rule.key = key
+    return rule
 
 
 def rules_by_code() -> Dict[str, Type[Rule]]:

@@ -46,3 +46,32 @@ def test_checking_a_file_without_findings_imports_none_of_them(tmp_path: Path) -
         "    assert exit.code == 0, exit.code\n"
     )
     assert loaded_after(check, tmp_path) == []
+
+
+def _rule_modules_after(argv: list, cwd: Path) -> list:
+    script = (
+        "import sys\n"
+        "from asyncio_upgrade.cli.app import main\n"
+        f"sys.argv = {['asyncio-upgrade', *argv]!r}\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(','.join(sorted(m.rpartition('.')[2][:6] for m in sys.modules if '.codemods.rules.aio' in m)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, check=True)
+    return [code for code in done.stdout.splitlines()[-1].split(",") if code]
+
+
+def test_a_check_imports_only_the_rules_its_files_need(tmp_path: Path) -> None:
+    (tmp_path / "finding.py").write_text("import time\n\n\nasync def main():\n    time.sleep(1)\n")
+    assert _rule_modules_after(["check", "--isolated", "--no-cache", "finding.py"], tmp_path) == ["aio301"]
+
+
+def test_a_fix_that_changes_the_file_may_bring_in_the_other_rules(tmp_path: Path) -> None:
+    """A later pass asks the prefilter again over every selected rule (a fix can give another
+    rule work), so the rules are imported then; the result is the same either way."""
+    (tmp_path / "fixed.py").write_text("import asyncio\n\n\nasync def f():\n    await asyncio.sleep(0, loop=None)\n")
+    loaded = _rule_modules_after(["fix", "--isolated", "--no-cache", "--target-version", "py311", "fixed.py"], tmp_path)
+    assert "aio401" in loaded and len(loaded) > 20
+    assert (tmp_path / "fixed.py").read_text() == "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(0)\n"
