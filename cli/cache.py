@@ -1,7 +1,9 @@
 """Results cached by file content: a second run over unchanged files parses nothing.
 
 One small JSON file per (content, settings, tool) key, written atomically, so concurrent runs
-cannot corrupt each other; an unreadable entry is ignored and rebuilt.
+cannot corrupt each other; an unreadable entry is ignored and rebuilt. Contents with nothing to
+do (most files of a tree) are not given an entry each: ``QuietContents`` keeps their keys in
+one file.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Set
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 from asyncio_upgrade.codemods.api import Edit, FileResult, Finding, FixStatus, Settings
 
@@ -44,9 +49,15 @@ class Cache:
         self.folder = folder / f"v{_FORMAT}"
         self.fingerprint = fingerprint
         self.hits = 0
+        self.quiet = QuietContents(self.folder, fingerprint)
 
-    def key(self, data: bytes, settings: Settings, fix: bool) -> str:
-        digest = hashlib.sha256(data)
+    @staticmethod
+    def content(data: bytes) -> "_Hash":
+        """The file's bytes hashed, once for every key."""
+        return hashlib.sha256(data)
+
+    def key(self, content: "_Hash", settings: Settings, fix: bool) -> str:
+        digest = content.copy()
         digest.update(f"|{self.fingerprint}|{fix}|{settings.key()}".encode())
         return digest.hexdigest()
 
@@ -61,21 +72,99 @@ class Cache:
         self.hits += 1
         return result
 
+    def known_quiet(self, content: "_Hash", settings: Settings) -> bool:
+        """Whether the text step found nothing to do in this content under these settings."""
+        if self.quiet.key(content, settings) in self.quiet:
+            self.hits += 1
+            return True
+        return False
+
+    def put_quiet(self, content: "_Hash", settings: Settings, result: FileResult) -> None:
+        if result == FileResult():
+            self.quiet.add(self.quiet.key(content, settings))
+
     def put(self, key: str, result: FileResult) -> None:
         if result.internal_error:
             return  # worth retrying once the tool is fixed
         folder = self.folder / key[:2]
         try:
-            if not self.folder.parent.exists():
-                self.folder.parent.mkdir(parents=True, exist_ok=True)
-                (self.folder.parent / ".gitignore").write_text("# created by asyncio-upgrade\n*\n")
-            folder.mkdir(parents=True, exist_ok=True)
+            make_folder(self.folder.parent, folder)
             fd, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(_to_dict(result), handle)
             os.replace(temp, folder / f"{key}.json")
         except OSError:
             pass  # a cache that cannot be written is only slower
+
+
+class QuietContents:
+    """The contents in which the text step found nothing to do, each under the settings it
+    was asked with: one file per cache folder, read at the start of a run and written once at
+    its end. A warm run then hashes such a file instead of searching it for every rule's words.
+
+    Hazard: a hit stands for an empty result, so a key is only added for a result that is
+    exactly empty (never an undecodable file or an internal error), and it covers the content,
+    the tool (the fingerprint heads the file: another tool's keys are dropped) and the
+    settings. Concurrent runs may each write the file: the last one wins, and a lost key only
+    costs its file one text step.
+    """
+
+    # Keys from earlier runs (other folders of the tree, files since edited) are kept beside
+    # this run's while the whole is at most this, or twice this run's: the file stays small.
+    KEEP = 20_000
+
+    def __init__(self, folder: Path, fingerprint: str) -> None:
+        self.path = folder / "quiet.keys"
+        self.fingerprint = fingerprint
+        self._known: Set[str] = set()
+        self._seen: Set[str] = set()
+        self._added = False
+        try:
+            head, _, body = self.path.read_text(encoding="ascii").partition("\n")
+        except (OSError, ValueError):
+            return
+        if head == fingerprint:
+            self._known = set(body.split())
+
+    @staticmethod
+    def key(content: "_Hash", settings: Settings) -> str:
+        digest = content.copy()
+        digest.update(f"|quiet|{settings.key()}".encode())
+        return digest.hexdigest()[:32]
+
+    def __contains__(self, key: str) -> bool:
+        if key in self._known:
+            self._seen.add(key)
+            return True
+        return False
+
+    def add(self, key: str) -> None:
+        self._seen.add(key)
+        self._added = True
+
+    def save(self) -> None:
+        if not self._added:
+            return
+        keys = self._seen | self._known
+        if len(keys) > max(self.KEEP, 2 * len(self._seen)):
+            keys = self._seen
+        try:
+            make_folder(self.path.parent.parent, self.path.parent)
+            fd, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(self.fingerprint + "\n" + "\n".join(sorted(keys)))
+            os.replace(temp, self.path)
+        except OSError:
+            pass  # only slower next time
+        self._known, self._added = keys, False
+
+
+def make_folder(top: Path, folder: Path) -> None:
+    """``folder`` in the cache folder ``top``, which git is told to ignore when it is made."""
+    if not top.exists():
+        top.mkdir(parents=True, exist_ok=True)
+        (top / ".gitignore").write_text("# created by asyncio-upgrade\n*\n")
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _to_dict(result: FileResult) -> dict:

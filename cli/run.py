@@ -6,8 +6,7 @@ says at the end."""
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
-from functools import partial
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
@@ -83,7 +82,7 @@ class Run:
             yield Outcome(path, data, process_source(data, self.settings.for_path(path, data), fix=fix), stdin=True)
         # Listed first (cheap: nothing is read) so that the progress bar knows the total.
         sources = list(discover([p for p in self.paths if p != "-"], self.exclude, self.config.root))
-        work = ((source, partial(self.settings.for_path, source.path)) for source in sources)
+        work = ((source, PathSettings(self.settings, source.path)) for source in sources)
         yield from terminal.with_progress(self.runner.run(work, fix=fix), len(sources), not self.quiet)
 
     def findings_left(self, outcome: Outcome) -> List[Finding]:
@@ -229,8 +228,16 @@ class FileSettings:
         self._facts = ProjectFactsFinder(facts_cache)
         self._facts_words: Dict[FrozenSet[str], Tuple[bytes, ...]] = {}
 
-    def for_path(self, path: Path, data: Optional[bytes] = None) -> Settings:
-        """``data``: the file's bytes when they are not what is on disk (stdin)."""
+    def selection_for(self, path: Path) -> Settings:
+        """The run's settings with the rules `per-file-ignores` leaves ``path``: what the text
+        step needs."""
+        codes = self._codes_for(path)
+        key = (codes, frozenset())
+        if key not in self._by_codes:
+            self._by_codes[key] = replace(self.base, select=codes)
+        return self._by_codes[key]
+
+    def _codes_for(self, path: Path) -> FrozenSet[str]:
         codes = self.base.select
         assert codes is not None
         if self._per_file:
@@ -238,6 +245,11 @@ class FileSettings:
             for spec, allowed in self._per_file:
                 if spec.match_file(relative):
                     codes = codes & allowed
+        return codes
+
+    def for_path(self, path: Path, data: Optional[bytes] = None) -> Settings:
+        """``data``: the file's bytes when they are not what is on disk (stdin)."""
+        codes = self._codes_for(path)
         words = self._facts_words.get(codes)
         if words is None:
             words = self._facts_words[codes] = facts_words(codes)
@@ -248,6 +260,20 @@ class FileSettings:
         if key not in self._by_codes:
             self._by_codes[key] = replace(self.base, select=codes, first_party=key[1])
         return self._by_codes[key]
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """What the runner asks for one file's settings (``runner.SettingsFor``)."""
+
+    chooser: FileSettings
+    path: Path
+
+    def selection(self) -> Settings:
+        return self.chooser.selection_for(self.path)
+
+    def __call__(self, data: bytes) -> Settings:
+        return self.chooser.for_path(self.path, data)
 
 
 def _split(values: Optional[List[str]]) -> List[str]:

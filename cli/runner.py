@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Protocol, Tuple, Union
 
 from asyncio_upgrade.codemods.api import FileResult, Prepared, Settings, prepare, process_prepared
 
@@ -25,9 +25,18 @@ CHUNK = 512
 POOL_THRESHOLD = 8
 
 
-# A file, and what gives the settings the run chose for it from its bytes (read once, here:
-# which project facts a file is handed depends on its words).
-Work = Tuple[Source, Callable[[bytes], Settings]]
+class SettingsFor(Protocol):
+    """The settings the run chose for one file."""
+
+    def selection(self) -> Settings:
+        """Enough for the text step (which rules, and how they are chosen): costs nothing."""
+
+    def __call__(self, data: bytes) -> Settings:
+        """All of them, given the file's bytes (read once, here: which project facts a file
+        is handed depends on its words): only files the text step keeps pay for them."""
+
+
+Work = Tuple[Source, SettingsFor]
 
 
 @dataclass
@@ -62,6 +71,8 @@ class Runner:
             while True:
                 chunk = list(islice(iterator, CHUNK))
                 if not chunk:
+                    if self.cache is not None:
+                        self.cache.quiet.save()
                     return
                 yield from self._run_chunk(chunk, fix)
         finally:
@@ -81,22 +92,12 @@ class Runner:
             except OSError as exc:
                 outcomes.append(Outcome(source.path, None, None, f"cannot read: {exc.strerror or exc}"))
                 continue
-            settings = settings_for(data)
-            # Most files are answered from their text (no rule's words in it) for less than a
-            # cache lookup costs, so those are not cached, nor sent to a worker. Where "async"
-            # is written, the text step looks for many words: the cache is asked first.
-            prepared = prepare(data, settings) if b"async" not in data else None
-            cached = prepared if isinstance(prepared, FileResult) else None
-            key = self.cache.key(data, settings, fix) if self.cache and cached is None else ""
-            if key:
-                cached = self.cache.get(key)
-            if cached is None and prepared is None:
-                prepared = prepare(data, settings)
-                cached = prepared if isinstance(prepared, FileResult) else None
-            outcomes.append(Outcome(source.path, data, cached))
-            if cached is None:
-                assert isinstance(prepared, Prepared)
-                pending.append((len(outcomes) - 1, key, (str(source.path), prepared, settings, fix)))
+            job = self._prepare(source, data, settings_for, fix)
+            if isinstance(job, FileResult):
+                outcomes.append(Outcome(source.path, data, job))
+            else:
+                outcomes.append(Outcome(source.path, data, None))
+                pending.append((len(outcomes) - 1, job[0], job[1]))
 
         # Each outcome goes out as soon as its own result and those before it are in: a progress
         # bar moves file by file, not a chunk at a time.
@@ -110,6 +111,31 @@ class Runner:
                     self.cache.put(following[1], outcome.result)  # type: ignore[union-attr,arg-type]
                 following = next(upcoming, None)
             yield outcome  # type: ignore[misc]
+
+    def _prepare(self, source: Source, data: bytes, settings_for: SettingsFor, fix: bool) -> Union[FileResult, Tuple[str, Job]]:
+        """The result, when the cache or the text step has it, else the cache key and the job.
+        Most files are answered from their text (no rule's words in it); the cache remembers
+        those in one file (``QuietContents``): hashing costs less than the text step. Where
+        "async" is written, the text step looks for many words: the cache is asked first."""
+        cache = self.cache
+        selection = settings_for.selection()
+        content = cache.content(data) if cache is not None else None
+        if cache is not None and cache.known_quiet(content, selection):
+            return FileResult()
+        prepared = prepare(data, selection) if b"async" not in data else None
+        if not isinstance(prepared, FileResult):
+            settings = settings_for(data)
+            key = cache.key(content, settings, fix) if cache is not None else ""
+            cached = cache.get(key) if cache is not None else None
+            if cached is not None:
+                return cached
+            if prepared is None:
+                prepared = prepare(data, selection)
+            if isinstance(prepared, Prepared):
+                return key, (str(source.path), prepared, settings, fix)
+        if cache is not None:
+            cache.put_quiet(content, selection, prepared)
+        return prepared
 
     def _compute(self, items: List[Job]) -> Iterator[FileResult]:
         """The results, in order, as they come."""
