@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from .model import (  # noqa: F401  (re-exported)
     NEWEST_TARGET,
@@ -26,6 +26,7 @@ from .model import (  # noqa: F401  (re-exported)
 from .formatting import DEFAULT_BLACK, BlackOptions, black_options_from_pyproject  # noqa: F401  (re-exported)
 from .facts import ClassFacts, ModuleFacts, ProjectFacts, module_facts  # noqa: F401  (re-exported)
 from .prefilter import T, package_named, rules_by_names, rules_by_text
+from .selection import every_info, rule_infos, selected_infos  # noqa: F401  (rule_infos re-exported)
 
 if TYPE_CHECKING:
     from contextvars import ContextVar
@@ -39,21 +40,6 @@ __all__ = [
     "decode_text", "format_version", "matched_packages", "parse_version", "prepare", "process_prepared",
     "process_source", "rule_infos", "ClassFacts", "ModuleFacts", "ProjectFacts", "module_facts",
 ]
-
-
-def rule_infos() -> List[RuleInfo]:
-    """Every rule, from the generated manifest (no libcst import), unless the manifest is
-    missing a rule module or names one that is gone (a checkout mid-change)."""
-    from .manifest import RULES
-
-    if {row["key"] for row in RULES} != _rule_module_keys():
-        from .registry import all_rules
-
-        return [rule.info() for rule in all_rules()]
-    return [
-        RuleInfo(**{**row, "safety": Safety(row["safety"]), "min_python": tuple(row["min_python"])})
-        for row in RULES
-    ]
 
 
 @dataclass(frozen=True)
@@ -84,7 +70,7 @@ def prepare(data: bytes, settings: Settings, rules: Optional[Sequence[type]] = N
     settles it (undecodable, opted out, no rule can fire), else what ``process_prepared``
     takes. Costs about a millisecond and imports no libcst. Never raises."""
     try:
-        candidates = _selected_infos(settings.select) if rules is None else _own(rules)
+        candidates = selected_infos(settings.select) if rules is None else _own(rules)
         prepared = prepare_source(data, settings, candidates)
         if isinstance(prepared, FileResult):
             return prepared
@@ -100,7 +86,7 @@ def process_prepared(
     """Stage 2b (the names step) and, when a rule is left, the engine: parse, rules, fix
     passes, splice, format, verify (``codemods/engine.py``). Never raises."""
     try:
-        pool = _selected_infos(settings.select) if rules is None else _own(rules)
+        pool = selected_infos(settings.select) if rules is None else _own(rules)
         chosen = [rule for rule in pool if rule.code in prepared.codes]
         if settings.prefilter:
             chosen = rules_by_names(prepared.decoded.text, chosen)
@@ -144,40 +130,7 @@ def _internal_error(exc: Exception) -> FileResult:
 def matched_packages() -> FrozenSet[str]:
     """The top-level packages whose names some rule matches (``asyncio``, ``time``,
     ``async_timeout``...): a project's own module of one of these names is first-party."""
-    return frozenset(filter(None, (package_named(anchor) for info in _infos() for anchor in info.anchors)))
-
-
-_cached_infos: List[RuleInfo] = []
-_selected: Dict[Optional[FrozenSet[str]], List[RuleInfo]] = {}
-
-
-def _selected_infos(select: Optional[FrozenSet[str]]) -> List[RuleInfo]:
-    """The same list for the same selection, file after file (the prefilter remembers what it
-    learns about a list)."""
-    if select not in _selected:
-        _selected[select] = [
-            info for info in _infos() if (info.code in select if select is not None else info.selected_by_default)
-        ]
-    return _selected[select]
-
-
-def _infos() -> List[RuleInfo]:
-    if not _cached_infos:
-        _cached_infos.extend(rule_infos())
-    return _cached_infos
-
-
-def _rule_module_keys() -> set:
-    import os
-
-    from . import rules
-
-    return {
-        name[:-3]
-        for folder in rules.__path__
-        for name in os.listdir(folder)
-        if name.startswith("aio") and name.endswith(".py")
-    }
+    return frozenset(filter(None, (package_named(anchor) for info in every_info() for anchor in info.anchors)))
 
 
 def decode_text(data: bytes) -> str:

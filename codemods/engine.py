@@ -7,6 +7,7 @@ same pass: the later one is found again, on the rewritten tree, in the next pass
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from typing import Callable, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 import libcst as cst
@@ -24,6 +25,7 @@ from .model import Edit, FileResult, Finding, FixStatus, Settings
 from .preserve import splice_changes
 from .manifest import RULES
 from .registry import all_rules, rule_in
+from .selection import selected_infos
 from .rule import ImportRequest, Report, Rule
 from .prefilter import rules_that_may_fire
 from .source import DecodedSource, quiet_compile
@@ -68,11 +70,14 @@ def process_decoded(
     """Stages 3 to 8 for a decoded source whose rules the prefilter chose (``api``): parse,
     rules, fix passes, splice, format, verify. ``pool``: the rules later passes may add (the
     selected registry's, unless a caller brings its own). Never raises."""
-    return _never_raising(
-        lambda: _process(decoded, settings, fix, list(rules), (lambda: list(pool)) if pool is not None else (lambda: selected_rules(settings)))
-        if rules
-        else FileResult()
-    )
+    may_fire = partial(_selected_that_may_fire, settings=settings) if pool is None else partial(rules_that_may_fire, rules=list(pool))
+    return _never_raising(lambda: _process(decoded, settings, fix, list(rules), may_fire) if rules else FileResult())
+
+
+def _selected_that_may_fire(code: str, settings: Settings) -> List[Type[Rule]]:
+    """The selected rules that may fire on ``code``, chosen by their manifest entries: only
+    those are imported."""
+    return selected_rules(settings, {info.code for info in rules_that_may_fire(code, selected_infos(settings.select))})
 
 
 def _never_raising(work: Callable[[], FileResult]) -> FileResult:
@@ -89,12 +94,11 @@ def _never_raising(work: Callable[[], FileResult]) -> FileResult:
 
 
 def _process(
-    decoded: DecodedSource, settings: Settings, fix: bool, rules: List[Type[Rule]], pool: Callable[[], List[Type[Rule]]]
+    decoded: DecodedSource, settings: Settings, fix: bool, rules: List[Type[Rule]], may_fire: Callable[[str], List[Type[Rule]]]
 ) -> FileResult:
-    """``rules``: those the prefilter kept from ``pool()`` for this source. A fix can give another
-    rule of the pool work (a generator made ``async def``, a name newly referred to), so later
-    passes ask the prefilter again about the rewritten source (and only they import the pool's
-    rules: a check imports the rules its files need)."""
+    """``rules``: those the prefilter kept for this source. A fix can give another rule work (a
+    generator made ``async def``, a name newly referred to), so later passes ask the prefilter
+    again about the rewritten source: ``may_fire(code)``."""
     text = decoded.text
     try:
         module = parse_module(text)
@@ -125,7 +129,7 @@ def _process(
         except cst.ParserSyntaxError as exc:
             return _broken(result, applied_codes, f"produced code that does not parse ({exc.message})")
         if settings.prefilter:
-            rules = rules_that_may_fire(code, pool())
+            rules = may_fire(code)
         ctx, reports = _run_rules(module, rules, settings, code)
         left, applicable = _triage(ctx, reports, settings, None)
     else:

@@ -68,10 +68,17 @@ def test_a_check_imports_only_the_rules_its_files_need(tmp_path: Path) -> None:
     assert _rule_modules_after(["check", "--isolated", "--no-cache", "finding.py"], tmp_path) == ["aio301"]
 
 
-def test_a_fix_that_changes_the_file_may_bring_in_the_other_rules(tmp_path: Path) -> None:
+def test_a_fix_imports_the_rules_its_rewritten_file_may_need(tmp_path: Path) -> None:
     """A later pass asks the prefilter again over every selected rule (a fix can give another
-    rule work), so the rules are imported then; the result is the same either way."""
+    rule work), by their manifest entries: it imports only the rules the rewritten text may
+    trigger. Here AIO402 makes `f` a coroutine, whose `time.sleep` AIO301 then finds."""
     (tmp_path / "fixed.py").write_text("import asyncio\n\n\nasync def f():\n    await asyncio.sleep(0, loop=None)\n")
     loaded = _rule_modules_after(["fix", "--isolated", "--no-cache", "--target-version", "py311", "fixed.py"], tmp_path)
-    assert "aio401" in loaded and len(loaded) > 20
+    assert "aio401" in loaded and len(loaded) < 10
     assert (tmp_path / "fixed.py").read_text() == "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(0)\n"
+    (tmp_path / "gen.py").write_text(
+        "import asyncio\nimport time\n\n\n@asyncio.coroutine\ndef f():\n    time.sleep(1)\n    yield from asyncio.sleep(0)\n"
+    )
+    loaded = _rule_modules_after(["fix", "--isolated", "--no-cache", "--target-version", "py311", "gen.py"], tmp_path)
+    assert {"aio402", "aio301"} <= set(loaded) and len(loaded) < 10
+    assert "async def f():\n    time.sleep(1)\n" in (tmp_path / "gen.py").read_text()
