@@ -19,13 +19,14 @@ from libcst.metadata import (
 )
 from libcst._nodes.internal import CodegenState
 from libcst.metadata.expression_context_provider import ExpressionContext, ExpressionContextVisitor
+from libcst.metadata import scope_provider
 from libcst.metadata.scope_provider import ScopeVisitor
 
 from .facts import ModuleFacts, ProjectFacts, module_facts
 from .model import ImportRequest, Settings
 from .module_names import ModuleNames
 from .positions import StatementPositions, indents_around
-from .traversal import NoRebuild
+from .traversal import IS_NODE, NoRebuild, TypeTest
 
 # Tests set this to check every fast answer of ModuleNames against libcst's ScopeProvider.
 CROSS_CHECK_NAMES = False
@@ -336,7 +337,19 @@ class _ExpressionContextVisitor(NoRebuild, ExpressionContextVisitor):
 
 
 class _ScopeVisitor(NoRebuild, ScopeVisitor):
-    pass
+    if hasattr(scope_provider, "_ASSIGNMENT_LIKE_NODES"):
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            """``ScopeVisitor.on_leave``, whose ``isinstance`` test against 18 node classes (ABCs)
+            cost more than the rest of scope analysis."""
+            if _ASSIGNMENT_LIKE[type(original_node)]:
+                ScopeVisitor.on_leave(self, original_node)  # also counts the assignment
+            else:
+                self.provider.set_metadata(original_node, self.scope)
+                super(ScopeVisitor, self).on_leave(original_node)
+
+
+_ASSIGNMENT_LIKE = TypeTest(getattr(scope_provider, "_ASSIGNMENT_LIKE_NODES", ()))
 
 
 def parent_map(root: cst.CSTNode) -> Dict[cst.CSTNode, cst.CSTNode]:
@@ -348,12 +361,12 @@ def parent_map(root: cst.CSTNode) -> Dict[cst.CSTNode, cst.CSTNode]:
         node = stack.pop()
         for name in _child_fields(type(node)):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+            if IS_NODE[type(value)]:
                 parents[value] = node
                 stack.append(value)
             elif type(value) in (tuple, list):
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if IS_NODE[type(item)]:
                         parents[item] = node
                         stack.append(item)
     return parents

@@ -30,7 +30,7 @@ from .rule import ImportRequest, Report, Rule
 from .prefilter import rules_that_may_fire
 from .source import DecodedSource, quiet_compile
 from .suppress import find_suppressions, is_suppressed
-from .traversal import fields_reaching
+from .traversal import IS_NODE, fields_reaching
 
 MAX_PASSES = 8
 Span = Tuple[Tuple[int, int], Tuple[int, int]]
@@ -423,7 +423,7 @@ class _Dispatch:
             owns_body = name == "body" and node_type in _BODY_OWNERS
             if owns_body:
                 body_stack.append(node)
-            if isinstance(value, cst.CSTNode):
+            if IS_NODE[type(value)]:
                 note_parent(value, node)
                 self.walk(value)
             elif type(value) is tuple or type(value) is list:

@@ -24,6 +24,8 @@ from libcst.metadata import CodePosition, CodeRange
 from libcst._nodes.internal import CodegenState
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from .traversal import TypeTest
+
 _NEWLINE = re.compile(r"\r\n?|\n")  # as the providers count lines, a token at a time
 
 
@@ -86,7 +88,7 @@ class StatementPositions:
             parent = self._parent(node)
             if parent is self._module or parent is None:
                 return node
-            if isinstance(parent, cst.IndentedBlock) and isinstance(node, _STATEMENTS):
+            if type(parent) is cst.IndentedBlock and _IS_STATEMENT[type(node)]:
                 return node
             node = parent
 
@@ -127,7 +129,7 @@ class StatementPositions:
         root._codegen(state)
 
 
-_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_IS_STATEMENT = TypeTest((cst.SimpleStatementLine, cst.BaseCompoundStatement))
 
 
 @dataclass(frozen=False)
@@ -137,7 +139,7 @@ class _StatementStartsState(CodegenState):
     starts: Dict[cst.CSTNode, int] = field(default_factory=dict)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if isinstance(node, _STATEMENTS):
+        if _IS_STATEMENT[type(node)]:
             self.starts[node] = len(self.tokens)
 
 

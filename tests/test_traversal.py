@@ -197,6 +197,16 @@ def test_find_all_finds_what_libcsts_visitors_find(modules: List[cst.Module]) ->
             assert len(find_all(func, frozenset({cst.Comment}))) == count_comments(func)
 
 
+def test_type_tests_are_isinstance(modules: List[cst.Module]) -> None:
+    from asyncio_upgrade.codemods.traversal import IS_NODE, TypeTest
+
+    statements = TypeTest((cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    for module in modules:
+        for node in _nodes(module):
+            assert IS_NODE[type(node)] and not IS_NODE[type(node.children)]
+            assert statements[type(node)] == isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+
+
 def test_scopes_are_libcsts(modules: List[cst.Module]) -> None:
     for module in modules:
         fast = resolve_scopes(MetadataWrapper(module, unsafe_skip_copy=True))
@@ -224,6 +234,9 @@ def _scopes_described(scopes, own: Set[int]) -> tuple:
                 str(getattr(item, "name", "")),
                 key(getattr(item, "node", None)),
                 tuple(sorted(key(getattr(r, "node", None)) for r in getattr(item, "referents", ()))),
+                # where in its scope's assignments an access or assignment was made (which
+                # assignments an access can see): counted on leaving assignment-like nodes
+                getattr(item, "_index", None),
             )
             for item in items
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 import libcst as cst
 
 from ..context import once_per_file
+from ..traversal import TypeTest
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -132,6 +133,9 @@ def other_async_library(ctx: FileContext) -> Optional[str]:
     return next((name for name in imported_packages(ctx) if name in OTHER_ASYNC_LIBRARIES), None)
 
 
+_IS_EXPRESSION = TypeTest(cst.BaseExpression)
+
+
 @once_per_file
 def imported_packages(ctx: FileContext) -> Tuple[str, ...]:
     """The top-level packages the file imports anywhere (in functions too), in source order,
@@ -140,11 +144,11 @@ def imported_packages(ctx: FileContext) -> Tuple[str, ...]:
     stack: List[cst.CSTNode] = [ctx.module]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Import):
+        if type(node) is cst.Import:
             names = [cst.helpers.get_full_name_for_node(alias.name) or "" for alias in node.names]
-        elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+        elif type(node) is cst.ImportFrom and node.module is not None and not node.relative:
             names = [cst.helpers.get_full_name_for_node(node.module) or ""]
-        elif isinstance(node, cst.BaseExpression):
+        elif _IS_EXPRESSION[type(node)]:
             continue
         else:
             stack.extend(reversed(node.children))
