@@ -27,6 +27,18 @@ def test_readme_is_at_most_15_kb() -> None:
     assert len((ROOT / "README.md").read_bytes()) <= 15 * 1024
 
 
+def test_hand_written_docs_repeat_no_paragraph() -> None:
+    """A scripted edit of a doc once inserted a paragraph between every two characters (164k
+    lines); a repeated paragraph is the sign of one."""
+    for path in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "docs").glob("*.md")]:
+        if path.name == "rules.md":
+            continue  # generated: examples may repeat
+        paragraphs = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 200]
+        repeated = {p[:60] for p in paragraphs if paragraphs.count(p) > 1}
+        assert not repeated, f"{path.name}: repeated paragraphs {sorted(repeated)[:3]}"
+        assert len(path.read_bytes()) < 200 * 1024, path.name
+
+
 def test_readme_links_to_the_rules_reference() -> None:
     assert f"]({RULES_DOC})" in (ROOT / "README.md").read_text(encoding="utf-8")
 
