@@ -36,6 +36,9 @@ class Project:
     requirements: Tuple[str, ...]  # test tools on the new Pythons
     before_python: Version = TARGET  # where the pristine tests run: the newest where they still run
     before_requirements: Optional[Tuple[str, ...]] = None  # test tools there, if not the same
+    # What its setup.py imports (pymodbus's `six`): installed first, then the project is built
+    # without build isolation (with them and the setuptools they bring).
+    build_requirements: Tuple[str, ...] = ()
     pytest_options: Tuple[str, ...] = ()  # e.g. leaving out tests that need the network
     fix_options: Tuple[str, ...] = ()  # more options for `fix`: ("--extend-safe-fixes", "AIO7") opts in to rules
     # Tests that passed before and cannot pass from some new Python up whatever the fixes do:
@@ -69,7 +72,9 @@ class Run:
 class Report:
     project: Project
     before: Run
-    pristine_on_target: Optional[Run]  # an old project's untouched tests on 3.11: what the fixes start from
+    # An old project's untouched tests on 3.11, with the tools of after (pytest-asyncio 1.x where
+    # before had 0.21): what the fixes start from
+    pristine_on_target: Optional[Run]
     after: List[Run]
     after_unsafe: List[Run]  # for an incomplete project: with the unsafe fixes applied too
     rewritten: List[str]
@@ -138,11 +143,15 @@ def _run(command, cwd=None, check=True) -> subprocess.CompletedProcess:
     return done
 
 
-def _environment(python: str, folder: Path, project: Path, requirements) -> Path:
+def _environment(python: str, folder: Path, project: Path, requirements, build_requirements=()) -> Path:
     """A fresh virtual environment of ``python`` with the project (as it is now) and ``requirements``."""
     _run([python, "-m", "venv", str(folder)])
     inside = folder / "bin" / "python"
-    _run([inside, "-m", "pip", "install", "-q", str(project), *requirements, "pytest-timeout"])
+    isolation = []
+    if build_requirements:
+        _run([inside, "-m", "pip", "install", "-q", "setuptools", "wheel", *build_requirements])
+        isolation = ["--no-build-isolation"]
+    _run([inside, "-m", "pip", "install", "-q", *isolation, str(project), *requirements, "pytest-timeout"])
     return inside
 
 
@@ -180,7 +189,7 @@ def _tests_on(python_version: Version, requirements, project: Project, tree: Pat
     name = f"py{python_version[0]}{python_version[1]}"
     folder = work / f"venv-{name}"
     shutil.rmtree(folder, ignore_errors=True)
-    inside = _environment(python, folder, tree, requirements)
+    inside = _environment(python, folder, tree, requirements, project.build_requirements)
     report = work / f"{name}.xml"
     report.unlink(missing_ok=True)
     return Run(python_version, *_outcomes(inside, project, tree, report))
@@ -205,7 +214,7 @@ def check_project(project: Project, work: Path, fix_options: Tuple[str, ...] = (
     findings = _findings(tree)
     before = _tests_on(project.before_python, project.tools_before, project, tree, work)
     pristine_on_target = None
-    if project.before_python != TARGET and find_python(TARGET):
+    if (project.before_python != TARGET or project.before_requirements is not None) and find_python(TARGET):
         pristine_on_target = _tests_on(TARGET, project.requirements, project, tree, work)
     for built in ("build", *(p.name for p in tree.glob("*.egg-info"))):
         shutil.rmtree(tree / built, ignore_errors=True)  # left by pip; the fix and the next builds see sources only

@@ -33,6 +33,8 @@ PY37, PY313 = (3, 7), (3, 13)
 OLD_PYTEST = ("pytest<7", "pytest-asyncio<0.17")
 NEW_PYTEST = ("pytest<8", "pytest-asyncio<0.22")  # the last that still give tests an `event_loop` fixture
 TEST_MIGRATIONS = ("--extend-safe-fixes", "AIO7")
+PYEE_TOOLS = ("pytest-cov", "pytest-trio", "trio", "twisted", "mock")
+PYMODBUS_TOOLS = ("mock", "tornado==4.5.3", "twisted", "pyserial-asyncio")
 ENGINEIO_TOOLS = ("mock", "eventlet", "aiohttp", "tornado", "requests", "websocket-client", "websockets<9")
 
 PROJECTS: List[Project] = [
@@ -44,8 +46,11 @@ PROJECTS: List[Project] = [
         ) for size in ("3", "10", "None")
     }),
     Project("aiostream==0.6.4", "tests", ("pytest", "pytest-asyncio", "pytest-cov")),
-    Project("pyee==9.0.4", "tests",
-            ("pytest<8", "pytest-asyncio<0.22", "pytest-cov", "pytest-trio", "trio", "twisted", "mock")),
+    # Its asyncio tests request pytest-asyncio's `event_loop` (AIO705), and so does a trio test
+    # that never reads it (dropped as an unsafe fix, opted in): they run before with
+    # pytest-asyncio 0.21, and after with 1.x, which no longer has the fixture.
+    Project("pyee==9.0.4", "tests", (*PYEE_TOOLS, "pytest", "pytest-asyncio>=1"),
+            before_requirements=(*PYEE_TOOLS, *NEW_PYTEST), fix_options=TEST_MIGRATIONS),
     # Old releases dense in removed APIs, whose tests pass pristine only on an old Python.
     Project("janus==0.3.2", "tests", ("pytest",), before_python=PY37, before_requirements=OLD_PYTEST,
             incomplete="three coroutines lock `self._parent._async_not_full`, where `_parent` is a parameter "
@@ -116,6 +121,26 @@ PROJECTS: List[Project] = [
     # 3.7, and after the fix on 3.11 and 3.13 (unfixed they still run there: the decorator's
     # `get_event_loop()` only warns before 3.14).
     Project("tenacity==8.2.3", "tests", ("pytest", "tornado"), before_python=PY37, fix_options=TEST_MIGRATIONS),
+    # asynctest (AIO701): its asyncio server tests are an `asynctest.TestCase` with generator-based
+    # tests, `CoroutineMock` and asynctest's `patch`, and some replace `self.loop` with a mock of it.
+    # The sdist lacks test/modbus_mocks.py: 9 of its test modules fail to import before and after.
+    # Tornado 4.5.3 (which it pins) falls back to backports.ssl_match_hostname on 3.12+.
+    Project("pymodbus==2.5.3", "test", (*PYMODBUS_TOOLS, "pytest", "backports.ssl_match_hostname"), before_python=PY37,
+            before_requirements=(*PYMODBUS_TOOLS, "pytest<7", "asynctest"), build_requirements=("six",),
+            fix_options=TEST_MIGRATIONS,
+            incomplete="its generator-based tests `yield from server.serving`, an attribute the tool cannot "
+                       "prove a future (AIO402 unsafe), so AIO701 leaves the class until they are `async def`",
+            cannot_pass_failing_with={
+                "unexpected keyword argument 'reuse_address'": (
+                    (3, 11), "its UDP server passes `reuse_address` to `create_datagram_endpoint`, removed in 3.11"),
+            },
+            cannot_pass_after={
+                **{f"test.test_client_sync.SynchronousClientTest::test{kind}ClientRegister": (
+                    (3, 12), "calls `mock.called_once_with`, which mock refuses as a misspelt assertion since 3.12"
+                ) for kind in ("Tcp", "Tls")},
+                "test.test_server_sync.SynchronousServerTest::testSerialServerConnect": (
+                    (3, 12), "calls `assertEquals`, removed in 3.12"),
+            }),
 ]
 
 SAMPLE = "aiolimiter==1.3.0"  # the default tier's bounded sample, on 3.11 only; --full runs every project

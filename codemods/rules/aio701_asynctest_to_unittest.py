@@ -39,6 +39,8 @@ TEST_CASES = frozenset(f"{m}.TestCase" for m in MODULES)
 FAIL_ON = frozenset({"asynctest.fail_on", "asynctest._fail_on.fail_on"})
 LENIENT = frozenset({"asynctest.lenient", "asynctest._fail_on.lenient"})
 LOOP_OPTIONS = {"use_default_loop", "forbid_get_event_loop"}
+# Where `self.loop` may be given a value (`self.loop = Mock(self.loop)`), not only read
+REBINDS = (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Element, cst.AsName, cst.For, cst.Del)
 COROUTINE = asyncio_names("coroutine")
 GENERATOR_PATCH = "it decorates a generator, which asynctest's `patch` keeps patched as it runs, unittest's not"
 MESSAGE = "asynctest is unmaintained and fails to import on Python 3.11: use `unittest`"
@@ -61,6 +63,9 @@ class AsynctestToUnittest(Rule):
     code under test), it stays an attribute, bound to ``asyncio.get_running_loop()`` as
     ``asyncSetUp`` starts (a new one after a sync ``setUp`` where the class has none).
     Example: `fixtures/aio701_asynctest_to_unittest/self_loop_in_sync_test_bound`.
+    So it does where a test gives it another value (``self.loop = Mock(self.loop)``, handed to
+    the server under test, as in pymodbus 2.5.3).
+    Example: `fixtures/aio701_asynctest_to_unittest/self_loop_assigned_bound`.
     A test method that is a plain generator, which asynctest ran as a coroutine (to 3.10
     ``asyncio.iscoroutine`` says a generator is one), becomes ``async def`` with ``await`` for
     each ``yield from`` whose operand is proven awaitable as AIO402 proves it (a call of a
@@ -79,10 +84,14 @@ class AsynctestToUnittest(Rule):
     There is no current event loop`` on 3.8 to 3.13, where it got the default loop, so migrate a
     suite whole. Where ``self.loop`` stays, a sync test sees the loop not running, as under
     asynctest (code it hands the loop to may run it), but ``self.loop`` is not bound yet in a
-    sync ``setUp``. A generator test runs as the coroutine asynctest made of it: ``yield from``
+    sync ``setUp``. Where a test gives ``self.loop`` another value, asynctest ran a coroutine
+    ``tearDown`` and the cleanups with it, and closed it, in place of its own loop (a mock: none
+    of them ran, and its loop stayed open); the standard test case runs them on its own loop.
+    A generator test runs as the coroutine asynctest made of it: ``yield from``
     a coroutine or a future and ``await`` it do the same. Proven by
     `fixtures/aio701_asynctest_to_unittest/runs_the_same`,
-    `fixtures/aio701_asynctest_to_unittest/runs_the_same_loop_bound` and
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same_loop_bound`,
+    `fixtures/aio701_asynctest_to_unittest/runs_the_same_loop_assigned` and
     `fixtures/aio701_asynctest_to_unittest/runs_the_same_generator_tests`, run with asynctest
     on 3.7 and unittest on 3.9 to 3.13.
 
@@ -123,9 +132,11 @@ class AsynctestToUnittest(Rule):
             self.report(bases[0], without_fix(MESSAGE, why or "`IsolatedAsyncioTestCase` is taken here"))
             return
         fix.replace(bases[0], base)
-        # `self.loop` outside a coroutine method stays an attribute, bound as the set-up starts
+        # `self.loop` outside a coroutine method, or given another value, stays an attribute,
+        # bound as the set-up starts
         bound = any(method is None or method.asynchronous is None and not is_generator_test(method)
-                    for cls in family for _, method in self_attributes(cls, "loop"))
+                    or isinstance(self.ctx.parent(attribute), REBINDS)
+                    for cls in family for attribute, method in self_attributes(cls, "loop"))
         for cls in family:
             for func in methods(cls):
                 if func.name.value in ASYNC_HOOKS and func.asynchronous is not None:
@@ -175,11 +186,9 @@ class AsynctestToUnittest(Rule):
                     return f"`{name}` is a generator, which asynctest never ran: make it `async def` by hand if it should run"
                 else:
                     return f"`{name}` has a decorator that may make it a coroutine function"
-        for attribute, method in self_attributes(node, "loop"):
+        for _, method in self_attributes(node, "loop"):
             if method is not None and method.name.value == "setUp" and method.asynchronous is None:
                 return "`self.loop` in a sync `setUp`, which runs before the loop"
-            if isinstance(self.ctx.parent(attribute), (cst.AssignTarget, cst.AugAssign)):
-                return "`self.loop` is assigned"
         return ""
 
     def _no_checks(self, decorator: cst.BaseExpression) -> bool:
