@@ -1,7 +1,7 @@
 """Reach on real code: what `check` finds and what the default `fix` removes, over the pinned corpus.
 
     python bench/reach.py [--target py311] [--unsafe-fixes] [--extend-safe-fixes AIO7] [--select ALL] [--pyflakes]
-                          [--json OUT] [NAME==VERSION ...]
+                          [--json OUT] [--why AIO402] [NAME==VERSION ...]
 
 Per rule: sites (findings of `check`), fixed by the chosen fix, unsafe (a fix exists behind
 --unsafe-fixes), report-only, and the most common reasons a site is not fixed. Per legacy pattern
@@ -10,7 +10,8 @@ before and after the fix.
 Every rewritten file must compile (if the original did) and be a fixed point; `--pyflakes` also
 lists the pyflakes warnings the fix introduced (line numbers inside a warning left out: added lines
 move them). First-party names and project facts are found as the CLI finds them.
-Releases come from bench/corpus.py (pinned by version and sha256, cached outside the repo).
+`--why AIO402` sorts the `yield from` operands AIO402 could not prove awaitable by what they are
+(bench/why_aio402.py). Releases come from bench/corpus.py (pinned by version and sha256, cached outside the repo).
 """
 
 from __future__ import annotations
@@ -121,13 +122,20 @@ def compiles(source: bytes, path: str) -> bool:
     return True
 
 
-def one_file(job: Tuple[str, Settings, bool]) -> dict:
-    path, settings, flakes = job
+def one_file(job: Tuple[str, Settings, bool, bool]) -> dict:
+    path, settings, flakes, why = job
     data = Path(path).read_bytes()
     settings = replace(
         settings, first_party=first_party(Path(path), matched_packages()), facts=_FACTS.for_file(Path(path), data)
     )
+    unknown: list = []
+    if why:
+        import why_aio402
+
+        undo = why_aio402.recording(unknown)
     checked = process_source(data, settings, fix=False)
+    if why:
+        undo()
     fixed = process_source(data, settings, fix=True)
     after = fixed.new_source if fixed.new_source is not None else data
     text_before = data.decode("utf-8", "replace")
@@ -143,6 +151,7 @@ def one_file(job: Tuple[str, Settings, bool]) -> dict:
         + Counter({LOCK_SITES: lock_sites(after, settings) if after is not data else locks[LOCK_SITES]}),
         "problems": [],
         "new_flakes": [],
+        "unknown_operands": unknown,
     }
     if fixed.new_source is not None:
         try:
@@ -186,12 +195,13 @@ def main(argv: List[str]) -> int:
                         "the test-suite migrations opted in, as a team would)")
     parser.add_argument("--pyflakes", action="store_true", help="list pyflakes warnings the fix introduced")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--why", choices=["AIO402"], help="break down the operands AIO402 could not prove awaitable")
     parser.add_argument("-j", "--jobs", type=int, default=None)
     args = parser.parse_args(argv)
     settings = Settings(target_version=parse_version(args.target), unsafe_fixes=args.unsafe_fixes, select=selection(args.select),
                         extend_safe_fixes=selection(args.extend_safe_fixes) or frozenset())
 
-    jobs = [(str(p), settings, args.pyflakes) for spec in args.projects for p in corpus.python_files(spec)]
+    jobs = [(str(p), settings, args.pyflakes, args.why == "AIO402") for spec in args.projects for p in corpus.python_files(spec)]
     per_rule: Dict[str, Counter] = defaultdict(Counter)
     reasons: Dict[str, Counter] = defaultdict(Counter)
     before: Counter = Counter()
@@ -199,6 +209,7 @@ def main(argv: List[str]) -> int:
     problems: List[str] = []
     flakes: Counter = Counter()
     files = rewritten = skipped = 0
+    unknown: Dict[str, list] = {}
     with ProcessPoolExecutor(args.jobs) as pool:
         for out in pool.map(one_file, jobs, chunksize=4):
             files += 1
@@ -210,6 +221,8 @@ def main(argv: List[str]) -> int:
             flakes.update(f"{out['path']}: {w}" for w in out["new_flakes"])
             before.update(out["patterns_before"])
             after.update(out["patterns_after"])
+            if out["unknown_operands"]:
+                unknown[out["path"]] = out["unknown_operands"]
             for code, status, message in out["findings"]:
                 per_rule[code][status] += 1
                 if status != FixStatus.AVAILABLE.value:
@@ -235,6 +248,10 @@ def main(argv: List[str]) -> int:
     for code in sorted(reasons):
         for text, count in reasons[code].most_common(3):
             print(f"  {code} {count:4d}  {text}")
+    if args.why == "AIO402":
+        import why_aio402
+
+        print("\n".join(why_aio402.report(unknown)))
     if args.pyflakes:
         print(f"\nNew pyflakes warnings: {sum(flakes.values())}")
         for line in sorted(flakes)[:40]:
