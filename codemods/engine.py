@@ -281,7 +281,8 @@ def _apply(ctx: FileContext, applicable: List[Report]) -> Tuple[cst.Module, Set[
         bindings.extend(fix.remove_bindings)
 
     rewritten: Dict[cst.CSTNode, object] = {}
-    module = ctx.module.visit(_ApplyEdits(edits, watched_nodes(bindings), rewritten))
+    watched = watched_nodes(bindings)
+    module = ctx.module.visit(_ApplyEdits(edits, watched, rewritten, None if context.FULL_PATH else ctx.parent))
     gone: List[Span] = []
     if bindings:
         module, removed_lines, unused = with_bindings_removed(module, bindings, rewritten)
@@ -335,18 +336,34 @@ def _with_status(finding: Finding, status: FixStatus) -> Finding:
 
 
 class _ApplyEdits(cst.CSTTransformer):
-    """Replaces edited nodes; records in ``rewritten`` what each ``watched`` node became."""
+    """Replaces edited nodes; records in ``rewritten`` what each ``watched`` node became.
+
+    Given ``parent``, it enters only the nodes that hold an edited or watched node: libcst
+    rebuilds every node it enters, and a node it does not enter is kept as it is, which is
+    what rebuilding it from unchanged children would give (the same code)."""
 
     def __init__(
         self,
         edits: Dict[cst.CSTNode, object],
         watched: Collection[cst.CSTNode] = (),
         rewritten: Optional[Dict[cst.CSTNode, object]] = None,
+        parent: Optional[Callable[[cst.CSTNode], Optional[cst.CSTNode]]] = None,
     ) -> None:
         super().__init__()
         self._edits = edits
         self._watched = watched
         self._rewritten = rewritten if rewritten is not None else {}
+        self._holders: Optional[Set[cst.CSTNode]] = None
+        if parent is not None:
+            self._holders = set()
+            for node in (*edits, *watched):
+                holder = parent(node)
+                while holder is not None and holder not in self._holders:
+                    self._holders.add(holder)
+                    holder = parent(holder)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return self._holders is None or node in self._holders
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
         replacement = self._edits.get(original_node)

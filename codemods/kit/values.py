@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Collection, Iterable, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Collection, Dict, Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
-from ..lazy import matchers as m
 
+from ..context import once_per_file
 from ..facts import ASYNC, GENERATOR
+from ..traversal import find_all
 from .names import (
     ASYNCIO_COROUTINE_FUNCTIONS, ASYNCIO_LOCKS, GET_EVENT_LOOP, GET_RUNNING_LOOP, PATHLIB_PATHS, is_call_to,
     is_dotted_name,
@@ -137,28 +138,53 @@ def self_attribute_values(
     cls = ctx.parent(ctx.parent(method))
     if expr.value.value != receiver or not isinstance(cls, cst.ClassDef):
         return None
-    attr = expr.attr.value
-    found: list = []
-    ok = [True]
+    stores = _attribute_stores(ctx, cls).get(expr.attr.value, ())
+    if not stores or any(value is None or name != receiver for name, value in stores):
+        return None
+    return tuple(value for _, value in stores)  # type: ignore[misc]
 
-    class Finder(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            if node.attr.value != attr or not isinstance(node.value, cst.Name):
-                return
-            parent = ctx.parent(node)
-            if isinstance(parent, cst.AssignTarget):
-                assign = ctx.parent(parent)
-                if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and node.value.value == receiver:
-                    found.append(assign.value)
-                else:
-                    ok[0] = False
-            elif isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.Element, cst.Del)) and (
-                getattr(parent, "target", None) is node or isinstance(parent, (cst.Element, cst.Del))
-            ):
-                ok[0] = False
 
-    cls.body.visit(Finder())
-    return tuple(found) if ok[0] and found else None
+_Stores = Dict[str, List[Tuple[str, Optional[cst.BaseExpression]]]]
+
+
+@once_per_file
+def _stores_by_class(ctx: FileContext) -> Dict[cst.ClassDef, _Stores]:
+    return {}
+
+
+def _attribute_stores(ctx: FileContext, cls: cst.ClassDef) -> _Stores:
+    """For each attribute name, every store to ``<name>.attr`` in the class body, in source
+    order: ``(name, value)`` for ``name.attr = value`` with a single target, ``(name, None)``
+    for any other store (augmented, annotated, unpacked, chained, ``del``) and for any use
+    as an element of a display. One walk per class, however many attributes are asked about."""
+    known = _stores_by_class(ctx)
+    stores = known.get(cls)
+    if stores is None:
+        stores = known[cls] = {}
+        for node in find_all(cls.body, _ATTRIBUTE):
+            if not isinstance(node.value, cst.Name):  # type: ignore[attr-defined]
+                continue
+            store = _store(ctx, node)  # type: ignore[arg-type]
+            if store is not False:
+                stores.setdefault(node.attr.value, []).append((node.value.value, store))  # type: ignore[attr-defined]
+    return stores
+
+
+def _store(ctx: FileContext, node: cst.Attribute) -> Union[cst.BaseExpression, None, bool]:
+    """The value ``node = value`` assigns; None for a store (or an element) that
+    ``self_attribute_values`` does not understand; False for a read."""
+    parent = ctx.parent(node)
+    if isinstance(parent, cst.AssignTarget):
+        assign = ctx.parent(parent)
+        return assign.value if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else None
+    if isinstance(parent, (cst.Element, cst.Del)):
+        return None
+    if isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node:
+        return None
+    return False
+
+
+_ATTRIBUTE = frozenset({cst.Attribute})
 
 
 _DICT_READS = frozenset({"get", "pop", "keys", "values", "items", "clear"})
@@ -180,7 +206,12 @@ def self_dict_values(ctx: FileContext, expr: cst.BaseExpression) -> Optional[Lis
         values += [e.value for e in display.elements]  # type: ignore[attr-defined]
     receiver = expr.value.value  # type: ignore[attr-defined]
     cls = ctx.parent(ctx.parent(receiver_method(ctx, expr.value)))  # type: ignore[arg-type]
-    uses = m.findall(cls, m.Attribute(value=m.Name(receiver), attr=m.Name(expr.attr.value)))  # type: ignore[attr-defined]
+    attr = expr.attr.value  # type: ignore[attr-defined]
+    uses = [
+        node
+        for node in find_all(cls, _ATTRIBUTE)
+        if node.attr.value == attr and isinstance(node.value, cst.Name) and node.value.value == receiver  # type: ignore[attr-defined]
+    ]
     stored = _added_items(ctx, uses, _dict_use)
     return None if stored is None else values + stored
 
