@@ -37,6 +37,7 @@ class Fixer:
         if not handled:
             return
         if not outcome.result.changed:
+            self.tally.left += sum(f.fix is not FixStatus.APPLIED for f in outcome.result.findings)
             self._report(name, _not_applied(outcome.result.findings))
         elif self.diff:
             self._show(name, outcome)
@@ -61,6 +62,7 @@ class Fixer:
             self.reporter.add(name, result.findings)
         else:
             terminal.print_diff(unified_diff(name, decode_text(outcome.original), decode_text(result.new_source)))
+        self.tally.left += len(self.run.findings_left(outcome))
         self._count_fixed(name, result)
 
     def _write(self, name: str, outcome: Outcome) -> None:
@@ -73,8 +75,10 @@ class Fixer:
                 self._report(name, _not_applied(result.findings))
                 return
             print(f"Rewriting {name}", file=sys.stderr)
+        left = self.run.findings_left(outcome)
+        self.tally.left += len(left)
         if self.reporter:
-            self.reporter.add(name, self.run.findings_left(outcome))
+            self.reporter.add(name, left)
         self._count_fixed(name, result)
 
     def _report(self, name: str, findings: List[Finding]) -> None:

@@ -45,6 +45,7 @@ class Tally:
     by_status: Counter = field(default_factory=Counter)
     per_rule: Counter = field(default_factory=Counter)
     withheld: Dict[Version, int] = field(default_factory=dict)
+    left: int = 0  # after `fix`: the findings a `check` of the fixed files would report
 
     def add_withheld(self, withheld: Dict[Version, int]) -> None:
         for version, count in withheld.items():
@@ -68,7 +69,7 @@ class Tally:
         return text
 
     def fix_summary(self) -> str:
-        left = self.by_status[FixStatus.NONE] + self.by_status[FixStatus.UNSAFE]
+        left = self.left
         text = f"Fixed {_plural(self.fixes_applied, 'finding')} in {_plural(self.changed, 'file')}"
         if left:
             text += f"; {_plural(left, 'finding')} left (see `asyncio-upgrade check`)"

@@ -131,7 +131,7 @@ def account(tally: Tally, name: str, outcome: Outcome) -> bool:
 
 def _summary_rows(tally: Tally, mode: str) -> List[Tuple[str, int]]:
     by_status = tally.by_status
-    left = by_status[FixStatus.NONE] + by_status[FixStatus.UNSAFE]
+    left = tally.left
     if mode == "check":
         rows = [("findings", tally.findings()), ("fixable", by_status[FixStatus.AVAILABLE])]
     elif mode == "diff":

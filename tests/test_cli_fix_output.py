@@ -218,3 +218,17 @@ def test_diff_sarif_on_our_fixtures_validates(tmp_path: Path) -> None:
     assert len(applied) > 100 and all(r["fixes"] for r in applied)
     assert {r["properties"]["fix"] for r in applied} == {"safe", "unsafe"}
     assert {p: p.read_bytes() for p in FIXTURES.rglob("*.py")} == before
+
+
+def test_fix_counts_as_left_only_what_check_then_finds(tmp_path: Path) -> None:
+    """AIO101 is unsafe on the first pass (`main` may not be a coroutine) and safe once AIO402
+    has made `main` an `async def`: it is fixed, not left."""
+    path = tmp_path / "app.py"
+    path.write_bytes(
+        b"import asyncio\n\n\n@asyncio.coroutine\ndef main():\n    yield from asyncio.sleep(0)\n\n\n"
+        b"loop = asyncio.get_event_loop()\nloop.run_until_complete(main())\nloop.close()\n"
+    )
+    result = runner.invoke(app, ["fix", "--no-cache", "--isolated", "--target-version", "py311", str(path)])
+    assert result.stderr.endswith("Fixed 2 findings in 1 file.\n")
+    assert b"asyncio.run(main())" in path.read_bytes()
+    assert runner.invoke(app, ["check", "--no-cache", "--isolated", "--target-version", "py311", str(path)]).exit_code == 0
