@@ -36,6 +36,8 @@ def _guard(body: Callable[[], int], *, show_traceback: Optional[bool] = None) ->
     except KeyboardInterrupt:  # typer would exit 130 without a word
         error("interrupted")
         code = 130
+    except BrokenPipeError:
+        code = _reader_gone()
     except Exception as exc:
         if show_traceback is None:
             raise
@@ -47,6 +49,17 @@ def _guard(body: Callable[[], int], *, show_traceback: Optional[bool] = None) ->
             error(f"internal error: {type(exc).__name__}: {exc} (run with --show-traceback for details)")
         code = 2
     raise typer.Exit(code)
+
+
+def _reader_gone() -> int:
+    """Output piped into a reader that stopped (`| head`): stop quietly, as a shell filter
+    killed by SIGPIPE does (its status, 128 + 13), and keep Python from failing again when it
+    flushes stdout at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 def _output_format(value: Optional[str]) -> str:
@@ -246,6 +259,8 @@ def main() -> None:
     except KeyboardInterrupt:
         error("interrupted")
         sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(_reader_gone())
     except Exception as exc:  # where no `--show-traceback` was there to ask
         error(f"internal error: {type(exc).__name__}: {exc} (run with --show-traceback for details)")
         sys.exit(2)

@@ -220,3 +220,15 @@ def test_python_warnings_about_the_code_read_are_not_printed(tmp_path: Path, fla
     done = subprocess.run([*command, "--target-version", "py311", str(source)], capture_output=True, text=True)
     assert "Warning" not in done.stderr and "Fixed 1 finding" in done.stderr, done.stderr
     assert "return asyncio.get_running_loop()" in source.read_text()
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly() -> None:
+    """`asyncio-upgrade fix --diff … | head`: no "internal error", the status of a filter
+    killed by SIGPIPE."""
+    command = [sys.executable, "-m", "asyncio_upgrade.cli", "fix", "--diff", "--no-cache", "--isolated",
+               "--target-version", "py312", "fixtures/"]
+    process = subprocess.Popen(command, cwd=Path(__file__).parent.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b"--- ")
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait() == 141 and b"error" not in stderr, stderr
