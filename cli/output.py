@@ -69,10 +69,9 @@ class Tally:
         return text
 
     def fix_summary(self) -> str:
-        left = self.left
         text = f"Fixed {_plural(self.fixes_applied, 'finding')} in {_plural(self.changed, 'file')}"
-        if left:
-            text += f"; {_plural(left, 'finding')} left (see `asyncio-upgrade check`)"
+        if self.left:
+            text += f"; {_plural(self.left, 'finding')} left (see `asyncio-upgrade check`)"
         return text + "."
 
     def withheld_note(self, target: Version, source: str) -> str:

@@ -77,7 +77,7 @@ def process_decoded(
 def _selected_that_may_fire(code: str, settings: Settings) -> List[Type[Rule]]:
     """The selected rules that may fire on ``code``, chosen by their manifest entries: only
     those are imported."""
-    return selected_rules(settings, {info.code for info in rules_that_may_fire(code, selected_infos(settings.select))})
+    return _rules_coded({info.code for info in rules_that_may_fire(code, selected_infos(settings.select))})
 
 
 def _never_raising(work: Callable[[], FileResult]) -> FileResult:

@@ -130,7 +130,7 @@ def find_all(root: cst.CSTNode, kinds: FrozenSet[type], skip: FrozenSet[type] = 
         children: List[cst.CSTNode] = []
         for name in fields_reaching(node, kinds):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+            if IS_NODE[type(value)]:
                 children.append(value)
             elif type(value) is tuple or type(value) is list:
                 children.extend(value)
